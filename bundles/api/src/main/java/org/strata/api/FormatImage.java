@@ -1,0 +1,118 @@
+package org.strata.api;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * One open image of a format: it translates guest offsets into mappings and keeps its metadata
+ * consistent. It does no guest data I/O itself except {@link #readSpecial} and copy-on-write;
+ * {@link FormatAccess} does the rest.
+ *
+ * <p>Thread safety: every method may be called from many threads at once. {@link FormatAccess} calls
+ * {@link #getMapping}, {@link #ensureDataMapping} and {@link #readSpecial} concurrently with each other, and
+ * everything that frees or moves data ({@code ensureZeroMapping}, the discards, {@code resize},
+ * {@code invalidateCache}, snapshot changes) alone. So {@code ensureDataMapping} must never free a host range
+ * that a {@link ShallowMapping.Raw} mapping could still point to; ranges only {@code readSpecial} reads
+ * (compressed clusters) it may free, since {@code readSpecial} looks its guest offset up again.
+ *
+ * <p>All offsets and lengths given to the zeroing and discarding methods are aligned to
+ * {@link #zeroGranularity()} (the end may also be the image end) and lie inside the image.
+ */
+public interface FormatImage extends Closeable {
+
+    /** The format's name, as its driver's. */
+    String formatName();
+
+    /** Guest-visible size in bytes. */
+    long size();
+
+    boolean isWritable();
+
+    /** The smallest unit this format can mark as zero or unallocated (a cluster or subcluster); 1 for raw. */
+    long zeroGranularity();
+
+    /** What lies at {@code offset} of this layer, for at most {@code maxLength} (at least 1) bytes. */
+    ShallowMapping getMapping(long offset, long maxLength) throws IOException;
+
+    /**
+     * Makes the range start with a writable {@link ShallowMapping.Raw} mapping, allocating and copying from
+     * the backing file (copy-on-write) where needed, and returns that mapping (it may cover less than
+     * {@code length}; the caller asks again for the rest). With {@code overwrite}, the caller is about to write
+     * the whole returned range, so the driver need not copy into it.
+     */
+    ShallowMapping.Raw ensureDataMapping(long offset, long length, boolean overwrite) throws IOException;
+
+    /**
+     * Makes the range read as zeroes, keeping it allocated where it is allocated.
+     *
+     * @return false when the format cannot record zeroes; the caller then writes zero data
+     */
+    boolean ensureZeroMapping(long offset, long length) throws IOException;
+
+    /**
+     * Makes the range read as zeroes and may deallocate it.
+     *
+     * @return false when the format cannot; the caller then writes zero data
+     */
+    boolean discardToZero(long offset, long length) throws IOException;
+
+    /** Deallocates what it can of the range; afterwards it reads as anything (zeroes or the backing file's data). */
+    void discardToAny(long offset, long length) throws IOException;
+
+    /**
+     * Makes the range read from the backing file (or as zeroes without one): unallocates it in this layer.
+     *
+     * @throws UnsupportedFeatureException when the format has no backing files
+     */
+    void discardToBacking(long offset, long length) throws IOException;
+
+    /** Reads data of a {@link ShallowMapping.Special} mapping: {@code dst.remaining()} bytes at guest {@code offset}. */
+    default void readSpecial(ByteBuffer dst, long offset) throws IOException {
+        throw new UnsupportedFeatureException(formatName() + " has no special mappings");
+    }
+
+    /** Writes back cached metadata, in an order that keeps the image consistent (not the storages' caches). */
+    void flush() throws IOException;
+
+    /** Drops cached metadata so it is read again from storage. */
+    void invalidateCache() throws IOException;
+
+    /** Grows or shrinks the guest-visible size; a grown range is allocated as {@code prealloc} says. */
+    void resize(long newSize, Preallocation prealloc) throws IOException;
+
+    /** The storages this layer reads and writes itself (its file, an external data file), not the backing image's. */
+    List<Storage> storages();
+
+    /** The backing image opened below this one, or null when there is none or it was not opened. */
+    FormatAccess backing();
+
+    ImageInfo info() throws IOException;
+
+    /** Checks (and with {@code mode} repairs) the metadata. */
+    default CheckResult check(RepairMode mode) throws IOException {
+        throw new UnsupportedFeatureException("This image format does not support checks");
+    }
+
+    /** The internal snapshots. */
+    default List<SnapshotInfo> snapshots() throws IOException {
+        return List.of();
+    }
+
+    default void createSnapshot(String name) throws IOException {
+        throw new UnsupportedFeatureException("Format " + formatName() + " does not support internal snapshots");
+    }
+
+    default void applySnapshot(String nameOrId) throws IOException {
+        throw new UnsupportedFeatureException("Format " + formatName() + " does not support internal snapshots");
+    }
+
+    default void deleteSnapshot(String nameOrId) throws IOException {
+        throw new UnsupportedFeatureException("Format " + formatName() + " does not support internal snapshots");
+    }
+
+    /** Flushes what is cached and releases the driver's own resources; the storages belong to the opener. */
+    @Override
+    void close() throws IOException;
+}

@@ -1,0 +1,10 @@
+package org.strata.testkit;
+
+import org.strata.api.Storage;
+
+class MemoryStorageContractTest extends AbstractStorageContractTest {
+    @Override
+    protected Storage create(long size) {
+        return new MemoryStorage("mem", size);
+    }
+}
