@@ -242,6 +242,18 @@ public final class FormatAccess implements Closeable {
         src.position(src.limit());
     }
 
+    /** Writes one cluster compressed; see {@link FormatImage#writeCompressed}. */
+    public void writeCompressed(ByteBuffer src, long offset) throws IOException {
+        checkWrite(offset, src.remaining());
+        Lock l = lock.readLock();
+        l.lock();
+        try {
+            image.writeCompressed(src, offset);
+        } finally {
+            l.unlock();
+        }
+    }
+
     public CompletableFuture<Void> readAsync(ByteBuffer dst, long offset) {
         return async(() -> read(dst, offset));
     }

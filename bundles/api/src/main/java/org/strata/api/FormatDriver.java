@@ -42,4 +42,13 @@ public interface FormatDriver {
 
     /** The creation options this format takes ({@code -o help}). */
     List<CreateOption> createOptions();
+
+    /**
+     * How much storage a new image of this format needs ({@code image:measure}): for {@code virtualSize} bytes
+     * with the creation {@code options}, holding the data of {@code source} (null when measuring a size only).
+     */
+    default Measurement measure(long virtualSize, Map<String, String> options, FormatAccess source)
+            throws IOException {
+        throw new UnsupportedFeatureException("Format '" + name() + "' does not support size measurement");
+    }
 }

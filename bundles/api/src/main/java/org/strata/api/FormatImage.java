@@ -112,6 +112,19 @@ public interface FormatImage extends Closeable {
         throw new UnsupportedFeatureException("Format " + formatName() + " does not support internal snapshots");
     }
 
+    /**
+     * Writes one cluster compressed (for {@code convert -c}): {@code offset} is cluster-aligned, {@code data}
+     * holds one cluster (less at the image end). Only unallocated clusters can be written compressed.
+     */
+    default void writeCompressed(ByteBuffer data, long offset) throws IOException {
+        throw new UnsupportedFeatureException("Compression is not supported for format '" + formatName() + "'");
+    }
+
+    /** Changes format options of the open image in place ({@code image:amend}), with qemu-img's rules. */
+    default void amend(java.util.Map<String, String> options) throws IOException {
+        throw new UnsupportedFeatureException("Format driver '" + formatName() + "' does not support option amendment");
+    }
+
     /** Flushes what is cached and releases the driver's own resources; the storages belong to the opener. */
     @Override
     void close() throws IOException;
