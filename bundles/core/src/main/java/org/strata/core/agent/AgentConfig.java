@@ -1,0 +1,17 @@
+package org.strata.core.agent;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** The agent's settings, configuration PID {@code org.strata.agent} (etc/org.strata.agent.cfg). */
+@ObjectClassDefinition(name = "Strata agent", description = "Settings of the Strata storage agent")
+public @interface AgentConfig {
+
+    @AttributeDefinition(name = "Allowed roots", description = "Directories (and URL prefixes) below which files"
+            + " named inside images may be opened, besides the directory of the image a user names")
+    String[] allowed_roots() default {};
+
+    @AttributeDefinition(name = "Pause timeout", description = "Seconds a request to a node waits while the node"
+            + " is detached (its driver being replaced) before it fails")
+    int pause_timeout() default 60;
+}

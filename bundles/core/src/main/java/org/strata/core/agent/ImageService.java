@@ -1,0 +1,84 @@
+package org.strata.core.agent;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.strata.core.image.AllowedRoots;
+import org.strata.core.image.ImageOpener;
+
+/** Opens and creates images with the registered drivers and the agent's configured allowed roots. */
+@Component(service = ImageService.class, configurationPid = "org.strata.agent")
+@Designate(ocd = AgentConfig.class)
+public final class ImageService {
+
+    private final DriverRegistry drivers;
+    private final Path home;
+    private final String mode;
+    private final Instant started = Instant.now();
+    private volatile ImageOpener opener;
+    private volatile int pauseTimeout;
+
+    @Activate
+    public ImageService(@Reference DriverRegistry drivers, BundleContext context, AgentConfig config) {
+        this(drivers, Path.of(property(context, "strata.home", System.getProperty("user.dir"))),
+                property(context, "strata.mode", "run"), List.of(config.allowed_roots()), config.pause_timeout());
+    }
+
+    /** An image service outside a framework (tools and tests). */
+    public ImageService(DriverRegistry drivers, Path home, String mode, List<String> allowedRoots,
+                        int pauseTimeoutSeconds) {
+        this.drivers = drivers;
+        this.home = home.toAbsolutePath();
+        this.mode = mode;
+        configure(allowedRoots, pauseTimeoutSeconds);
+    }
+
+    private static String property(BundleContext context, String name, String def) {
+        String v = context.getProperty(name);
+        return v != null ? v : def;
+    }
+
+    @Modified
+    void modified(AgentConfig c) {
+        configure(List.of(c.allowed_roots()), c.pause_timeout());
+    }
+
+    private void configure(List<String> allowedRoots, int pauseTimeoutSeconds) {
+        this.pauseTimeout = pauseTimeoutSeconds;
+        this.opener = new ImageOpener(drivers, AllowedRoots.of(allowedRoots));
+    }
+
+    public ImageOpener opener() {
+        return opener;
+    }
+
+    public DriverRegistry drivers() {
+        return drivers;
+    }
+
+    /** The agent's home directory (bin/, etc/, var/ ...). */
+    public Path home() {
+        return home;
+    }
+
+    /** "daemon" or "run". */
+    public String mode() {
+        return mode;
+    }
+
+    public Instant started() {
+        return started;
+    }
+
+    /** Seconds a request to a detached node waits before it fails. */
+    public int pauseTimeout() {
+        return pauseTimeout;
+    }
+}

@@ -1,0 +1,146 @@
+package org.strata.shell;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.strata.api.CheckResult;
+import org.strata.api.FormatAccess;
+import org.strata.api.RepairMode;
+import org.strata.api.UnsupportedFeatureException;
+import org.strata.core.agent.ImageService;
+import org.strata.core.image.Errors;
+
+/** {@code image:check}: qemu-img check. Exit 0 clean, 2 corruptions, 3 leaks only, 1 check could not complete. */
+final class CheckCommand extends ImageCommand {
+
+    CheckCommand(ImageService images) {
+        super(images);
+    }
+
+    @Override
+    public String name() {
+        return "image:check";
+    }
+
+    @Override
+    public String summary() {
+        return "check an image's metadata for corruptions and leaks, and repair them";
+    }
+
+    @Override
+    public String usage() {
+        return "usage: image:check [-f FMT] [-r leaks|all] [--output=human|json] [-U] [-q] FILE\n"
+                + "  -r leaks  repair leaked clusters;  -r all  repair corruptions too\n"
+                + "  exit status: 0 clean, 2 corruptions, 3 leaks only, 1 the check could not complete,\n"
+                + "  63 the format cannot be checked";
+    }
+
+    @Override
+    public int run(Invocation inv) throws Exception {
+        Options o = spec().value((char) 0, "output").value('r', "repair").parse(inv.args);
+        String file = o.operands(1, 1, "filename").get(0);
+        boolean json = o.json();
+        RepairMode mode = switch (o.get("repair", "none")) {
+            case "none" -> RepairMode.NONE;
+            case "leaks" -> RepairMode.LEAKS;
+            case "all" -> RepairMode.ALL;
+            default -> throw new UsageException("Unknown option value for -r (expecting 'leaks' or 'all'): "
+                    + o.get("repair"));
+        };
+        boolean quiet = o.has("quiet");
+        CheckResult result;
+        CheckResult fixed = null;
+        String format;
+        try (FormatAccess image = open(inv, o, file, mode != RepairMode.NONE)) {
+            format = image.formatName();
+            result = image.image().check(mode);
+            printMessages(inv, result);
+            if (mode != RepairMode.NONE && (result.leaksFixed() > 0 || result.corruptionsFixed() > 0)) {
+                fixed = result;
+                image.flush();
+                result = image.image().check(RepairMode.NONE);
+                printMessages(inv, result);
+            }
+        } catch (UnsupportedFeatureException e) {
+            throw new CommandFailure(e.getMessage(), 63, e);
+        } catch (IOException e) {
+            throw new CommandFailure("Check failed: " + Errors.oneLine(e), 1, e);
+        }
+        if (json) {
+            inv.out.println(QemuJson.pretty(json(file, format, result, fixed)));
+        } else if (!quiet) {
+            inv.out.print(human(result, fixed));
+        }
+        if (result.checkErrors() > 0) {
+            return 1;
+        }
+        if (result.corruptions() > 0) {
+            return 2;
+        }
+        return result.leaks() > 0 ? 3 : 0;
+    }
+
+    private static void printMessages(Invocation inv, CheckResult r) {
+        for (String m : r.messages()) {
+            inv.err.println(m);
+        }
+    }
+
+    static Map<String, Object> json(String file, String format, CheckResult r, CheckResult fixed) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("filename", file);
+        m.put("format", format);
+        m.put("check-errors", r.checkErrors());
+        putNonZero(m, "image-end-offset", r.imageEndOffset());
+        putNonZero(m, "corruptions", r.corruptions());
+        putNonZero(m, "leaks", r.leaks());
+        putNonZero(m, "corruptions-fixed", fixed == null ? 0 : fixed.corruptionsFixed());
+        putNonZero(m, "leaks-fixed", fixed == null ? 0 : fixed.leaksFixed());
+        putNonZero(m, "total-clusters", r.totalClusters());
+        putNonZero(m, "allocated-clusters", r.allocatedClusters());
+        putNonZero(m, "fragmented-clusters", r.fragmentedClusters());
+        putNonZero(m, "compressed-clusters", r.compressedClusters());
+        return m;
+    }
+
+    private static void putNonZero(Map<String, Object> m, String key, long v) {
+        if (v != 0) {
+            m.put(key, v);
+        }
+    }
+
+    static String human(CheckResult r, CheckResult fixed) {
+        StringBuilder sb = new StringBuilder();
+        if (fixed != null) {
+            sb.append(String.format("The following inconsistencies were found and repaired:%n%n"
+                    + "    %d leaked clusters%n    %d corruptions%n%nDouble checking the fixed image now...%n",
+                    fixed.leaksFixed(), fixed.corruptionsFixed()));
+        }
+        if (r.corruptions() == 0 && r.leaks() == 0 && r.checkErrors() == 0) {
+            sb.append("No errors were found on the image.\n");
+        } else {
+            if (r.corruptions() > 0) {
+                sb.append(String.format("%n%d errors were found on the image.%nData may be corrupted, or further"
+                        + " writes to the image may corrupt it.%n", r.corruptions()));
+            }
+            if (r.leaks() > 0) {
+                sb.append(String.format("%n%d leaked clusters were found on the image.%nThis means waste of disk"
+                        + " space, but no harm to data.%n", r.leaks()));
+            }
+            if (r.checkErrors() > 0) {
+                sb.append(String.format("%n%d internal errors have occurred during the check.%n", r.checkErrors()));
+            }
+        }
+        if (r.totalClusters() != 0 && r.allocatedClusters() != 0) {
+            sb.append(String.format("%d/%d = %.2f%% allocated, %.2f%% fragmented, %.2f%% compressed clusters%n",
+                    r.allocatedClusters(), r.totalClusters(), r.allocatedClusters() * 100.0 / r.totalClusters(),
+                    r.fragmentedClusters() * 100.0 / r.allocatedClusters(),
+                    r.compressedClusters() * 100.0 / r.allocatedClusters()));
+        }
+        if (r.imageEndOffset() != 0) {
+            sb.append("Image end offset: ").append(r.imageEndOffset()).append('\n');
+        }
+        return sb.toString();
+    }
+}

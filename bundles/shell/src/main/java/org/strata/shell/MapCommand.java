@@ -1,0 +1,80 @@
+package org.strata.shell;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.strata.api.FormatAccess;
+import org.strata.core.agent.ImageService;
+
+/** {@code image:map}: qemu-img map. */
+final class MapCommand extends ImageCommand {
+
+    MapCommand(ImageService images) {
+        super(images);
+    }
+
+    @Override
+    public String name() {
+        return "image:map";
+    }
+
+    @Override
+    public String summary() {
+        return "show where an image's data lies: which layer, which host offset";
+    }
+
+    @Override
+    public String usage() {
+        return "usage: image:map [-f FMT] [--output=human|json] [-s START] [-l LENGTH] [-U] FILE\n"
+                + "  --output=json     one entry per run: start, length, depth, present, zero, data, offset\n"
+                + "  -s START          begin at this guest offset\n"
+                + "  -l LENGTH         map only this many bytes";
+    }
+
+    @Override
+    public int run(Invocation inv) throws Exception {
+        Options o = spec().value((char) 0, "output").value('s', "start-offset").value('l', "max-length")
+                .parse(inv.args);
+        String file = o.operands(1, 1, "filename").get(0);
+        boolean json = o.json();
+        try (FormatAccess top = open(inv, o, file, false)) {
+            long size = top.size();
+            long start = o.has("start-offset") ? Sizes.parse(o.get("start-offset"), "start offset") : 0;
+            long end = o.has("max-length")
+                    ? Math.min(size, start + Sizes.parse(o.get("max-length"), "length")) : size;
+            List<MapEntry> entries = MapEntry.all(top, layerNames(top, file), Math.min(start, size), end);
+            if (json) {
+                StringBuilder sb = new StringBuilder("[");
+                for (int i = 0; i < entries.size(); i++) {
+                    sb.append(entries.get(i).json()).append(i + 1 < entries.size() ? ",\n" : "");
+                }
+                inv.out.println(sb.append(']'));
+            } else {
+                inv.out.printf("%-16s%-16s%-16s%s%n", "Offset", "Length", "Mapped to", "File");
+                for (MapEntry e : entries) {
+                    if (e.data() && e.offset() >= 0) {
+                        inv.out.printf("%-16s%-16s%-16s%s%n", hex(e.start()), hex(e.length()), hex(e.offset()),
+                                e.file());
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static String hex(long v) {
+        return v == 0 ? "0" : "0x" + Long.toHexString(v);
+    }
+
+    /** The layers' names as qemu shows them: the name given, then each backing name combined with its parent's. */
+    static List<String> layerNames(FormatAccess top, String file) throws java.io.IOException {
+        List<String> names = new ArrayList<>();
+        String name = file;
+        for (FormatAccess a = top; a != null; a = a.image().backing()) {
+            names.add(name);
+            String b = a.image().info().backingFilename();
+            name = b == null ? "?" : InfoReport.fullBackingName(name, b);
+        }
+        return names;
+    }
+}

@@ -1,0 +1,169 @@
+package org.strata.shell;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.strata.core.agent.Node;
+import org.strata.core.agent.NodeManager;
+
+/** {@code node:add}, {@code node:list}, {@code node:remove}: the images the daemon keeps open. */
+final class NodeCommands {
+
+    private NodeCommands() {
+    }
+
+    static List<Command> all(NodeManager nodes) {
+        return List.of(new Add(nodes), new ListNodes(nodes), new Remove(nodes));
+    }
+
+    private static void requireDaemon(NodeManager nodes, String command) throws CommandFailure {
+        if (!nodes.isPersistent()) {
+            throw new CommandFailure(command + " keeps images open in the daemon: run it with 'strata exec'", 1);
+        }
+    }
+
+    static final class Add implements Command {
+        private final NodeManager nodes;
+
+        Add(NodeManager nodes) {
+            this.nodes = nodes;
+        }
+
+        @Override
+        public String name() {
+            return "node:add";
+        }
+
+        @Override
+        public String summary() {
+            return "open an image (with its backing chain) in the agent, persisted across restarts";
+        }
+
+        @Override
+        public String usage() {
+            return "usage: node:add [-f FMT] [--name NAME] [--read-only] [--allow-root DIR] FILE\n"
+                    + "  --name NAME   the node's name (default: the file name without extension)\n"
+                    + "  --read-only   open read-only (otherwise the node is locked against other writers)";
+        }
+
+        @Override
+        public int run(Invocation inv) throws Exception {
+            Options o = new Options.Spec().value('f', "format").value('n', "name").flag('r', "read-only")
+                    .value((char) 0, "allow-root").parse(inv.args);
+            String file = o.operands(1, 1, "filename").get(0);
+            requireDaemon(nodes, name());
+            List<Path> roots = new ArrayList<>(inv.allowRoots);
+            for (String r : o.all("allow-root")) {
+                roots.add(inv.cwd.resolve(r).normalize());
+            }
+            Node n = nodes.add(o.get("name"), file, o.get("format"), o.has("read-only"), inv.cwd, roots);
+            inv.out.println("Node '" + n.name() + "' added: " + n.spec().file() + " (" + n.spec().format()
+                    + (n.spec().readOnly() ? ", read-only" : "") + ")");
+            return 0;
+        }
+    }
+
+    static final class ListNodes implements Command {
+        private final NodeManager nodes;
+
+        ListNodes(NodeManager nodes) {
+            this.nodes = nodes;
+        }
+
+        @Override
+        public String name() {
+            return "node:list";
+        }
+
+        @Override
+        public String summary() {
+            return "list the agent's nodes with their chains";
+        }
+
+        @Override
+        public String usage() {
+            return "usage: node:list [--output=human|json]";
+        }
+
+        @Override
+        public int run(Invocation inv) {
+            Options o = new Options.Spec().value((char) 0, "output").parse(inv.args);
+            o.operands(0, 0, "no arguments");
+            List<Node> list = nodes.list();
+            if (o.json()) {
+                List<Map<String, Object>> out = new ArrayList<>();
+                for (Node n : list) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("name", n.name());
+                    m.put("file", n.spec().file());
+                    m.put("format", n.spec().format());
+                    m.put("read-only", n.spec().readOnly());
+                    m.put("attached", n.isAttached());
+                    if (!n.isAttached()) {
+                        m.put("detach-reason", n.detachReason());
+                    }
+                    List<Map<String, Object>> chain = new ArrayList<>();
+                    for (Node.Layer l : n.chain()) {
+                        Map<String, Object> lm = new LinkedHashMap<>();
+                        lm.put("file", l.file());
+                        lm.put("format", l.format());
+                        chain.add(lm);
+                    }
+                    m.put("chain", chain);
+                    out.add(m);
+                }
+                inv.out.println(Json.GSON.toJson(out));
+            } else {
+                inv.out.printf("%-16s %-9s %-7s %-3s %s%n", "NAME", "STATE", "FORMAT", "RW", "FILE");
+                for (Node n : list) {
+                    inv.out.printf("%-16s %-9s %-7s %-3s %s%n", n.name(), n.isAttached() ? "attached" : "detached",
+                            n.spec().format(), n.spec().readOnly() ? "ro" : "rw", n.spec().file());
+                    List<Node.Layer> chain = n.chain();
+                    for (int i = 1; i < chain.size(); i++) {
+                        inv.out.printf("%-16s %-9s %-7s %-3s %s%n", "", "backing", chain.get(i).format(), "ro",
+                                chain.get(i).file());
+                    }
+                    if (!n.isAttached()) {
+                        inv.out.printf("%-16s %s%n", "", "(" + n.detachReason() + ")");
+                    }
+                }
+            }
+            return 0;
+        }
+    }
+
+    static final class Remove implements Command {
+        private final NodeManager nodes;
+
+        Remove(NodeManager nodes) {
+            this.nodes = nodes;
+        }
+
+        @Override
+        public String name() {
+            return "node:remove";
+        }
+
+        @Override
+        public String summary() {
+            return "flush and close a node, and forget it";
+        }
+
+        @Override
+        public String usage() {
+            return "usage: node:remove NAME";
+        }
+
+        @Override
+        public int run(Invocation inv) throws Exception {
+            Options o = new Options.Spec().parse(inv.args);
+            String name = o.operands(1, 1, "a node name").get(0);
+            nodes.remove(name);
+            inv.out.println("Node '" + name + "' removed");
+            return 0;
+        }
+    }
+}

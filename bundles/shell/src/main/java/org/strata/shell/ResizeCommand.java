@@ -1,0 +1,81 @@
+package org.strata.shell;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.strata.api.FormatAccess;
+import org.strata.api.Preallocation;
+import org.strata.core.agent.ImageService;
+
+/** {@code image:resize}: qemu-img resize. */
+final class ResizeCommand extends ImageCommand {
+
+    ResizeCommand(ImageService images) {
+        super(images);
+    }
+
+    @Override
+    public String name() {
+        return "image:resize";
+    }
+
+    @Override
+    public String summary() {
+        return "change an image's virtual size";
+    }
+
+    @Override
+    public String usage() {
+        return "usage: image:resize [-f FMT] [--shrink] [--preallocation=MODE] [-q] FILE [+|-]SIZE\n"
+                + "  SIZE             the new size, or +SIZE / -SIZE relative to the current one\n"
+                + "  --shrink         allow shrinking (data past the new end is lost)\n"
+                + "  --preallocation  off, metadata, falloc or full for the grown part";
+    }
+
+    @Override
+    public int run(Invocation inv) throws Exception {
+        List<String> args = new ArrayList<>(inv.args);
+        // "-1G" as the last argument is a size, not an option (as qemu-img does it)
+        String size = null;
+        if (!args.isEmpty() && args.get(args.size() - 1).matches("-[0-9].*")) {
+            size = args.remove(args.size() - 1);
+        }
+        Options o = spec().flag((char) 0, "shrink").value((char) 0, "preallocation").parse(args);
+        List<String> ops = o.operands(size == null ? 2 : 1, size == null ? 2 : 1, "filename and size");
+        if (size == null) {
+            size = ops.get(1);
+        }
+        Preallocation prealloc = Preallocation.parse(o.get("preallocation", "off"));
+        try (FormatAccess image = open(inv, o, ops.get(0), true)) {
+            long current = image.size();
+            long target;
+            if (size.startsWith("+")) {
+                target = Math.addExact(current, Sizes.parse(size.substring(1), "image size"));
+            } else if (size.startsWith("-")) {
+                target = current - Sizes.parse(size.substring(1), "image size");
+            } else {
+                target = Sizes.parse(size, "image size");
+            }
+            if (target < 0) {
+                throw new CommandFailure("New image size must be positive", 1);
+            }
+            if (target < current) {
+                inv.err.println("image:resize: warning: Shrinking an image will delete all data beyond the shrunken"
+                        + " image's end. Before performing such an operation, make sure there is no important data"
+                        + " there.");
+                if (!o.has("shrink")) {
+                    throw new CommandFailure("Use the --shrink option to perform a shrink operation.", 1);
+                }
+                if (prealloc != Preallocation.OFF) {
+                    throw new CommandFailure("Preallocation can only be used for growing images", 1);
+                }
+            }
+            image.resize(target, prealloc);
+            image.flush();
+        }
+        if (!o.has("quiet")) {
+            inv.out.println("Image resized.");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,61 @@
+package org.strata.shell;
+
+import java.util.ArrayList;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.Function;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.strata.core.agent.ImageService;
+import org.strata.core.agent.NodeManager;
+
+/**
+ * Registers every Strata command with Gogo (as {@link Function} services with {@code osgi.command.scope} and
+ * {@code osgi.command.function}), whether or not a console is attached: the management socket and
+ * {@code strata run} execute them through the CommandProcessor.
+ */
+@Component(immediate = true)
+public final class ShellCommands {
+
+    private final List<ServiceRegistration<Function>> registrations = new ArrayList<>();
+
+    @Activate
+    public ShellCommands(BundleContext context, @Reference ImageService images, @Reference NodeManager nodes) {
+        String version = context.getBundle().getVersion().toString();
+        List<Command> commands = new ArrayList<>(List.of(
+                new AgentStatusCommand(images, version, List::of),
+                new DriverListCommand(images.drivers()),
+                new InfoCommand(images),
+                new CreateCommand(images),
+                new IoCommand(images),
+                new MapCommand(images),
+                new CompareCommand(images),
+                new ResizeCommand(images),
+                new BenchCommand(images),
+                new CheckCommand(images),
+                new ConvertCommand(images)));
+        commands.addAll(NodeCommands.all(nodes));
+        for (Command c : commands) {
+            String[] parts = c.name().split(":");
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put(CommandProcessor.COMMAND_SCOPE, parts[0]);
+            props.put(CommandProcessor.COMMAND_FUNCTION, new String[] {parts[1]});
+            registrations.add(context.registerService(Function.class, new GogoCommand(c), props));
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        for (ServiceRegistration<Function> r : registrations) {
+            r.unregister();
+        }
+        registrations.clear();
+    }
+}
