@@ -1,0 +1,92 @@
+package org.strata.core.agent;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.strata.format.raw.RawFormatDriver;
+import org.strata.storage.file.FileStorageDriver;
+
+/** Nodes: added, persisted, detached when their driver leaves, reattached when it returns. */
+class NodeManagerTest {
+
+    @TempDir
+    Path home;
+
+    private DriverRegistry registry(RawFormatDriver raw) {
+        DriverRegistry r = new DriverRegistry();
+        r.addStorage(new FileStorageDriver());
+        r.addFormat(raw);
+        return r;
+    }
+
+    private static byte[] read(Node n, long off, int len) throws IOException {
+        return n.call(a -> {
+            ByteBuffer b = ByteBuffer.allocate(len);
+            a.read(b, off);
+            return b.array();
+        });
+    }
+
+    @Test
+    void aNodeWaitsWhileItsDriverIsAwayAndContinuesWhenItReturns() throws Exception {
+        Files.write(home.resolve("disk.img"), new byte[] {1, 2, 3, 4});
+        RawFormatDriver raw = new RawFormatDriver();
+        DriverRegistry registry = registry(raw);
+        NodeManager nodes = new NodeManager(new ImageService(registry, home, "daemon", List.of(), 10), registry);
+        Node n = nodes.add(null, "disk.img", null, false, home, List.of());
+        assertEquals("disk", n.name());
+        assertArrayEquals(new byte[] {1, 2, 3, 4}, read(n, 0, 4));
+
+        registry.removeFormat(raw);
+        assertFalse(n.isAttached());
+        assertTrue(n.detachReason().contains("raw"), n.detachReason());
+        CompletableFuture<byte[]> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return read(n, 1, 2);
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(300);
+        assertFalse(waiting.isDone(), "a request waits while the node is detached");
+
+        RawFormatDriver upgraded = new RawFormatDriver();
+        registry.addFormat(upgraded);
+        assertArrayEquals(new byte[] {2, 3}, waiting.get(5, TimeUnit.SECONDS));
+        assertTrue(n.isAttached());
+        nodes.deactivate();
+    }
+
+    @Test
+    void nodesArePersistedAndComeBack() throws Exception {
+        Files.write(home.resolve("a.img"), new byte[512]);
+        RawFormatDriver raw = new RawFormatDriver();
+        DriverRegistry registry = registry(raw);
+        NodeManager first = new NodeManager(new ImageService(registry, home, "daemon", List.of(), 10), registry);
+        first.add("vm1", "a.img", "raw", true, home, List.of());
+        assertThrows(IllegalArgumentException.class, () -> first.add("vm1", "a.img", "raw", true, home, List.of()));
+        first.deactivate();
+
+        DriverRegistry again = registry(new RawFormatDriver());
+        NodeManager second = new NodeManager(new ImageService(again, home, "daemon", List.of(), 10), again);
+        Node n = second.get("vm1");
+        assertEquals(512L, (long) n.call(a -> a.size()));
+        assertTrue(n.spec().readOnly());
+        second.remove("vm1");
+        assertTrue(second.list().isEmpty());
+        second.deactivate();
+    }
+}

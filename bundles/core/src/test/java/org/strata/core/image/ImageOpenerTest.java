@@ -1,0 +1,122 @@
+package org.strata.core.image;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.strata.api.FormatAccess;
+import org.strata.format.raw.RawFormatDriver;
+import org.strata.storage.file.FileStorageDriver;
+
+/** The reference gate: relative names, allowed roots, recorded formats, loops. */
+class ImageOpenerTest {
+
+    @TempDir
+    Path dir;
+    ImageOpener opener;
+
+    @BeforeEach
+    void setUp() {
+        opener = new ImageOpener(DriverLookup.of(List.of(new RawFormatDriver(), new LinkFormat()),
+                List.of(new FileStorageDriver())), AllowedRoots.of(List.of()));
+    }
+
+    private void write(String name, String content) throws IOException {
+        Files.createDirectories(dir.resolve(name).getParent());
+        Files.writeString(dir.resolve(name), content);
+    }
+
+    private OpenRequest request() {
+        return OpenRequest.readOnly(dir);
+    }
+
+    @Test
+    void backingNamesResolveRelativeToTheImageThatNamesThem() throws IOException {
+        write("sub/base.raw", "hello world");
+        write("sub/top.link", "LINK raw base.raw");
+        try (FormatAccess a = opener.open("sub/top.link", request())) {
+            assertEquals("link", a.formatName());
+            ByteBuffer b = ByteBuffer.allocate(11);
+            a.read(b, 0);
+            assertArrayEquals("hello world".getBytes(), b.array());
+        }
+    }
+
+    @Test
+    void filesOutsideTheAllowedRootsAreRefusedWithAMessageNamingThem() throws IOException {
+        write("outside/secret.raw", "secret");
+        write("images/top.link", "LINK raw ../outside/secret.raw");
+        IOException e = assertThrows(IOException.class, () -> opener.open("images/top.link", request()));
+        assertTrue(e.getMessage().contains("secret.raw"), e.getMessage());
+        assertTrue(e.getMessage().contains("--allow-root"), e.getMessage());
+
+        try (FormatAccess a = opener.open("images/top.link",
+                request().withExtraRoots(List.of(dir.resolve("outside"))))) {
+            assertEquals(6, a.size());
+        }
+    }
+
+    @Test
+    void symbolicLinksCannotLeadOutside() throws IOException {
+        write("outside/secret.raw", "secret");
+        write("images/top.link", "LINK raw link.raw");
+        Files.createSymbolicLink(dir.resolve("images/link.raw"), dir.resolve("outside/secret.raw"));
+        assertThrows(IOException.class, () -> opener.open("images/top.link", request()));
+    }
+
+    @Test
+    void absoluteNamesOutsideAreRefused() throws IOException {
+        write("top.link", "LINK raw /etc/passwd");
+        IOException e = assertThrows(IOException.class, () -> opener.open("top.link", request()));
+        assertTrue(e.getMessage().contains("/etc/passwd"), e.getMessage());
+    }
+
+    @Test
+    void loopsAreRefused() throws IOException {
+        write("a.link", "LINK link b.link");
+        write("b.link", "LINK link a.link");
+        IOException e = assertThrows(IOException.class, () -> opener.open("a.link", request()));
+        assertTrue(e.getMessage().contains("loop"), e.getMessage());
+    }
+
+    @Test
+    void namedFilesAreNeverProbedToAFormatThatNamesFiles() throws IOException {
+        write("base.raw", "plain data");
+        write("evil.raw", "LINK raw base.raw");
+        write("top.link", "LINK - evil.raw");
+        IOException e = assertThrows(IOException.class, () -> opener.open("top.link", request()));
+        assertTrue(e.getMessage().contains("never probed"), e.getMessage());
+        write("top2.link", "LINK - base.raw");
+        try (FormatAccess a = opener.open("top2.link", request())) {
+            assertEquals(10, a.size());
+        }
+    }
+
+    @Test
+    void theNamedImageIsProbed() throws IOException {
+        write("base.raw", "data");
+        write("top.link", "LINK raw base.raw");
+        try (FormatAccess a = opener.open("top.link", request())) {
+            assertEquals("link", a.formatName());
+        }
+        try (FormatAccess a = opener.open("top.link", request().withFormat("raw"))) {
+            assertEquals("raw", a.formatName());
+        }
+    }
+
+    @Test
+    void missingFilesGiveOneClearLine() {
+        IOException e = assertThrows(IOException.class, () -> opener.open("nope.img", request()));
+        assertEquals("Could not open 'nope.img': No such file or directory", e.getMessage());
+    }
+}
