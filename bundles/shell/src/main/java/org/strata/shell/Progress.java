@@ -11,7 +11,7 @@ final class Progress {
     private final PrintStream out;
     private final boolean tty;
     private final boolean enabled;
-    private final long total;
+    private long total;
     private long done;
     private int lastShown = -1;
 
@@ -20,6 +20,10 @@ final class Progress {
         this.tty = tty;
         this.enabled = enabled;
         this.total = Math.max(1, total);
+    }
+
+    synchronized void total(long bytes) {
+        total = Math.max(1, bytes);
         show();
     }
 

@@ -15,6 +15,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.strata.core.agent.ImageService;
 import org.strata.core.agent.NodeManager;
+import org.strata.core.ops.JobManager;
 
 /**
  * Registers every Strata command with Gogo (as {@link Function} services with {@code osgi.command.scope} and
@@ -27,8 +28,10 @@ public final class ShellCommands {
     private final List<ServiceRegistration<Function>> registrations = new ArrayList<>();
 
     @Activate
-    public ShellCommands(BundleContext context, @Reference ImageService images, @Reference NodeManager nodes) {
+    public ShellCommands(BundleContext context, @Reference ImageService images, @Reference NodeManager nodes,
+                         @Reference JobManager jobs) {
         String version = context.getBundle().getVersion().toString();
+        OperationRunner runner = new OperationRunner(images, jobs);
         List<Command> commands = new ArrayList<>(List.of(
                 new AgentStatusCommand(images, version, List::of),
                 new DriverListCommand(images.drivers()),
@@ -40,8 +43,15 @@ public final class ShellCommands {
                 new ResizeCommand(images),
                 new BenchCommand(images),
                 new CheckCommand(images),
-                new ConvertCommand(images)));
+                new ConvertCommand(images, runner),
+                new CommitCommand(images, runner),
+                new RebaseCommand(images, runner, false),
+                new RebaseCommand(images, runner, true),
+                new SnapshotCommand(images),
+                new MeasureCommand(images),
+                new AmendCommand(images)));
         commands.addAll(NodeCommands.all(nodes));
+        commands.addAll(JobCommands.all(jobs));
         for (Command c : commands) {
             String[] parts = c.name().split(":");
             Dictionary<String, Object> props = new Hashtable<>();

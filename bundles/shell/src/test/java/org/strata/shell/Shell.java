@@ -43,10 +43,13 @@ final class Shell {
             }
         }
         ImageService images = new ImageService(registry, cwd, "run", List.of(), 5);
+        OperationRunner runner = new OperationRunner(images, new org.strata.core.ops.JobManager());
         for (Command c : List.of(new InfoCommand(images), new CreateCommand(images), new IoCommand(images),
                 new MapCommand(images), new CompareCommand(images), new ResizeCommand(images),
-                new BenchCommand(images), new CheckCommand(images), new ConvertCommand(images),
-                new DriverListCommand(registry))) {
+                new BenchCommand(images), new CheckCommand(images), new ConvertCommand(images, runner),
+                new CommitCommand(images, runner), new RebaseCommand(images, runner, false),
+                new RebaseCommand(images, runner, true), new SnapshotCommand(images), new MeasureCommand(images),
+                new AmendCommand(images), new DriverListCommand(registry))) {
             commands.put(c.name(), c);
         }
     }

@@ -46,6 +46,10 @@ public record OpenRequest(String format, boolean writable, boolean forceShare, b
         return new OpenRequest(format, writable, forceShare, direct, b, cwd, extraRoots);
     }
 
+    public OpenRequest withCwd(Path dir) {
+        return new OpenRequest(format, writable, forceShare, direct, openBacking, dir, extraRoots);
+    }
+
     public OpenRequest withExtraRoots(List<Path> roots) {
         return new OpenRequest(format, writable, forceShare, direct, openBacking, cwd, roots);
     }

@@ -4,44 +4,46 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.EnumSet;
 import java.util.Optional;
-import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
+import org.strata.api.Align;
 import org.strata.api.Buffers;
-import org.strata.api.Preallocation;
 import org.strata.api.Storage;
 
-/** A local file, read and written with positional {@link FileChannel} I/O. */
-final class FileStorage implements Storage {
+/**
+ * What a local file and a host block device share: positional {@link FileChannel} I/O (with O_DIRECT when
+ * {@link #align} is above 1, in which case every request that reaches this class is aligned), a native
+ * descriptor for the calls the channel lacks (it also holds the image lock), fdatasync, and closing.
+ */
+abstract class FileStorage implements Storage {
 
-    private final Path path;
-    private final FileChannel channel;
+    private static final int ZERO_CHUNK = 1 << 20;
+
+    protected final Path path;
+    protected final String location;
+    protected final FileChannel channel;
+    protected final int fd;
+    protected final int align;
     private final boolean writable;
+    private final ByteBuffer zeroes;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Once fdatasync failed on a cached file, the page cache may hide lost writes: every later sync fails. */
+    private volatile IOException syncFailure;
 
-    private FileStorage(Path path, FileChannel channel, boolean writable) {
+    FileStorage(Path path, FileChannel channel, int fd, boolean writable, int align) {
         this.path = path;
+        this.location = path.toString();
         this.channel = channel;
+        this.fd = fd;
         this.writable = writable;
-    }
-
-    static Storage open(Path path, org.strata.api.StorageOptions options, boolean create) throws IOException {
-        Set<StandardOpenOption> opts = EnumSet.of(StandardOpenOption.READ);
-        if (options.writable()) {
-            opts.add(StandardOpenOption.WRITE);
-        }
-        if (create) {
-            opts.add(StandardOpenOption.CREATE);
-            opts.add(StandardOpenOption.TRUNCATE_EXISTING);
-        }
-        FileChannel ch = FileErrors.open(path, opts);
-        return new FileStorage(path, ch, options.writable());
+        this.align = align;
+        this.zeroes = align > 1 ? Buffers.allocateAligned(ZERO_CHUNK, align).asReadOnlyBuffer() : null;
     }
 
     @Override
     public String location() {
-        return path.toString();
+        return location;
     }
 
     @Override
@@ -50,73 +52,18 @@ final class FileStorage implements Storage {
     }
 
     @Override
-    public long size() throws IOException {
-        return channel.size();
-    }
-
-    @Override
     public boolean isWritable() {
         return writable;
     }
 
     @Override
-    public void read(ByteBuffer dst, long offset) throws IOException {
-        long pos = offset;
-        while (dst.hasRemaining()) {
-            int n = channel.read(dst, pos);
-            if (n < 0) {
-                Buffers.fillZero(dst);
-                return;
-            }
-            pos += n;
-        }
+    public int reqAlign() {
+        return align;
     }
 
     @Override
-    public void write(ByteBuffer src, long offset) throws IOException {
-        long pos = offset;
-        while (src.hasRemaining()) {
-            pos += channel.write(src, pos);
-        }
-    }
-
-    @Override
-    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
-        long done = 0;
-        while (done < length) {
-            int n = (int) Math.min(Buffers.zeroChunk(), length - done);
-            write(Buffers.zeroes(n), offset + done);
-            done += n;
-        }
-    }
-
-    @Override
-    public void discard(long offset, long length) {
-        // Without hole punching, a discard is only a hint: keep the data.
-    }
-
-    @Override
-    public void flush() {
-        // Positional channel writes are not buffered in the JVM.
-    }
-
-    @Override
-    public void sync() throws IOException {
-        channel.force(false);
-    }
-
-    @Override
-    public void resize(long newSize, Preallocation prealloc) throws IOException {
-        long old = channel.size();
-        if (newSize < old) {
-            channel.truncate(newSize);
-        } else if (newSize > old) {
-            if (prealloc == Preallocation.FULL || prealloc == Preallocation.FALLOC) {
-                writeZeroes(old, newSize - old, false);
-            } else {
-                channel.write(ByteBuffer.allocate(1), newSize - 1);
-            }
-        }
+    public int memAlign() {
+        return align;
     }
 
     @Override
@@ -125,12 +72,145 @@ final class FileStorage implements Storage {
     }
 
     @Override
+    public void read(ByteBuffer dst, long offset) throws IOException {
+        checkOffset(offset);
+        long pos = offset;
+        try {
+            while (dst.hasRemaining()) {
+                int n = channel.read(dst, pos);
+                if (n < 0) {
+                    break;
+                }
+                pos += n;
+                // A short read ends at the end of the file; with O_DIRECT the next read would be misaligned.
+                if (n == 0 || (dst.hasRemaining() && pos >= size())) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            throw FileErrors.ioFailure("Could not read", location, e);
+        }
+        Buffers.fillZero(dst);
+    }
+
+    @Override
+    public void write(ByteBuffer src, long offset) throws IOException {
+        checkWritable();
+        checkOffset(offset);
+        long pos = offset;
+        try {
+            while (src.hasRemaining()) {
+                pos += channel.write(src, pos);
+            }
+        } catch (IOException e) {
+            throw FileErrors.ioFailure("Could not write to", location, e);
+        }
+    }
+
+    /**
+     * Writes zero bytes as data over the range. With O_DIRECT, a block the range covers only in part is read,
+     * zeroed in that part and written back whole, so the file may grow to the next aligned end.
+     */
+    protected void writeZeroData(long offset, long length) throws IOException {
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            long blockStart = Align.down(pos, align);
+            if (pos != blockStart || end - pos < align) {
+                ByteBuffer block = Buffers.allocateAligned(align, align);
+                read(block, blockStart);
+                int from = (int) (pos - blockStart);
+                int to = (int) Math.min(align, end - blockStart);
+                for (int i = from; i < to; i++) {
+                    block.put(i, (byte) 0);
+                }
+                write(block.clear(), blockStart);
+                pos = blockStart + to;
+            } else {
+                int n = (int) Math.min(ZERO_CHUNK, Align.down(end - pos, align));
+                write(zeroChunk(n), pos);
+                pos += n;
+            }
+        }
+    }
+
+    private ByteBuffer zeroChunk(int n) {
+        return zeroes == null ? Buffers.zeroes(n) : zeroes.duplicate().limit(n);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        checkOpen();
+        // Positional channel I/O has no buffer of its own in the JVM.
+    }
+
+    @Override
+    public void sync() throws IOException {
+        checkOpen();
+        IOException failed = syncFailure;
+        if (failed != null) {
+            throw FileErrors.ioFailure("Could not sync", location, failed);
+        }
+        try {
+            channel.force(false);
+        } catch (IOException e) {
+            if (align == 1) {
+                syncFailure = e;
+            }
+            throw FileErrors.ioFailure("Could not sync", location, e);
+        }
+    }
+
+    @Override
+    public long allocatedSize() throws IOException {
+        checkOpen();
+        try {
+            return Posix.stat(fd).blocks() * 512;
+        } catch (PosixException e) {
+            throw FileErrors.ioFailure("Could not stat", location, e);
+        }
+    }
+
+    @Override
     public void close() throws IOException {
-        channel.close();
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            channel.close();
+        } finally {
+            // Closing the descriptor drops the image lock.
+            Posix.close(fd);
+        }
+    }
+
+    protected void checkOpen() throws IOException {
+        if (closed.get()) {
+            throw new IOException("Could not access '" + location + "': the image is closed");
+        }
+    }
+
+    protected void checkWritable() throws IOException {
+        checkOpen();
+        if (!writable) {
+            throw new IOException("Could not write to '" + location + "': the image is opened read-only");
+        }
+    }
+
+    protected static void checkOffset(long offset) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("negative offset " + offset);
+        }
+    }
+
+    protected static void checkRange(long offset, long length) {
+        if (offset < 0 || length < 0 || offset + length < 0) {
+            throw new IllegalArgumentException("invalid range " + offset + "+" + length);
+        }
     }
 
     @Override
     public String toString() {
-        return "file " + path;
+        return getClass().getSimpleName() + " " + location;
     }
 }

@@ -1,6 +1,7 @@
 package org.strata.storage.file;
 
 import java.io.IOException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 import org.osgi.service.component.annotations.Component;
@@ -8,7 +9,10 @@ import org.strata.api.Storage;
 import org.strata.api.StorageDriver;
 import org.strata.api.StorageOptions;
 
-/** The {@code file} backend: local files (and host block devices) by path. */
+/**
+ * The {@code file} backend: local files and host block devices by path, with QEMU-compatible image locking
+ * (a writer is refused while QEMU or another Strata uses the image; {@code -U} takes no locks) and O_DIRECT.
+ */
 @Component(service = StorageDriver.class, property = StorageDriver.PROPERTY + "=file")
 public final class FileStorageDriver implements StorageDriver {
 
@@ -24,11 +28,19 @@ public final class FileStorageDriver implements StorageDriver {
 
     @Override
     public Storage open(String location, StorageOptions options) throws IOException {
-        return FileStorage.open(Path.of(location), options, false);
+        return FileOpener.open(path(location), options, false);
     }
 
     @Override
     public Storage create(String location, StorageOptions options) throws IOException {
-        return FileStorage.open(Path.of(location), options.withWritable(true), true);
+        return FileOpener.open(path(location), options.withWritable(true), true);
+    }
+
+    private static Path path(String location) throws IOException {
+        try {
+            return Path.of(location);
+        } catch (InvalidPathException e) {
+            throw FileErrors.openFailure(location, "invalid file name (" + e.getReason() + ")");
+        }
     }
 }

@@ -1,0 +1,125 @@
+package org.strata.core.ops;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.strata.core.image.Errors;
+
+/** An operation running in the background, with its progress and outcome. */
+public final class Job implements JobControl {
+
+    public enum State { RUNNING, COMPLETED, FAILED, CANCELLED }
+
+    private final int id;
+    private final String kind;
+    private final String description;
+    private final Instant started = Instant.now();
+    private final AtomicLong total = new AtomicLong();
+    private final AtomicLong done = new AtomicLong();
+    private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    private volatile boolean cancelRequested;
+    private volatile State state = State.RUNNING;
+    private volatile String error;
+
+    Job(int id, String kind, String description) {
+        this.id = id;
+        this.kind = kind;
+        this.description = description;
+    }
+
+    /** Runs the operation, then closes what it worked on; records how it ended. */
+    void run(Operation op, List<Closeable> resources) {
+        try {
+            try {
+                op.run(this);
+            } finally {
+                for (Closeable c : resources) {
+                    c.close();
+                }
+            }
+            state = State.COMPLETED;
+        } catch (OperationCancelled e) {
+            state = State.CANCELLED;
+            error = e.getMessage();
+        } catch (IOException | RuntimeException e) {
+            state = State.FAILED;
+            error = Errors.oneLine(e);
+        } finally {
+            finished.complete(null);
+        }
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public String kind() {
+        return kind;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public Instant started() {
+        return started;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** Why the job failed or stopped, or null. */
+    public String error() {
+        return error;
+    }
+
+    /** Progress in percent, 0 to 100. */
+    public double percent() {
+        long t = total.get();
+        if (state == State.COMPLETED) {
+            return 100;
+        }
+        return t <= 0 ? 0 : Math.min(100, done.get() * 100.0 / t);
+    }
+
+    /** Asks the operation to stop at its next consistent point. */
+    public void cancel() {
+        cancelRequested = true;
+    }
+
+    /** Waits until the job ends; false when it is still running after the timeout. */
+    public boolean await(long timeout, TimeUnit unit) throws InterruptedException {
+        try {
+            finished.get(timeout, unit);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return true;
+        }
+    }
+
+    @Override
+    public void total(long amount) {
+        total.set(amount);
+    }
+
+    @Override
+    public void advance(long amount) {
+        done.addAndGet(amount);
+    }
+
+    @Override
+    public void checkCancelled() throws OperationCancelled {
+        if (cancelRequested) {
+            throw new OperationCancelled();
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package org.strata.storage.file;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.io.TempDir;
+import org.strata.api.AlignedStorage;
+import org.strata.api.Preallocation;
+import org.strata.api.Storage;
+import org.strata.api.StorageOptions;
+import org.strata.testkit.AbstractStorageContractTest;
+
+/**
+ * The storage contract on files opened with O_DIRECT, where every request the kernel sees is aligned.
+ * Not resizable here only because an unaligned write past the end grows the file to the next aligned
+ * end (the contract wants the exact end); {@link DirectIoTest} covers resizing.
+ */
+class DirectFileContractTest extends AbstractStorageContractTest {
+
+    @TempDir
+    Path dir;
+    private int n;
+
+    @Override
+    protected Storage create(long size) throws IOException {
+        Storage s = new FileStorageDriver().create(dir.resolve("d" + (n++)).toString(),
+                new StorageOptions(true, false, true));
+        if (!(s instanceof AlignedStorage)) {
+            throw new AssertionError("O_DIRECT storage is not wrapped for alignment: " + s);
+        }
+        s.resize(size, Preallocation.OFF);
+        return s;
+    }
+
+    @Override
+    protected boolean resizable() {
+        return false;
+    }
+}
