@@ -120,6 +120,16 @@ public interface FormatImage extends Closeable {
         throw new UnsupportedFeatureException("Compression is not supported for format '" + formatName() + "'");
     }
 
+    /**
+     * Records a different backing file ({@code image:rebase}): {@code name} as it will be stored (may be relative),
+     * {@code format} its format; both null to make the image standalone. Only the header changes; the caller
+     * copies data first where the guest-visible content must not change. The open image keeps its old backing
+     * until it is reopened.
+     */
+    default void changeBackingFile(String name, String format) throws IOException {
+        throw new UnsupportedFeatureException("Format '" + formatName() + "' has no backing files");
+    }
+
     /** Changes format options of the open image in place ({@code image:amend}), with qemu-img's rules. */
     default void amend(java.util.Map<String, String> options) throws IOException {
         throw new UnsupportedFeatureException("Format driver '" + formatName() + "' does not support option amendment");

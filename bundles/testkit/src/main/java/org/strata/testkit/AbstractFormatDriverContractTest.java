@@ -260,7 +260,7 @@ public abstract class AbstractFormatDriverContractTest {
                     a.discardToAny(off, len);
                     unknown.set(off, off + len);
                 } else if (op < 72) {
-                    int newSize = 512 + rnd.nextInt(maxSize - 512);
+                    int newSize = 512 * (1 + rnd.nextInt(maxSize / 512 - 1)); // formats size in sectors
                     if (newSize < size && !canShrink()) {
                         continue;
                     }

@@ -12,6 +12,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 import org.strata.core.image.AllowedRoots;
 import org.strata.core.image.ImageOpener;
+import org.strata.core.image.SharedLayers;
 
 /** Opens and creates images with the registered drivers and the agent's configured allowed roots. */
 @Component(service = ImageService.class, configurationPid = "org.strata.agent")
@@ -24,6 +25,7 @@ public final class ImageService {
     private final Instant started = Instant.now();
     private volatile ImageOpener opener;
     private volatile int pauseTimeout;
+    private final SharedLayers sharedLayers = new SharedLayers();
 
     @Activate
     public ImageService(@Reference DriverRegistry drivers, BundleContext context, AgentConfig config) {
@@ -52,7 +54,9 @@ public final class ImageService {
 
     private void configure(List<String> allowedRoots, int pauseTimeoutSeconds) {
         this.pauseTimeout = pauseTimeoutSeconds;
-        this.opener = new ImageOpener(drivers, AllowedRoots.of(allowedRoots));
+        // the daemon keeps images open for long, so chains share their read-only backing images there
+        this.opener = new ImageOpener(drivers, AllowedRoots.of(allowedRoots),
+                mode.equals("daemon") ? sharedLayers : null);
     }
 
     public ImageOpener opener() {

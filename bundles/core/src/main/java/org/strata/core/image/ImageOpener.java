@@ -23,10 +23,34 @@ public final class ImageOpener {
 
     private final DriverLookup drivers;
     private final AllowedRoots configuredRoots;
+    private final SharedLayers shared;
 
     public ImageOpener(DriverLookup drivers, AllowedRoots configuredRoots) {
+        this(drivers, configuredRoots, null);
+    }
+
+    /** @param shared where read-only backing images are shared between chains, or null to open each alone */
+    public ImageOpener(DriverLookup drivers, AllowedRoots configuredRoots, SharedLayers shared) {
         this.drivers = drivers;
         this.configuredRoots = configuredRoots;
+        this.shared = shared;
+    }
+
+    /**
+     * Opens a read-only backing layer, shared with other chains when sharing is on; {@code opened} gets what
+     * releases it.
+     */
+    FormatAccess openBackingLayer(String name, String location, String format, OpenRequest request,
+                                  AllowedRoots roots, java.util.Set<String> chain, Resources opened)
+            throws IOException {
+        if (shared == null) {
+            return opened.add(openLayer(name, location, format, false, false, request, roots, chain));
+        }
+        SharedLayers.Key key = new SharedLayers.Key(location, format, request.forceShare(), request.direct());
+        FormatAccess access = shared.acquire(key,
+                () -> openLayer(name, location, format, false, false, request, roots, chain));
+        opened.add(() -> shared.release(key, access));
+        return access;
     }
 
     public DriverLookup drivers() {

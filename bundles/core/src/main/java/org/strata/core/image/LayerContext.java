@@ -60,7 +60,7 @@ final class LayerContext implements ImageContext {
             throw new IOException("Backing file loop: '" + reference + "' named by '" + name
                     + "' is already in the chain");
         }
-        return opened.add(opener.openLayer(reference, target, format, false, false, request, roots, chain));
+        return opener.openBackingLayer(reference, target, format, request, roots, chain, opened);
     }
 
     @Override

@@ -20,7 +20,12 @@ final class RawImage implements org.strata.api.FormatImage {
     RawImage(Storage storage, boolean writable) throws IOException {
         this.storage = storage;
         this.writable = writable;
-        this.size = storage.size();
+        this.size = sectors(storage.size());
+    }
+
+    /** As QEMU does, a raw image's size is a whole number of 512-byte sectors; the tail past the file reads zero. */
+    private static long sectors(long bytes) {
+        return org.strata.api.Align.up(bytes, 512);
     }
 
     @Override
@@ -82,13 +87,13 @@ final class RawImage implements org.strata.api.FormatImage {
 
     @Override
     public void invalidateCache() throws IOException {
-        size = storage.size();
+        size = sectors(storage.size());
     }
 
     @Override
     public void resize(long newSize, Preallocation prealloc) throws IOException {
         storage.resize(newSize, prealloc == Preallocation.METADATA ? Preallocation.OFF : prealloc);
-        size = storage.size();
+        size = newSize;
     }
 
     @Override
