@@ -133,10 +133,11 @@ final class CheckCommand extends ImageCommand {
             }
         }
         if (r.totalClusters() != 0 && r.allocatedClusters() != 0) {
-            sb.append(String.format("%d/%d = %.2f%% allocated, %.2f%% fragmented, %.2f%% compressed clusters%n",
-                    r.allocatedClusters(), r.totalClusters(), r.allocatedClusters() * 100.0 / r.totalClusters(),
-                    r.fragmentedClusters() * 100.0 / r.allocatedClusters(),
-                    r.compressedClusters() * 100.0 / r.allocatedClusters()));
+            sb.append(String.format("%d/%d = %s%% allocated, %s%% fragmented, %s%% compressed clusters%n",
+                    r.allocatedClusters(), r.totalClusters(),
+                    CFormat.fixed(r.allocatedClusters() * 100.0 / r.totalClusters(), 2),
+                    CFormat.fixed(r.fragmentedClusters() * 100.0 / r.allocatedClusters(), 2),
+                    CFormat.fixed(r.compressedClusters() * 100.0 / r.allocatedClusters(), 2)));
         }
         if (r.imageEndOffset() != 0) {
             sb.append("Image end offset: ").append(r.imageEndOffset()).append('\n');

@@ -32,17 +32,9 @@ class Qcow2CommandsInteropTest {
         return dir.resolve(name).toString();
     }
 
-    /** qemu-img's output with the temporary directory cut out, so it compares with Strata's relative names. */
+    /** What a QEMU tool prints when run in the test directory, with the same relative names Strata gets. */
     private String qemu(String... args) {
-        return QemuTools.run(List.of(args)).ok().replace(dir + "/", "");
-    }
-
-    private void qemuImgIn(String... args) {
-        String[] full = new String[args.length];
-        for (int i = 0; i < args.length; i++) {
-            full[i] = args[i].endsWith(".qcow2") || args[i].endsWith(".raw") ? path(args[i]) : args[i];
-        }
-        qemuImg(full);
+        return QemuTools.runIn(dir, List.of(args)).ok();
     }
 
     private void clean(String file) {
@@ -51,11 +43,12 @@ class Qcow2CommandsInteropTest {
     }
 
     private void chainWithData() {
-        qemuImgIn("create", "-f", "raw", "base.raw", "4M");
+        qemuImg("create", "-f", "raw", path("base.raw"), "4M");
         qemuIo("-f", "raw", "-c", "write -P 1 0 1M", path("base.raw"));
-        qemuImgIn("create", "-f", "qcow2", "-b", "base.raw", "-F", "raw", "mid.qcow2");
+        // backing names relative to the images, as a host would record them
+        qemuImg("create", "-f", "qcow2", "-b", "base.raw", "-F", "raw", path("mid.qcow2"));
         qemuIo("-c", "write -P 2 512k 1M", "-c", "write -z 3M 64k", path("mid.qcow2"));
-        qemuImgIn("create", "-f", "qcow2", "-b", "mid.qcow2", "-F", "qcow2", "top.qcow2");
+        qemuImg("create", "-f", "qcow2", "-b", "mid.qcow2", "-F", "qcow2", path("top.qcow2"));
         qemuIo("-c", "write -P 3 1M 100k", "-c", "discard 2M 64k", path("top.qcow2"));
     }
 
@@ -63,14 +56,14 @@ class Qcow2CommandsInteropTest {
     void infoAndMapJsonAreByteIdenticalToQemuImg() {
         chainWithData();
         for (String f : List.of("top.qcow2", "mid.qcow2")) {
-            assertEquals(qemu("qemu-img", "info", "--output=json", path(f)),
+            assertEquals(qemu("qemu-img", "info", "--output=json", f),
                     shell.run("image:info", "--output=json", f).ok().out(), f);
-            assertEquals(qemu("qemu-img", "info", path(f)), shell.run("image:info", f).ok().out(), f);
-            assertEquals(qemu("qemu-img", "map", "--output=json", path(f)),
+            assertEquals(qemu("qemu-img", "info", f), shell.run("image:info", f).ok().out(), f);
+            assertEquals(qemu("qemu-img", "map", "--output=json", f),
                     shell.run("image:map", "--output=json", f).ok().out(), f);
-            assertEquals(qemu("qemu-img", "map", path(f)), shell.run("image:map", f).ok().out(), f);
+            assertEquals(qemu("qemu-img", "map", f), shell.run("image:map", f).ok().out(), f);
         }
-        assertEquals(qemu("qemu-img", "info", "--backing-chain", "--output=json", path("top.qcow2")),
+        assertEquals(qemu("qemu-img", "info", "--backing-chain", "--output=json", "top.qcow2"),
                 shell.run("image:info", "--backing-chain", "--output=json", "top.qcow2").ok().out());
     }
 
@@ -79,11 +72,11 @@ class Qcow2CommandsInteropTest {
         String ours = shell.run("image:create", "-f", "qcow2", "-o", "cluster_size=4k,lazy_refcounts=on",
                 "a.qcow2", "64M").ok().out();
         String theirs = qemu("qemu-img", "create", "-f", "qcow2", "-o", "cluster_size=4k,lazy_refcounts=on",
-                path("b.qcow2"), "64M").replace("b.qcow2", "a.qcow2");
+                "b.qcow2", "64M").replace("b.qcow2", "a.qcow2");
         assertEquals(theirs, ours);
         clean("a.qcow2");
-        assertEquals(qemu("qemu-img", "info", "--output=json", path("b.qcow2")).replace("b.qcow2", "a.qcow2")
-                .replaceAll("\"actual-size\": [0-9]+", ""),
+        assertEquals(qemu("qemu-img", "info", "--output=json", "b.qcow2").replace("b.qcow2", "a.qcow2")
+                        .replaceAll("\"actual-size\": [0-9]+", ""),
                 shell.run("image:info", "--output=json", "a.qcow2").ok().out()
                         .replaceAll("\"actual-size\": [0-9]+", ""));
     }
@@ -91,9 +84,9 @@ class Qcow2CommandsInteropTest {
     @Test
     void checkJsonAndExitCodesMatchQemuImg() {
         chainWithData();
-        assertEquals(qemu("qemu-img", "check", "--output=json", path("top.qcow2")),
+        assertEquals(qemu("qemu-img", "check", "--output=json", "top.qcow2"),
                 shell.run("image:check", "--output=json", "top.qcow2").ok().out());
-        assertEquals(qemu("qemu-img", "check", path("top.qcow2")), shell.run("image:check", "top.qcow2").ok().out());
+        assertEquals(qemu("qemu-img", "check", "top.qcow2"), shell.run("image:check", "top.qcow2").ok().out());
         Shell.Result raw = shell.run("image:check", "base.raw");
         assertEquals(63, raw.status());
     }
@@ -122,7 +115,7 @@ class Qcow2CommandsInteropTest {
                 ours.addAll(args);
                 java.util.List<String> theirs = new java.util.ArrayList<>(List.of("qemu-img", "measure",
                         "--output=json", "-O", fmt));
-                args.forEach(a -> theirs.add(a.contains(".") ? path(a) : a));
+                theirs.addAll(args);
                 assertEquals(qemu(theirs.toArray(String[]::new)),
                         shell.run("image:measure", ours.toArray(String[]::new)).ok().out(), args + " " + fmt);
             }
@@ -144,7 +137,7 @@ class Qcow2CommandsInteropTest {
                 path("expected.raw")).exitCode());
         clean("top.qcow2");
         // flatten: standalone, same content
-        qemuImgIn("create", "-f", "qcow2", "-b", "mid.qcow2", "-F", "qcow2", "flat.qcow2");
+        qemuImg("create", "-f", "qcow2", "-b", "mid.qcow2", "-F", "qcow2", path("flat.qcow2"));
         qemuImg("convert", "-O", "raw", path("flat.qcow2"), path("flat-expected.raw"));
         shell.run("image:rebase", "-b", "", "flat.qcow2").ok();
         assertTrue(!qemuImg("info", path("flat.qcow2")).contains("backing file"));
@@ -160,7 +153,7 @@ class Qcow2CommandsInteropTest {
         shell.run("image:io", "-c", "write -P 2 0 1M", "s.qcow2").ok();
         shell.run("image:snapshot", "-c", "two", "s.qcow2").ok();
         clean("s.qcow2");
-        assertEquals(qemu("qemu-img", "snapshot", "-l", path("s.qcow2")),
+        assertEquals(qemu("qemu-img", "snapshot", "-l", "s.qcow2"),
                 shell.run("image:snapshot", "-l", "s.qcow2").ok().out());
         shell.run("image:snapshot", "-a", "one", "s.qcow2").ok();
         qemuIo("-c", "read -P 1 0 1M", path("s.qcow2"));

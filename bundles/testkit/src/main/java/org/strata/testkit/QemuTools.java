@@ -35,9 +35,17 @@ public final class QemuTools {
     }
 
     public static Result run(List<String> command) {
+        return runIn(null, command);
+    }
+
+    /** Runs {@code command} in the working directory {@code dir} (null: this process's). */
+    public static Result runIn(Path dir, List<String> command) {
         requireTool(command.get(0));
         try {
             ProcessBuilder pb = new ProcessBuilder(command);
+            if (dir != null) {
+                pb.directory(dir.toFile());
+            }
             pb.environment().put("LC_ALL", "C");
             Process p = pb.start();
             p.getOutputStream().close();

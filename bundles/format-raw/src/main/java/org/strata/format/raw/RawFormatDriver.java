@@ -9,7 +9,9 @@ import java.util.Map;
 import org.osgi.service.component.annotations.Component;
 import org.strata.api.CreateOption;
 import org.strata.api.CreateRequest;
+import org.strata.api.FormatAccess;
 import org.strata.api.FormatDriver;
+import org.strata.api.Measurement;
 import org.strata.api.FormatImage;
 import org.strata.api.ImageContext;
 import org.strata.api.Preallocation;
@@ -70,5 +72,17 @@ public final class RawFormatDriver implements FormatDriver {
     @Override
     public List<CreateOption> createOptions() {
         return OPTIONS;
+    }
+
+    /** Every byte of a raw image takes space, allocated or not: both figures are the (sector-rounded) size. */
+    @Override
+    public Measurement measure(long virtualSize, Map<String, String> options, FormatAccess source) {
+        for (String name : options.keySet()) {
+            if (!name.equals("preallocation") && !name.equals("size")) {
+                throw new IllegalArgumentException("Invalid parameter '" + name + "'");
+            }
+        }
+        long size = source != null ? source.size() : org.strata.api.Align.up(virtualSize, 512);
+        return new Measurement(size, size, -1);
     }
 }

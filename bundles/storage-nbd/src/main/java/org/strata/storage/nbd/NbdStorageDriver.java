@@ -1,0 +1,66 @@
+package org.strata.storage.nbd;
+
+import java.io.IOException;
+import java.time.Duration;
+
+import org.osgi.service.component.annotations.Component;
+import org.strata.api.AlignedStorage;
+import org.strata.api.Storage;
+import org.strata.api.StorageDriver;
+import org.strata.api.StorageOptions;
+import org.strata.api.UnsupportedFeatureException;
+
+/**
+ * The {@code nbd} backend: exports of NBD servers by QEMU's URLs, {@code nbd://HOST[:PORT]/EXPORT} and
+ * {@code nbd+unix:///EXPORT?socket=PATH}. Requests time out after 30 seconds (system property
+ * {@code strata.nbd.timeout}, in seconds).
+ */
+@Component(service = StorageDriver.class, property = StorageDriver.PROPERTY + "=nbd")
+public final class NbdStorageDriver implements StorageDriver {
+
+    private final Duration timeout;
+    private final boolean tryExtendedHeaders;
+
+    public NbdStorageDriver() {
+        this(Duration.ofSeconds(Long.getLong("strata.nbd.timeout", 30)), true);
+    }
+
+    /**
+     * @param timeout            for connecting, the handshake and every request
+     * @param tryExtendedHeaders negotiate extended headers where the server has them (else structured replies)
+     */
+    NbdStorageDriver(Duration timeout, boolean tryExtendedHeaders) {
+        this.timeout = timeout;
+        this.tryExtendedHeaders = tryExtendedHeaders;
+    }
+
+    @Override
+    public String name() {
+        return "nbd";
+    }
+
+    @Override
+    public boolean accepts(String location) {
+        return NbdUri.looksLikeNbd(location);
+    }
+
+    @Override
+    public Storage open(String location, StorageOptions options) throws IOException {
+        NbdUri uri;
+        try {
+            uri = NbdUri.parse(location);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        NbdStorage storage = NbdStorage.open(uri, options.writable(), timeout, tryExtendedHeaders);
+        int align = storage.reqAlign();
+        // servers with a minimum block size take only whole blocks: unaligned requests read-modify-write
+        return align > 1 ? new AlignedStorage(storage, align) : storage;
+    }
+
+    @Override
+    public Storage create(String location, StorageOptions options) throws IOException {
+        throw new UnsupportedFeatureException(location + ": NBD exports cannot be created; create the image on the "
+                + "server and open it");
+    }
+}

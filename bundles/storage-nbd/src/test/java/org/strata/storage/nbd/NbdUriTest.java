@@ -1,0 +1,51 @@
+package org.strata.storage.nbd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.strata.api.UnsupportedFeatureException;
+
+class NbdUriTest {
+
+    @Test
+    void tcpUrls() throws Exception {
+        NbdUri u = NbdUri.parse("nbd://example.com:1234/disk");
+        assertEquals("example.com", u.host());
+        assertEquals(1234, u.port());
+        assertEquals("disk", u.export());
+        assertNull(u.socket());
+        assertEquals(10809, NbdUri.parse("nbd://h/").port());
+        assertEquals("", NbdUri.parse("nbd://h").export());
+        assertEquals("/disk", NbdUri.parse("nbd://h//disk").export());
+        assertEquals("hello world", NbdUri.parse("nbd://h/hello%20world").export());
+        assertEquals("::1", NbdUri.parse("nbd://[::1]:5/x").host());
+    }
+
+    @Test
+    void unixUrls() throws Exception {
+        NbdUri u = NbdUri.parse("nbd+unix:///disk?socket=/run/nbd.sock");
+        assertTrue(u.isUnix());
+        assertEquals(Path.of("/run/nbd.sock"), u.socket());
+        assertEquals("disk", u.export());
+        assertEquals("", NbdUri.parse("nbd+unix:///?socket=/s%20p+q").export());
+        assertEquals(Path.of("/s p+q"), NbdUri.parse("nbd+unix:///?socket=/s%20p+q").socket());
+    }
+
+    @Test
+    void rejects() {
+        assertThrows(IllegalArgumentException.class, () -> NbdUri.parse("nbd+unix:///disk"));
+        assertThrows(IllegalArgumentException.class, () -> NbdUri.parse("nbd+unix://host/disk?socket=/s"));
+        assertThrows(IllegalArgumentException.class, () -> NbdUri.parse("nbd:///disk"));
+        assertThrows(IllegalArgumentException.class, () -> NbdUri.parse("nbd://h:x/"));
+        assertThrows(UnsupportedFeatureException.class, () -> NbdUri.parse("nbds://h/x"));
+        assertFalse(new NbdStorageDriver().accepts("/tmp/disk.raw"));
+        assertFalse(new NbdStorageDriver().accepts("http://h/x"));
+        assertTrue(new NbdStorageDriver().accepts("nbd+unix:///x?socket=/s"));
+    }
+}
