@@ -46,8 +46,10 @@ final class AgentStatusCommand implements Command {
         List<String> listening = new ArrayList<>();
         if (images.mode().equals("daemon")) {
             listening.add("unix:" + images.home().resolve("run/strata.sock"));
+            for (String a : listeners.get()) {
+                listening.add("nbd " + a);
+            }
         }
-        listening.addAll(listeners.get());
         if (o.json()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("version", version);

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.strata.core.agent.Node;
 import org.strata.core.agent.NodeManager;
+import org.strata.nbd.Exports;
 
 /** {@code node:add}, {@code node:list}, {@code node:remove}: the images the daemon keeps open. */
 final class NodeCommands {
@@ -15,8 +16,8 @@ final class NodeCommands {
     private NodeCommands() {
     }
 
-    static List<Command> all(NodeManager nodes) {
-        return List.of(new Add(nodes), new ListNodes(nodes), new Remove(nodes));
+    static List<Command> all(NodeManager nodes, Exports exports) {
+        return List.of(new Add(nodes), new ListNodes(nodes), new Remove(nodes, exports));
     }
 
     private static void requireDaemon(NodeManager nodes, String command) throws CommandFailure {
@@ -137,9 +138,11 @@ final class NodeCommands {
 
     static final class Remove implements Command {
         private final NodeManager nodes;
+        private final Exports exports;
 
-        Remove(NodeManager nodes) {
+        Remove(NodeManager nodes, Exports exports) {
             this.nodes = nodes;
+            this.exports = exports;
         }
 
         @Override
@@ -161,6 +164,12 @@ final class NodeCommands {
         public int run(Invocation inv) throws Exception {
             Options o = new Options.Spec().parse(inv.args);
             String name = o.operands(1, 1, "a node name").get(0);
+            for (Exports.Spec e : exports.specs()) {
+                if (e.node().equals(name)) {
+                    throw new CommandFailure("Node '" + name + "' is exported as '" + e.name()
+                            + "': remove the export first (export:remove " + e.name() + ")", 1);
+                }
+            }
             nodes.remove(name);
             inv.out.println("Node '" + name + "' removed");
             return 0;

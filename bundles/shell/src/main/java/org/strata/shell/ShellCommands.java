@@ -16,6 +16,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.strata.core.agent.ImageService;
 import org.strata.core.agent.NodeManager;
 import org.strata.core.ops.JobManager;
+import org.strata.nbd.Exports;
 
 /**
  * Registers every Strata command with Gogo (as {@link Function} services with {@code osgi.command.scope} and
@@ -29,11 +30,11 @@ public final class ShellCommands {
 
     @Activate
     public ShellCommands(BundleContext context, @Reference ImageService images, @Reference NodeManager nodes,
-                         @Reference JobManager jobs) {
+                         @Reference JobManager jobs, @Reference Exports exports) {
         String version = context.getBundle().getVersion().toString();
         OperationRunner runner = new OperationRunner(images, jobs);
         List<Command> commands = new ArrayList<>(List.of(
-                new AgentStatusCommand(images, version, List::of),
+                new AgentStatusCommand(images, version, exports::listenAddresses),
                 new DriverListCommand(images.drivers()),
                 new InfoCommand(images),
                 new CreateCommand(images),
@@ -50,7 +51,8 @@ public final class ShellCommands {
                 new SnapshotCommand(images),
                 new MeasureCommand(images),
                 new AmendCommand(images)));
-        commands.addAll(NodeCommands.all(nodes));
+        commands.addAll(NodeCommands.all(nodes, exports));
+        commands.addAll(ExportCommands.all(exports, images.mode().equals("daemon")));
         commands.addAll(JobCommands.all(jobs));
         for (Command c : commands) {
             String[] parts = c.name().split(":");

@@ -16,20 +16,20 @@ import com.google.gson.JsonParseException;
  * A list persisted as JSON under var/, written atomically (a temporary file, fsynced, then renamed), so a crash
  * leaves either the old or the new content.
  */
-final class StateFile<T> {
+public final class StateFile<T> {
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     private final Path file;
     private final Type listType;
 
-    StateFile(Path file, Type listType) {
+    public StateFile(Path file, Type listType) {
         this.file = file;
         this.listType = listType;
     }
 
     /** The stored list, or an empty one when there is none. */
-    List<T> load() throws IOException {
+    public List<T> load() throws IOException {
         if (!Files.exists(file)) {
             return List.of();
         }
@@ -41,7 +41,7 @@ final class StateFile<T> {
         }
     }
 
-    synchronized void save(List<T> items) throws IOException {
+    public synchronized void save(List<T> items) throws IOException {
         Files.createDirectories(file.getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,

@@ -45,9 +45,20 @@ public final class NbdServerComponent implements NbdServer {
     }
 
     private final NbdServerCore server = new NbdServerCore();
+    private String home;
+    private boolean listening;
 
     @Activate
-    void activate(Config config) {
+    void activate(Config config, org.osgi.framework.BundleContext context) {
+        home = context.getProperty("strata.home");
+        // a short-lived `strata run` serves nothing: only the daemon listens
+        listening = !"run".equals(context.getProperty("strata.mode"));
+        configure(config);
+    }
+
+    /** Starts outside a framework (tests): listens, with no home for relative TLS paths. */
+    void start(Config config) {
+        listening = true;
         configure(config);
     }
 
@@ -62,9 +73,12 @@ public final class NbdServerComponent implements NbdServer {
     }
 
     private void configure(Config config) {
+        if (!listening) {
+            return;
+        }
         try {
-            server.setTls(tlsPath(config.tls_cert(), "tls.key", config.tls_key()), tlsPath(config.tls_key(),
-                    "tls.cert", config.tls_cert()));
+            server.setTls(tlsPath(config.tls_cert(), "tls.key", config.tls_key(), home),
+                    tlsPath(config.tls_key(), "tls.cert", config.tls_cert(), home));
         } catch (IOException | IllegalArgumentException e) {
             // fail closed: never serve in the clear what was meant to be encrypted
             LOG.log(System.Logger.Level.ERROR, "NBD server not listening: bad TLS configuration: " + e.getMessage());
@@ -100,7 +114,7 @@ public final class NbdServerComponent implements NbdServer {
      * A TLS file path, relative ones resolved against {@code ${strata.home}/etc}; null when TLS is off.
      * Both files must be given or neither.
      */
-    static Path tlsPath(String value, String otherName, String other) {
+    static Path tlsPath(String value, String otherName, String other, String home) {
         boolean set = value != null && !value.isBlank();
         boolean otherSet = other != null && !other.isBlank();
         if (set != otherSet) {
@@ -111,7 +125,6 @@ public final class NbdServerComponent implements NbdServer {
             return null;
         }
         Path p = Path.of(value.trim());
-        String home = System.getProperty("strata.home");
         if (!p.isAbsolute() && home != null) {
             p = Path.of(home, "etc").resolve(p);
         }

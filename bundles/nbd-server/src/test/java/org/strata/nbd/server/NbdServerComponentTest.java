@@ -55,28 +55,19 @@ class NbdServerComponentTest {
 
     @Test
     void tlsFilesComeInPairsAndResolveUnderEtc() {
-        assertNull(NbdServerComponent.tlsPath("", "tls.key", ""));
-        assertThrows(IllegalArgumentException.class, () -> NbdServerComponent.tlsPath("cert.pem", "tls.key", ""));
-        assertEquals(Path.of("/abs/cert.pem"), NbdServerComponent.tlsPath("/abs/cert.pem", "tls.key", "k"));
-        String old = System.getProperty("strata.home");
-        System.setProperty("strata.home", "/opt/strata");
-        try {
-            assertEquals(Path.of("/opt/strata/etc/tls/cert.pem"),
-                    NbdServerComponent.tlsPath("tls/cert.pem", "tls.key", "k"));
-        } finally {
-            if (old == null) {
-                System.clearProperty("strata.home");
-            } else {
-                System.setProperty("strata.home", old);
-            }
-        }
+        assertNull(NbdServerComponent.tlsPath("", "tls.key", "", null));
+        assertThrows(IllegalArgumentException.class,
+                () -> NbdServerComponent.tlsPath("cert.pem", "tls.key", "", null));
+        assertEquals(Path.of("/abs/cert.pem"), NbdServerComponent.tlsPath("/abs/cert.pem", "tls.key", "k", null));
+        assertEquals(Path.of("/opt/strata/etc/tls/cert.pem"),
+                NbdServerComponent.tlsPath("tls/cert.pem", "tls.key", "k", "/opt/strata"));
     }
 
     @Test
     void activationListensAndReconfigurationRebinds() {
         NbdServerComponent c = new NbdServerComponent();
         Path socket = dir.resolve("c.sock");
-        c.activate(config("127.0.0.1:0,unix:" + socket, "", ""));
+        c.start(config("127.0.0.1:0,unix:" + socket, "", ""));
         try {
             List<String> addresses = c.listenAddresses();
             assertEquals(2, addresses.size(), addresses.toString());
