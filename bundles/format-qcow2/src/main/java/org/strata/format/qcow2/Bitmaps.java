@@ -1,0 +1,132 @@
+package org.strata.format.qcow2;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.strata.api.ImageFormatException;
+
+/**
+ * Persistent bitmaps (docs/interop/qcow2.rst, "Bitmaps"): Strata keeps them intact (their clusters stay
+ * referenced, the extension is rewritten unchanged), describes them for info, and counts their clusters in checks.
+ */
+final class Bitmaps {
+
+    static final int MAX_BITMAPS = 65535;
+    static final long MAX_DIRECTORY = 64L << 20;
+    static final long MAX_TABLE_ENTRIES = 1L << 27;
+
+    /** One bitmap directory entry. */
+    record Bitmap(String name, long tableOffset, int tableSize, int flags, int type, int granularityBits,
+                  int extraSize, int position) {
+    }
+
+    /** The clusters of the directory, as offset and length. */
+    record Directory(long offset, long length, List<Bitmap> bitmaps) {
+    }
+
+    private Bitmaps() {
+    }
+
+    static Directory read(ImageState s) throws IOException {
+        byte[] ext = s.header.extensions.get(HeaderExtensions.BITMAPS);
+        if (ext == null || ext.length < 24) {
+            return null;
+        }
+        ByteBuffer e = ByteBuffer.wrap(ext);
+        long nb = e.getInt(0) & 0xffffffffL;
+        long size = e.getLong(8);
+        long offset = e.getLong(16);
+        if (nb > MAX_BITMAPS || size < 0 || size > MAX_DIRECTORY) {
+            throw new ImageFormatException(s.name + ": bitmap directory is too large");
+        }
+        Header.checkTable(s.name, "bitmap directory", offset, size, s.clusterSize(), s.file.size());
+        ByteBuffer dir = ByteBuffer.allocate((int) size);
+        s.file.read(dir, offset);
+        dir.flip();
+        List<Bitmap> list = new ArrayList<>();
+        int pos = 0;
+        for (long i = 0; i < nb; i++) {
+            if (pos + 24 > size) {
+                throw new ImageFormatException(s.name + ": bitmap directory is truncated");
+            }
+            long tableOffset = dir.getLong(pos);
+            int tableSize = dir.getInt(pos + 8);
+            int flags = dir.getInt(pos + 12);
+            int type = dir.get(pos + 16) & 0xff;
+            int granularity = dir.get(pos + 17) & 0xff;
+            int nameSize = dir.getShort(pos + 18) & 0xffff;
+            int extra = dir.getInt(pos + 20);
+            if (extra < 0 || (long) pos + 24 + extra + nameSize > size) {
+                throw new ImageFormatException(s.name + ": bitmap directory entry " + i + " is invalid");
+            }
+            String name = new String(dir.array(), pos + 24 + extra, nameSize, StandardCharsets.UTF_8);
+            list.add(new Bitmap(name, tableOffset, tableSize, flags, type, granularity, extra, pos));
+            pos += (24 + extra + nameSize + 7) / 8 * 8;
+        }
+        return new Directory(offset, size, list);
+    }
+
+    /** qemu-img info's "bitmaps" list. */
+    static List<Map<String, Object>> describe(ImageState s) throws IOException {
+        List<Map<String, Object>> out = new ArrayList<>();
+        Directory d = read(s);
+        if (d == null) {
+            return out;
+        }
+        for (Bitmap b : d.bitmaps) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            List<String> flags = new ArrayList<>();
+            if ((b.flags & 1) != 0) {
+                flags.add("in-use");
+            }
+            if ((b.flags & 2) != 0) {
+                flags.add("auto");
+            }
+            m.put("flags", flags);
+            m.put("name", b.name);
+            m.put("granularity", 1L << b.granularityBits);
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** Counts one reference for every cluster the bitmaps use: directory, tables, data. */
+    static void addReferences(ImageState s, References refs) throws IOException {
+        Directory d;
+        try {
+            d = read(s);
+        } catch (ImageFormatException e) {
+            refs.corruption("ERROR " + e.getMessage());
+            return;
+        }
+        if (d == null) {
+            return;
+        }
+        refs.addRange(d.offset, d.length, "bitmap directory");
+        for (Bitmap b : d.bitmaps) {
+            long entries = Integer.toUnsignedLong(b.tableSize);
+            if (entries > MAX_TABLE_ENTRIES || (b.tableOffset & (s.clusterSize() - 1)) != 0) {
+                refs.corruption("ERROR bitmap '" + b.name + "' has an invalid bitmap table");
+                continue;
+            }
+            refs.addRange(b.tableOffset, entries * 8, "bitmap table");
+            for (long i = 0; i < entries; i += 4096) {
+                int n = (int) Math.min(4096, entries - i);
+                ByteBuffer t = ByteBuffer.allocate(n * 8);
+                s.file.read(t, b.tableOffset + i * 8);
+                t.flip();
+                for (int k = 0; k < n; k++) {
+                    long off = t.getLong() & L2Entry.OFFSET_MASK;
+                    if (off != 0) {
+                        refs.addRange(off, s.clusterSize(), "bitmap data");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package org.strata.format.qcow2;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.strata.api.CheckResult;
+import org.strata.api.RepairMode;
+
+/**
+ * qemu-img check for qcow2: counts the references the metadata makes, compares them with the refcounts on disk
+ * ("ERROR cluster 5 refcount=0 reference=1", "Leaked cluster 9 refcount=1 reference=0"), checks the COPIED flags,
+ * and repairs leaks (-r leaks) or everything it can (-r all). Runs under the metadata lock, after a flush.
+ */
+final class Checker {
+
+    private final Qcow2Image img;
+    private final ImageState s;
+    private final Geometry g;
+
+    Checker(Qcow2Image image) {
+        this.img = image;
+        this.s = image.s;
+        this.g = s.geometry;
+    }
+
+    /** A cluster whose refcount on disk differs from the references to it. */
+    private record Mismatch(long cluster, long onDisk, long referenced) {
+    }
+
+    /** The file's size, taken once (a system call per lookup would dominate big checks). */
+    private long fileSize;
+
+    CheckResult check(RepairMode mode) throws IOException {
+        fileSize = s.file.size();
+        References r = new References(img);
+        r.countMetadata();
+        r.countRefcountStructures();
+        List<String> messages = new ArrayList<>(r.messages);
+        long corruptions = r.corruptions;
+        long leaks = 0;
+        long corruptionsFixed = 0;
+        long leaksFixed = 0;
+        long[] table = img.refcounts.table();
+        long coverage = Math.max(r.fileClusters, lastCoveredUsed(table) + 1);
+        List<Mismatch> mismatches = new ArrayList<>();
+        long highest = -1;
+        for (long c = 0; c < coverage; c++) {
+            long disk = onDisk(table, c);
+            long ref = c < r.fileClusters ? r.refs[(int) c] : 0;
+            if (disk > 0 || ref > 0) {
+                highest = c;
+            }
+            if (disk != ref) {
+                mismatches.add(new Mismatch(c, disk, ref));
+            }
+        }
+        boolean tooLow = mismatches.stream().anyMatch(m -> m.onDisk < m.referenced);
+        boolean rebuild = mode == RepairMode.ALL && (tooLow || r.corruptions > 0 && structureBroken(r));
+        if (rebuild) {
+            // Counted afresh without the old refcount structure, whose clusters simply become free.
+            new RefcountRebuild(img).rebuild();
+        }
+        for (Mismatch m : mismatches) {
+            boolean leak = m.onDisk > m.referenced;
+            boolean fix = rebuild || (leak && mode != RepairMode.NONE);
+            if (fix && !rebuild) {
+                img.refcounts.add(m.cluster, m.referenced - m.onDisk);
+            }
+            String line = (fix ? "Repairing" : leak ? "Leaked" : "ERROR") + " cluster " + m.cluster + " refcount="
+                    + m.onDisk + " reference=" + m.referenced;
+            References.note(messages, line);
+            if (fix) {
+                if (leak) {
+                    leaksFixed++;
+                } else {
+                    corruptionsFixed++;
+                }
+            } else if (leak) {
+                leaks++;
+            } else {
+                corruptions++;
+            }
+        }
+        if (rebuild) {
+            corruptions -= structureProblems(r);
+            corruptionsFixed += structureProblems(r);
+        }
+        fileSize = s.file.size(); // a rebuild put the new refcount structure past the old end
+        long[] flagFixes = checkCopiedFlags(mode == RepairMode.ALL, messages);
+        corruptions += flagFixes[0];
+        corruptionsFixed += flagFixes[1];
+        img.flushLocked();
+        if (mode == RepairMode.ALL && corruptions == 0 && r.checkErrors == 0 && s.header.has(Header.INCOMPAT_CORRUPT)) {
+            s.header.incompatible &= ~Header.INCOMPAT_CORRUPT;
+            s.writeHeader();
+            s.file.sync();
+            s.corrupt = false;
+        }
+        long total = (s.header.size + g.clusterSize - 1) >>> g.clusterBits;
+        return new CheckResult(r.checkErrors, corruptions, leaks, corruptionsFixed, leaksFixed,
+                (highest + 1) << g.clusterBits, total, r.allocatedClusters, r.fragmentedClusters,
+                r.compressedClusters, messages);
+    }
+
+    private static boolean structureBroken(References r) {
+        return structureProblems(r) > 0;
+    }
+
+    /** Problems of the refcount structure itself (which a rebuild repairs). */
+    private static long structureProblems(References r) {
+        return r.messages.stream().filter(m -> m.startsWith("ERROR refcount block")).count();
+    }
+
+    private long lastCoveredUsed(long[] table) throws IOException {
+        for (int idx = table.length - 1; idx >= 0; idx--) {
+            long off = validBlock(table, idx);
+            if (off == 0) {
+                continue;
+            }
+            byte[] block = img.refcounts.cache().get(off);
+            for (int i = (int) g.refblockEntries - 1; i >= 0; i--) {
+                if (img.refcounts.entry(block, i) != 0) {
+                    return ((long) idx << g.refblockBits) + i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** A refcount block offset that is safe to read, or 0. */
+    private long validBlock(long[] table, int idx) throws IOException {
+        long e = table[idx];
+        long off = e & L2Entry.OFFSET_MASK;
+        if (off == 0 || (e & ~L2Entry.OFFSET_MASK) != 0 || (off & (g.clusterSize - 1)) != 0
+                || off >= fileSize) {
+            return 0;
+        }
+        return off;
+    }
+
+    private long onDisk(long[] table, long cluster) throws IOException {
+        long idx = cluster >>> g.refblockBits;
+        if (idx >= table.length) {
+            return 0;
+        }
+        long off = validBlock(table, (int) idx);
+        if (off == 0) {
+            return 0;
+        }
+        return img.refcounts.entry(img.refcounts.cache().get(off), (int) (cluster & (g.refblockEntries - 1)));
+    }
+
+    /**
+     * Active L1 and L2 entries carry COPIED exactly when their cluster's refcount is 1. Returns the numbers of
+     * wrong flags left and repaired.
+     */
+    private long[] checkCopiedFlags(boolean fix, List<String> messages) throws IOException {
+        long left = 0;
+        long fixed = 0;
+        if (s.hasDataFile()) {
+            return new long[] {0, 0};
+        }
+        long[] l1 = img.map.l1();
+        java.util.BitSet seen = new java.util.BitSet();
+        for (int i = 0; i < l1.length; i++) {
+            long l2Off = l1[i] & L2Entry.OFFSET_MASK;
+            if (l2Off == 0 || (l2Off & (g.clusterSize - 1)) != 0 || l2Off >= fileSize
+                    || seen.get((int) (l2Off >>> g.clusterBits))) {
+                continue;
+            }
+            seen.set((int) (l2Off >>> g.clusterBits));
+            long rc = onDisk(img.refcounts.table(), l2Off >>> g.clusterBits);
+            boolean want = rc == 1;
+            if (want != ((l1[i] & L2Entry.COPIED) != 0)) {
+                References.note(messages, (fix ? "Repairing" : "ERROR") + " OFLAG_COPIED L2 cluster: l1_index=" + i
+                        + " l1_entry=" + Long.toHexString(l1[i]) + " refcount=" + rc);
+                if (fix) {
+                    img.map.setL1(i, want ? l1[i] | L2Entry.COPIED : l1[i] & ~L2Entry.COPIED);
+                    fixed++;
+                } else {
+                    left++;
+                }
+            }
+            for (int j = 0; j < g.l2Entries; j++) {
+                byte[] t = img.map.table(l2Off);
+                long e = img.map.entry(t, j);
+                long host = L2Entry.offset(e);
+                if (L2Entry.isCompressed(e) || host == 0 || (host & (g.clusterSize - 1)) != 0) {
+                    continue;
+                }
+                long drc = onDisk(img.refcounts.table(), host >>> g.clusterBits);
+                boolean w = drc == 1;
+                if (w != ((e & L2Entry.COPIED) != 0)) {
+                    References.note(messages, (fix ? "Repairing" : "ERROR") + " OFLAG_COPIED data cluster: l2_entry="
+                            + Long.toHexString(e) + " refcount=" + drc);
+                    if (fix) {
+                        img.map.set(l2Off, j, w ? e | L2Entry.COPIED : e & ~L2Entry.COPIED, img.map.bitmap(t, j));
+                        fixed++;
+                    } else {
+                        left++;
+                    }
+                }
+            }
+        }
+        return new long[] {left, fixed};
+    }
+}

@@ -1,0 +1,234 @@
+package org.strata.format.qcow2;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.strata.api.CreateOption;
+import org.strata.api.CreateRequest;
+import org.strata.api.Preallocation;
+
+/**
+ * qemu-img's qcow2 creation options: parsing, validation with qemu-img's messages, and the effective options in
+ * the order qemu-img prints them after {@code Formatting 'FILE', fmt=qcow2}.
+ */
+final class CreateOptions {
+
+    static final List<CreateOption> OPTIONS = List.of(
+            new CreateOption("backing_file", "str", "File name of a base image", null),
+            new CreateOption("backing_fmt", "str", "Image format of the base image", null),
+            new CreateOption("cluster_size", "size", "qcow2 cluster size", "65536"),
+            new CreateOption("compat", "str", "Compatibility level (v2 [0.10] or v3 [1.1])", "1.1"),
+            new CreateOption("compression_type", "str", "Compression method used for image cluster compression",
+                    "zlib"),
+            new CreateOption("data_file", "str", "File name of an external data file", null),
+            new CreateOption("data_file_raw", "bool", "The external data file must stay valid as a raw image", "off"),
+            new CreateOption("extended_l2", "bool", "Extended L2 tables", "off"),
+            new CreateOption("lazy_refcounts", "bool", "Postpone refcount updates", "off"),
+            new CreateOption("preallocation", "str",
+                    "Preallocation mode (allowed values: off, metadata, falloc, full)", "off"),
+            new CreateOption("refcount_bits", "num", "Width of a reference count entry in bits", "16"),
+            new CreateOption("size", "size", "Virtual disk size", null));
+
+    int version = 3;
+    int clusterBits = 16;
+    int refcountOrder = 4;
+    boolean lazyRefcounts;
+    boolean extendedL2;
+    int compressionType;
+    Preallocation prealloc = Preallocation.OFF;
+    String dataFile;
+    boolean dataFileRaw;
+    String backingFile;
+    String backingFormat;
+    /** As given, or -1 for the backing file's size. */
+    long size = -1;
+    final Map<String, String> printed = new LinkedHashMap<>();
+
+    /** Parses and checks everything but what needs the backing file. */
+    static CreateOptions parse(CreateRequest req) {
+        CreateOptions o = new CreateOptions();
+        Map<String, String> in = req.options();
+        for (String key : in.keySet()) {
+            if (OPTIONS.stream().noneMatch(c -> c.name().equals(key))) {
+                throw new IllegalArgumentException("Invalid parameter '" + key + "'");
+            }
+        }
+        if (in.containsKey("size") && req.size() >= 0) {
+            throw new IllegalArgumentException("The image size must be specified only once");
+        }
+        o.size = in.containsKey("size") ? parseSize("size", in.get("size")) : req.size();
+        String clusterSize = in.get("cluster_size");
+        long cs = clusterSize == null ? 65536 : parseSize("cluster_size", clusterSize);
+        String compat = in.getOrDefault("compat", "1.1");
+        o.version = switch (compat) {
+            case "0.10", "v2" -> 2;
+            case "1.1", "v3" -> 3;
+            default -> throw new IllegalArgumentException("Parameter 'version' does not accept value '" + compat + "'");
+        };
+        o.lazyRefcounts = parseBool(in, "lazy_refcounts");
+        o.extendedL2 = parseBool(in, "extended_l2");
+        o.dataFileRaw = parseBool(in, "data_file_raw");
+        String compression = in.getOrDefault("compression_type", "zlib");
+        o.compressionType = switch (compression) {
+            case "zlib" -> Compression.ZLIB;
+            case "zstd" -> Compression.ZSTD;
+            default -> throw new IllegalArgumentException("Parameter 'compression-type' does not accept value '"
+                    + compression + "'");
+        };
+        String prealloc = in.getOrDefault("preallocation", "off");
+        switch (prealloc) {
+            case "off", "metadata", "falloc", "full" -> o.prealloc = Preallocation.parse(prealloc);
+            default -> throw new IllegalArgumentException("Parameter 'preallocation' does not accept value '"
+                    + prealloc + "'");
+        }
+        long refcountBits = 16;
+        if (in.containsKey("refcount_bits")) {
+            try {
+                refcountBits = Long.parseLong(in.get("refcount_bits"));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("Parameter 'refcount_bits' expects a number");
+            }
+        }
+        o.dataFile = in.get("data_file");
+        o.backingFile = in.containsKey("backing_file") ? in.get("backing_file") : req.backingFile();
+        o.backingFormat = in.containsKey("backing_fmt") ? in.get("backing_fmt") : req.backingFormat();
+        if (o.backingFile != null && o.backingFile.isEmpty()) {
+            o.backingFile = null;
+        }
+        o.print(in, cs, refcountBits);
+        if (cs < 512 || cs > (2 << 20) || Long.bitCount(cs) != 1) {
+            throw new IllegalArgumentException("Cluster size must be a power of two between 512 and 2048k");
+        }
+        o.clusterBits = Long.numberOfTrailingZeros(cs);
+        if (refcountBits < 1 || refcountBits > 64 || Long.bitCount(refcountBits) != 1) {
+            throw new IllegalArgumentException("Refcount width must be a power of two and may not exceed 64 bits");
+        }
+        o.refcountOrder = Long.numberOfTrailingZeros(refcountBits);
+        o.validate();
+        return o;
+    }
+
+    private void validate() {
+        String v3 = " (use version=v3 or greater)";
+        if (version < 3) {
+            if (refcountOrder != 4) {
+                throw new IllegalArgumentException("Different refcount widths than 16 bits require compatibility "
+                        + "level 1.1 or above" + v3);
+            }
+            if (lazyRefcounts) {
+                throw new IllegalArgumentException("Lazy refcounts only supported with compatibility level 1.1 and "
+                        + "above" + v3);
+            }
+            if (extendedL2) {
+                throw new IllegalArgumentException("Extended L2 entries are only supported with compatibility level "
+                        + "1.1 and above" + v3);
+            }
+            if (compressionType != Compression.ZLIB) {
+                throw new IllegalArgumentException("Non-zlib compression type is only supported with compatibility "
+                        + "level 1.1 and above" + v3);
+            }
+            if (dataFile != null) {
+                throw new IllegalArgumentException("External data files are only supported with compatibility level "
+                        + "1.1 and above" + v3);
+            }
+        }
+        if (extendedL2 && clusterBits < 14) {
+            throw new IllegalArgumentException("Extended L2 entries are only supported with cluster sizes of at "
+                    + "least 16384 bytes");
+        }
+        if (dataFileRaw && dataFile == null) {
+            throw new IllegalArgumentException("data-file-raw requires data-file");
+        }
+        if (backingFile != null && dataFileRaw) {
+            throw new IllegalArgumentException("Backing file and data-file-raw cannot be used at the same time");
+        }
+        if (backingFile != null && prealloc != Preallocation.OFF && !extendedL2) {
+            throw new IllegalArgumentException("Backing file and preallocation can only be used at the same time if "
+                    + "extended_l2 is on");
+        }
+        if (backingFormat != null && backingFile == null) {
+            throw new IllegalArgumentException("Backing format cannot be used without backing file");
+        }
+        if (backingFile != null && backingFormat == null) {
+            throw new IllegalArgumentException("Backing file specified without backing format");
+        }
+    }
+
+    /** Checks the final size (after the backing file gave it, if needed). */
+    void checkSize(long finalSize) {
+        if (finalSize < 0) {
+            throw new IllegalArgumentException("Image creation needs a size parameter");
+        }
+        long rounded = (finalSize + 511) / 512 * 512;
+        long l1 = Geometry.l1EntriesFor(rounded, clusterBits, extendedL2);
+        if (l1 * 8 > Header.MAX_L1_BYTES || rounded > (1L << 61)) {
+            throw new IllegalArgumentException("The image size is too large for file format 'qcow2' (try using a "
+                    + "larger cluster size)");
+        }
+    }
+
+    private void print(Map<String, String> in, long cs, long refcountBits) {
+        printed.put("cluster_size", Long.toString(cs));
+        printed.put("extended_l2", in.getOrDefault("extended_l2", "off"));
+        if (in.containsKey("preallocation")) {
+            printed.put("preallocation", in.get("preallocation"));
+        }
+        printed.put("compression_type", in.getOrDefault("compression_type", "zlib"));
+        printed.put("size", Long.toString(size));
+        if (in.containsKey("compat")) {
+            printed.put("compat", in.get("compat"));
+        }
+        if (backingFile != null) {
+            printed.put("backing_file", backingFile);
+        }
+        if (backingFormat != null) {
+            printed.put("backing_fmt", backingFormat);
+        }
+        if (dataFile != null) {
+            printed.put("data_file", dataFile);
+        }
+        if (in.containsKey("data_file_raw")) {
+            printed.put("data_file_raw", in.get("data_file_raw"));
+        }
+        printed.put("lazy_refcounts", in.getOrDefault("lazy_refcounts", "off"));
+        printed.put("refcount_bits", Long.toString(refcountBits));
+    }
+
+    static boolean parseBool(Map<String, String> in, String key) {
+        String v = in.get(key);
+        if (v == null) {
+            return false;
+        }
+        return switch (v) {
+            case "on", "yes", "true" -> true;
+            case "off", "no", "false" -> false;
+            default -> throw new IllegalArgumentException("Parameter '" + key + "' expects 'on' or 'off'");
+        };
+    }
+
+    /** A size with qemu-img's optional suffix (k, M, G, T, P, E; powers of 1024). */
+    static long parseSize(String key, String value) {
+        String v = value.trim();
+        long mult = 1;
+        if (!v.isEmpty()) {
+            char last = Character.toLowerCase(v.charAt(v.length() - 1));
+            int shift = "bkmgtpe".indexOf(last);
+            if (shift >= 0) {
+                mult = 1L << (10 * shift);
+                v = v.substring(0, v.length() - 1);
+            }
+        }
+        try {
+            double d = Double.parseDouble(v);
+            if (v.isEmpty() || d < 0 || !v.matches("[0-9.]+") || d * mult >= 0x1p63) {
+                throw new NumberFormatException();
+            }
+            return v.contains(".") ? (long) (d * mult) : Math.multiplyExact(Long.parseLong(v), mult);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("Parameter '" + key.toLowerCase(Locale.ROOT)
+                    + "' expects a non-negative number below 2^64");
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package org.strata.format.qcow2;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/** qemu-img info's qcow2 "format-specific" data. */
+final class FormatSpecific {
+
+    private FormatSpecific() {
+    }
+
+    /** qemu-img info's format-specific data, keys in the order qemu-img prints them. */
+    static Map<String, Object> of(ImageState s) throws IOException {
+        Header h = s.header;
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("compat", h.version >= 3 ? "1.1" : "0.10");
+        m.put("compression-type", Compression.name(h.compressionType));
+        if (h.version >= 3) {
+            m.put("lazy-refcounts", s.lazyRefcounts());
+            List<Map<String, Object>> bitmaps = Bitmaps.describe(s);
+            if (!bitmaps.isEmpty()) {
+                m.put("bitmaps", bitmaps);
+            }
+        }
+        m.put("refcount-bits", (long) s.geometry.refcountBits);
+        if (h.version >= 3) {
+            if (s.hasDataFile()) {
+                m.put("data-file", h.extensions.getString(HeaderExtensions.DATA_FILE));
+                m.put("data-file-raw", s.dataFileRaw());
+            }
+            m.put("corrupt", s.corrupt);
+            m.put("extended-l2", s.geometry.extendedL2);
+        }
+        return m;
+    }
+}

@@ -1,0 +1,95 @@
+package org.strata.format.qcow2;
+
+import java.io.IOException;
+import java.util.Map;
+
+import org.strata.api.BlockStatus;
+import org.strata.api.CreateRequest;
+import org.strata.api.FormatAccess;
+import org.strata.api.Mapping;
+import org.strata.api.Measurement;
+import org.strata.api.Preallocation;
+
+/** qemu-img measure for qcow2: the metadata a fully allocated image needs, plus the data the source holds. */
+final class Measure {
+
+    private Measure() {
+    }
+
+    static Measurement measure(long virtualSize, Map<String, String> options, FormatAccess source)
+            throws IOException {
+        CreateOptions o = CreateOptions.parse(new CreateRequest(-1, options, null, null, false));
+        long cs = 1L << o.clusterBits;
+        long size = source != null ? source.size() : virtualSize;
+        o.checkSize(size);
+        long aligned = (size + cs - 1) / cs * cs;
+        long fully = preallocSize(aligned, cs, o.refcountOrder, o.extendedL2);
+        long data = 0;
+        if (o.prealloc == Preallocation.FULL || o.prealloc == Preallocation.FALLOC) {
+            data = aligned;
+        } else if (source != null) {
+            data = allocatedData(source, cs);
+        }
+        long bitmaps = source != null && o.version >= 3 ? 0 : -1;
+        return new Measurement(fully - aligned + data, fully, bitmaps);
+    }
+
+    /** Bytes of the clusters that hold data in {@code source} (whole chain), as qemu-img counts them. */
+    private static long allocatedData(FormatAccess source, long cs) throws IOException {
+        long size = source.size();
+        long required = 0;
+        long offset = 0;
+        while (offset < size) {
+            Mapping m = source.getMapping(offset, size - offset);
+            long n = m.length();
+            boolean data = m instanceof Mapping.Special;
+            if (m instanceof Mapping.Raw r) {
+                BlockStatus st = r.storage().blockStatus(r.offset(), n);
+                n = Math.min(n, Math.max(1, st.length()));
+                data = !st.zero();
+            }
+            if (data) {
+                long end = (offset + n + cs - 1) / cs * cs;
+                required += end - offset / cs * cs;
+                n = end - offset;
+            }
+            offset += n;
+        }
+        return required;
+    }
+
+    /** qcow2's fully preallocated size: header, L2 and L1 tables, refcount structures, data. */
+    static long preallocSize(long alignedSize, long cs, int refcountOrder, boolean extendedL2) {
+        long l2e = extendedL2 ? 16 : 8;
+        long meta = cs;
+        long nl2e = alignedSize / cs;
+        nl2e = roundUp(nl2e, cs / l2e);
+        meta += nl2e * l2e;
+        long nl1e = nl2e * l2e / cs;
+        nl1e = roundUp(nl1e, cs / 8);
+        meta += nl1e * 8;
+        meta += refcountMetadataSize((meta + alignedSize) / cs, cs, refcountOrder);
+        return meta + alignedSize;
+    }
+
+    /** Refcount table and block bytes that count {@code clusters} clusters and themselves (a fixed point). */
+    static long refcountMetadataSize(long clusters, long cs, int refcountOrder) {
+        long perTableCluster = cs / 8;
+        long perBlock = cs * 8 / (1L << refcountOrder);
+        long table = 0;
+        long blocks = 0;
+        long n = 0;
+        long last;
+        do {
+            last = n;
+            blocks = (clusters + table + blocks + perBlock - 1) / perBlock;
+            table = (blocks + perTableCluster - 1) / perTableCluster;
+            n = clusters + blocks + table;
+        } while (n != last);
+        return (blocks + table) * cs;
+    }
+
+    private static long roundUp(long v, long a) {
+        return (v + a - 1) / a * a;
+    }
+}

@@ -1,0 +1,390 @@
+package org.strata.format.qcow2;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * Host cluster allocation and reference counts (docs/interop/qcow2.rst, "Host cluster management"): the refcount
+ * table in memory, refcount blocks in a write-back {@link TableCache}, a first-fit allocator, and frees that are
+ * applied only after the L2 entries that dropped the clusters have reached the disk.
+ *
+ * <p>All methods run under the image's metadata lock.
+ */
+final class Refcounts {
+
+    private final ImageState s;
+    private Geometry g;
+    private long[] table;
+    private final TableCache blocks;
+    /** Where the search for free clusters starts. */
+    private long freeHint;
+    /** One past the highest cluster allocated while open: everything from here is free. */
+    private long endHint;
+    /** Clusters whose reference is already dropped in memory, decremented at the next flush. */
+    private long[] pendingFrees = new long[64];
+    private int pendingCount;
+    /** Counts the times a cluster became free: whoever remembers a cluster as in use checks it did not change. */
+    private long freeEpoch;
+
+    Refcounts(ImageState state, long cacheBudget) {
+        this.s = state;
+        this.g = state.geometry;
+        this.blocks = new TableCache(state.file, (int) g.clusterSize, cacheBudget, "refcount block");
+        blocks.setGuard((off, what) -> {
+            s.checkMetadataOffset(off, what);
+            s.checkOverlap(off, g.clusterSize, what, s.refcountBlocks);
+        });
+    }
+
+    void load() throws IOException {
+        Header h = s.header;
+        int entries = (int) ((long) h.refcountTableClusters * g.clusterSize / 8);
+        ByteBuffer b = ByteBuffer.allocate(entries * 8);
+        s.file.read(b, h.refcountTableOffset);
+        b.flip();
+        table = new long[entries];
+        b.asLongBuffer().get(table);
+        indexBlocks();
+        freeHint = 0;
+        endHint = g.clustersFor(s.file.size());
+        blocks.clear();
+        pendingCount = 0;
+    }
+
+    TableCache cache() {
+        return blocks;
+    }
+
+    /** After the refcount width changed (amend): the caller rebuilds the structure next. */
+    void geometryChanged() {
+        g = s.geometry;
+        blocks.clear();
+    }
+
+    private void indexBlocks() {
+        s.refcountBlocks.clear();
+        for (long e : table) {
+            long off = e & L2Entry.OFFSET_MASK;
+            if (off != 0) {
+                s.refcountBlocks.add(off);
+            }
+        }
+    }
+
+    long[] table() {
+        return table;
+    }
+
+    int tableSize() {
+        return table.length;
+    }
+
+    // ------------------------------------------------------------------ reading entries
+
+    long get(long cluster) throws IOException {
+        long idx = cluster >>> g.refblockBits;
+        if (idx >= table.length || blockOffset((int) idx) == 0) {
+            return 0;
+        }
+        byte[] block = blocks.get(blockOffset((int) idx));
+        return entry(block, (int) (cluster & (g.refblockEntries - 1)));
+    }
+
+    private long blockOffset(int idx) throws IOException {
+        long e = table[idx];
+        if (e == 0) {
+            return 0;
+        }
+        long off = e & L2Entry.OFFSET_MASK;
+        if ((e & ~L2Entry.OFFSET_MASK) != 0 || (off & (g.clusterSize - 1)) != 0) {
+            throw s.corruption("refcount table entry " + idx + " is invalid (0x" + Long.toHexString(e) + ")");
+        }
+        if (!blocks.contains(off) && off >= s.file.size()) {
+            throw s.corruption("refcount block " + idx + " lies beyond the end of the file");
+        }
+        return off;
+    }
+
+    long entry(byte[] block, int i) {
+        return RefcountWidth.get(g, block, i);
+    }
+
+    void setEntry(byte[] block, int i, long v) {
+        RefcountWidth.set(g, block, i, v);
+    }
+
+    // ------------------------------------------------------------------ changing refcounts
+
+    /** Adds {@code delta} to the refcount of {@code cluster}, creating its refcount block when needed. */
+    void add(long cluster, long delta) throws IOException {
+        long idx = cluster >>> g.refblockBits;
+        while (idx >= table.length || blockOffset((int) idx) == 0) {
+            if (delta < 0) {
+                throw s.corruption("cluster " + cluster + " has no refcount to decrease");
+            }
+            ensureBlock(idx);
+        }
+        long off = blockOffset((int) idx);
+        byte[] block = blocks.get(off);
+        int i = (int) (cluster & (g.refblockEntries - 1));
+        long old = entry(block, i);
+        long v = old + delta;
+        if (v < 0 || (delta < 0 && v > old)) {
+            throw s.corruption("refcount of cluster " + cluster + " would drop below zero");
+        }
+        if (v > g.maxRefcount() || (delta > 0 && v < old)) {
+            throw new org.strata.api.ImageFormatException(s.name + ": refcount of cluster " + cluster
+                    + " would exceed its maximum of " + g.maxRefcount() + " (refcount_bits=" + g.refcountBits + ")");
+        }
+        setEntry(block, i, v);
+        blocks.markDirty(off);
+        if (v == 0) {
+            freeEpoch++;
+            freeHint = Math.min(freeHint, cluster);
+        }
+    }
+
+    /** Drops one reference to each cluster touched by {@code [offset, offset+length)}, at the next flush. */
+    void freeLater(long offset, long length) {
+        long first = offset >>> g.clusterBits;
+        long last = (offset + length - 1) >>> g.clusterBits;
+        for (long c = first; c <= last; c++) {
+            if (pendingCount == pendingFrees.length) {
+                pendingFrees = Arrays.copyOf(pendingFrees, pendingCount * 2);
+            }
+            pendingFrees[pendingCount++] = c;
+        }
+    }
+
+    int pendingFrees() {
+        return pendingCount;
+    }
+
+    long freeEpoch() {
+        return freeEpoch;
+    }
+
+    /** Applies the deferred frees; the L2 tables that dropped the references are on disk by now. */
+    void applyPendingFrees() throws IOException {
+        int n = pendingCount;
+        pendingCount = 0;
+        for (int i = 0; i < n; i++) {
+            add(pendingFrees[i], -1);
+        }
+        if (pendingFrees.length > 4096) {
+            pendingFrees = new long[64];
+        }
+    }
+
+    void flush() throws IOException {
+        blocks.flush();
+    }
+
+    // ------------------------------------------------------------------ allocation
+
+    /** Allocates {@code n} contiguous free clusters with refcount 1; returns the host offset of the first. */
+    long allocate(long n) throws IOException {
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            long start = findFree(n);
+            boolean changed = false;
+            long firstIdx = start >>> g.refblockBits;
+            long lastIdx = (start + n - 1) >>> g.refblockBits;
+            for (long idx = firstIdx; idx <= lastIdx && !changed; idx++) {
+                if (idx >= table.length || blockOffset((int) idx) == 0) {
+                    ensureBlock(idx);
+                    changed = true;
+                }
+            }
+            if (changed) {
+                continue;
+            }
+            for (long c = start; c < start + n; c++) {
+                add(c, 1);
+            }
+            endHint = Math.max(endHint, start + n);
+            if (start + n - 1 > (L2Entry.OFFSET_MASK >>> g.clusterBits)) {
+                throw new IOException(s.name + ": image file would grow beyond the largest qcow2 offset");
+            }
+            return start << g.clusterBits;
+        }
+        throw new IOException(s.name + ": could not allocate " + n + " clusters");
+    }
+
+    private long findFree(long n) throws IOException {
+        long c = freeHint;
+        long runStart = c;
+        long run = 0;
+        long firstFree = -1;
+        while (run < n) {
+            long idx = c >>> g.refblockBits;
+            if (idx >= table.length || blockOffset((int) idx) == 0) {
+                long blockEnd = (idx + 1) << g.refblockBits;
+                if (run == 0) {
+                    runStart = c;
+                }
+                if (firstFree < 0) {
+                    firstFree = c;
+                }
+                run += blockEnd - c;
+                c = blockEnd;
+                continue;
+            }
+            byte[] block = blocks.get(blockOffset((int) idx));
+            int i = (int) (c & (g.refblockEntries - 1));
+            for (; i < g.refblockEntries && run < n; i++, c++) {
+                if (entry(block, i) == 0) {
+                    if (run == 0) {
+                        runStart = c;
+                    }
+                    if (firstFree < 0) {
+                        firstFree = c;
+                    }
+                    run++;
+                } else {
+                    run = 0;
+                }
+            }
+        }
+        freeHint = firstFree >= 0 && firstFree < runStart ? firstFree : runStart + n;
+        return runStart;
+    }
+
+    /** Makes refcount block {@code idx} exist: grows the table when needed, else places the block in its own range. */
+    private void ensureBlock(long idx) throws IOException {
+        if (idx >= table.length) {
+            growTable(idx);
+            return;
+        }
+        long cluster = idx << g.refblockBits;
+        long off = cluster << g.clusterBits;
+        s.checkOverlap(off, g.clusterSize, "new refcount block");
+        byte[] block = new byte[(int) g.clusterSize];
+        setEntry(block, 0, 1); // the block covers itself
+        s.file.write(ByteBuffer.wrap(block), off);
+        s.orderedSync();
+        table[(int) idx] = off;
+        s.refcountBlocks.add(off);
+        writeTableEntry((int) idx);
+        endHint = Math.max(endHint, cluster + 1);
+    }
+
+    private void writeTableEntry(int idx) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(8).putLong(0, table[idx]);
+        s.file.write(b, s.header.refcountTableOffset + 8L * idx);
+    }
+
+    /**
+     * Moves the refcount table to a larger one at the end of the file, together with the refcount blocks that
+     * the new area itself needs, then switches the header over and frees the old table.
+     */
+    private void growTable(long needIdx) throws IOException {
+        long cs = g.clusterSize;
+        long start = Math.max(endHint, g.clustersFor(s.file.size()));
+        long newEntries = Math.max(needIdx + 1, table.length + table.length / 2 + 1);
+        long tableClusters;
+        long nb;
+        long firstIdx;
+        long lastIdx;
+        while (true) {
+            tableClusters = (newEntries * 8 + cs - 1) / cs;
+            nb = 0;
+            while (true) {
+                long k = tableClusters + nb;
+                firstIdx = start >>> g.refblockBits;
+                lastIdx = (start + k - 1) >>> g.refblockBits;
+                long missing = 0;
+                for (long i = firstIdx; i <= lastIdx; i++) {
+                    if (i >= table.length || table[(int) i] == 0) {
+                        missing++;
+                    }
+                }
+                if (missing == nb) {
+                    break;
+                }
+                nb = missing;
+            }
+            if (lastIdx + 1 <= newEntries) {
+                break;
+            }
+            newEntries = lastIdx + 1;
+        }
+        if (tableClusters * cs > Header.MAX_REFTABLE_BYTES) {
+            throw new IOException(s.name + ": the refcount table would exceed its maximum size");
+        }
+        long areaEnd = start + nb + tableClusters;
+        long[] newTable = Arrays.copyOf(table, (int) (tableClusters * cs / 8));
+        long next = start;
+        for (long i = firstIdx; i <= lastIdx; i++) {
+            if (i < table.length && table[(int) i] != 0) {
+                continue;
+            }
+            long blockCluster = next++;
+            byte[] block = new byte[(int) cs];
+            long base = i << g.refblockBits;
+            for (long c = Math.max(start, base); c < Math.min(areaEnd, base + g.refblockEntries); c++) {
+                setEntry(block, (int) (c - base), 1);
+            }
+            s.checkOverlap(blockCluster * cs, cs, "new refcount block");
+            s.file.write(ByteBuffer.wrap(block), blockCluster * cs);
+            newTable[(int) i] = blockCluster * cs;
+        }
+        // Area clusters covered by blocks that exist already get their refcount there.
+        for (long c = start; c < areaEnd; c++) {
+            long i = c >>> g.refblockBits;
+            if (i < table.length && table[(int) i] != 0) {
+                add(c, 1);
+            }
+        }
+        blocks.flush();
+        long tableOffset = (start + nb) * cs;
+        ByteBuffer tb = ByteBuffer.allocate((int) (tableClusters * cs));
+        tb.asLongBuffer().put(newTable);
+        s.file.write(tb, tableOffset);
+        s.orderedSync();
+        long oldOffset = s.header.refcountTableOffset;
+        int oldClusters = s.header.refcountTableClusters;
+        s.header.refcountTableOffset = tableOffset;
+        s.header.refcountTableClusters = (int) tableClusters;
+        s.writeHeader();
+        s.orderedSync();
+        table = newTable;
+        indexBlocks();
+        endHint = Math.max(endHint, areaEnd);
+        for (long c = 0; c < oldClusters; c++) {
+            add((oldOffset >>> g.clusterBits) + c, -1);
+        }
+    }
+
+    /** The highest cluster index with a nonzero refcount, or -1. */
+    long lastUsedCluster() throws IOException {
+        for (int idx = table.length - 1; idx >= 0; idx--) {
+            long off = blockOffset(idx);
+            if (off == 0) {
+                continue;
+            }
+            byte[] block = blocks.get(off);
+            for (int i = (int) g.refblockEntries - 1; i >= 0; i--) {
+                if (entry(block, i) != 0) {
+                    return ((long) idx << g.refblockBits) + i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** After the file was truncated: nothing past {@code clusters} is in use. */
+    void truncatedTo(long clusters) {
+        endHint = clusters;
+        freeHint = Math.min(freeHint, clusters);
+    }
+
+    /** Replaces the table after a rebuild (the header already points to it). */
+    void replaceTable(long[] newTable) {
+        table = newTable;
+        indexBlocks();
+        blocks.clear();
+        freeHint = 0;
+        pendingCount = 0;
+    }
+}

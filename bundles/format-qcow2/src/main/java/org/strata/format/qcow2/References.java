@@ -1,0 +1,219 @@
+package org.strata.format.qcow2;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Counts, for every host cluster of the image file, how many references the metadata makes to it (header, L1 and
+ * L2 tables of the active state and of every snapshot, data and compressed clusters, snapshot table, bitmaps),
+ * as qemu-img check does. Collects the problems it meets and the fragmentation figures of the active state.
+ */
+final class References {
+
+    private final ImageState s;
+    private final Qcow2Image img;
+    private final Geometry g;
+    final long fileClusters;
+    final int[] refs;
+    final List<String> messages = new ArrayList<>();
+    long corruptions;
+    long checkErrors;
+    long allocatedClusters;
+    long fragmentedClusters;
+    long compressedClusters;
+    private long nextContiguous;
+
+    References(Qcow2Image image) throws IOException {
+        this.img = image;
+        this.s = image.s;
+        this.g = s.geometry;
+        long clusters = g.clustersFor(s.file.size());
+        if (clusters > Integer.MAX_VALUE - 16) {
+            throw new IOException(s.name + ": image file too large to check");
+        }
+        this.fileClusters = clusters;
+        this.refs = new int[(int) Math.max(1, clusters)];
+    }
+
+    /** At most this many problem lines are kept (the counters count them all): hostile images find millions. */
+    static final int MAX_MESSAGES = 10_000;
+
+    void corruption(String message) {
+        corruptions++;
+        note(messages, message);
+    }
+
+    static void note(List<String> messages, String message) {
+        if (messages.size() < MAX_MESSAGES) {
+            messages.add(message);
+        } else if (messages.size() == MAX_MESSAGES) {
+            messages.add("(further problems are counted, not listed)");
+        }
+    }
+
+    /** One more reference to every cluster touched by {@code [offset, offset+length)}. */
+    void addRange(long offset, long length, String what) {
+        if (length <= 0) {
+            return;
+        }
+        long first = offset >>> g.clusterBits;
+        long last = (offset + length - 1) >>> g.clusterBits;
+        if (offset < 0 || last >= fileClusters) {
+            corruption("ERROR: counting reference for region exceeding the end of the file by one cluster or more: "
+                    + "offset 0x" + Long.toHexString(offset) + " size 0x" + Long.toHexString(length) + " (" + what
+                    + ")");
+            return;
+        }
+        for (long c = first; c <= last; c++) {
+            if (refs[(int) c] < Integer.MAX_VALUE) {
+                refs[(int) c]++;
+            }
+        }
+    }
+
+    /** Everything but the refcount structures. */
+    void countMetadata() throws IOException {
+        Header h = s.header;
+        long cs = g.clusterSize;
+        addRange(0, cs, "header");
+        addRange(h.l1TableOffset, (long) h.l1Size * 8, "active L1 table");
+        walkL1(img.map.l1(), true);
+        for (SnapshotTable.Entry sn : img.snapshots.entries()) {
+            addRange(sn.l1Offset(), (long) sn.l1Size() * 8, "snapshot L1 table");
+            walkL1(img.map.readL1(sn.l1Offset(), sn.l1Size()), false);
+        }
+        if (h.nbSnapshots > 0) {
+            addRange(h.snapshotsOffset, s.snapshotRanges[1], "snapshot table");
+        }
+        Bitmaps.addReferences(s, this);
+    }
+
+    /** The refcount table and blocks as the header and table give them. */
+    void countRefcountStructures() throws IOException {
+        Header h = s.header;
+        long cs = g.clusterSize;
+        addRange(h.refcountTableOffset, (long) h.refcountTableClusters * cs, "refcount table");
+        long[] table = img.refcounts.table();
+        for (int i = 0; i < table.length; i++) {
+            long off = table[i] & L2Entry.OFFSET_MASK;
+            if (off == 0) {
+                continue;
+            }
+            if ((off & (cs - 1)) != 0 || (table[i] & ~L2Entry.OFFSET_MASK) != 0) {
+                corruption("ERROR refcount block " + i + " is not cluster aligned; refcount table entry corrupted");
+                continue;
+            }
+            if ((off >>> g.clusterBits) >= fileClusters) {
+                corruption("ERROR refcount block " + i + " is outside image");
+                continue;
+            }
+            addRange(off, cs, "refcount block");
+        }
+    }
+
+    private void walkL1(long[] l1, boolean active) throws IOException {
+        long cs = g.clusterSize;
+        java.util.BitSet seen = new java.util.BitSet();
+        for (int i = 0; i < l1.length; i++) {
+            long l2Off = l1[i] & L2Entry.OFFSET_MASK;
+            if (l2Off == 0) {
+                continue;
+            }
+            long cluster = l2Off >>> g.clusterBits;
+            if (cluster < fileClusters && seen.get((int) cluster)) {
+                // A table listed twice is counted, not walked again: hostile loops cost no time.
+                corruptions++;
+                if (messages.size() < MAX_MESSAGES) {
+                    note(messages, "ERROR l2_offset=" + Long.toHexString(l2Off) + ": L2 table referenced twice by "
+                            + "one L1 table (L1 index " + i + ")");
+                }
+                addRange(l2Off, cs, "L2 table");
+                continue;
+            }
+            if (cluster < fileClusters) {
+                seen.set((int) cluster);
+            }
+            if ((l2Off & (cs - 1)) != 0) {
+                corruption("ERROR l2_offset=" + Long.toHexString(l2Off)
+                        + ": Table is not cluster aligned; L1 entry corrupted");
+                continue;
+            }
+            if ((l2Off >>> g.clusterBits) >= fileClusters) {
+                corruption("ERROR l2_offset=" + Long.toHexString(l2Off) + ": L2 table is outside the image");
+                continue;
+            }
+            addRange(l2Off, cs, "L2 table");
+            byte[] table;
+            try {
+                table = img.map.table(l2Off);
+            } catch (IOException e) {
+                checkErrors++;
+                note(messages, "ERROR reading L2 table at " + l2Off + ": " + e.getMessage());
+                continue;
+            }
+            nextContiguous = 0; // qemu-img counts fragmentation within each L2 table
+            walkL2(table, active);
+        }
+    }
+
+    private void walkL2(byte[] table, boolean active) {
+        boolean df = s.hasDataFile();
+        for (int j = 0; j < g.l2Entries; j++) {
+            long e = img.map.entry(table, j);
+            long bitmap = img.map.bitmap(table, j);
+            if (e == 0 && bitmap == 0) {
+                continue;
+            }
+            if (L2Entry.isCompressed(e)) {
+                if ((e & L2Entry.COPIED) != 0) {
+                    corruption("ERROR: coffset=0x" + Long.toHexString(L2Entry.compressedOffset(e, g.clusterBits))
+                            + ": copied flag must never be set for compressed clusters");
+                }
+                if (df) {
+                    corruption("ERROR compressed cluster in an image with an external data file");
+                    continue;
+                }
+                if (g.extendedL2 && bitmap != 0) {
+                    corruption("ERROR compressed cluster with a non-zero subcluster allocation bitmap");
+                }
+                addRange(L2Entry.compressedOffset(e, g.clusterBits), L2Entry.compressedLength(e, g.clusterBits),
+                        "compressed cluster");
+                if (active) {
+                    allocatedClusters++;
+                    compressedClusters++;
+                    fragmentedClusters++;
+                }
+                continue;
+            }
+            boolean hasHost = L2Entry.hasHostCluster(e, df);
+            if (g.extendedL2 && ((bitmap >>> 32) & bitmap & 0xffffffffL) != 0) {
+                corruption("ERROR: Invalid cluster entry: 0x" + Long.toHexString(e) + " bitmap 0x"
+                        + Long.toHexString(bitmap));
+            }
+            if (!hasHost) {
+                if (g.extendedL2 && (bitmap & 0xffffffffL) != 0) {
+                    corruption("ERROR: Invalid cluster entry: 0x" + Long.toHexString(e)
+                            + " (allocated subclusters without a host cluster)");
+                }
+                continue;
+            }
+            long off = L2Entry.offset(e);
+            if ((off & (g.clusterSize - 1)) != 0) {
+                corruption("ERROR offset=" + Long.toHexString(off)
+                        + ": Cluster is not properly aligned; L2 entry corrupted.");
+                continue;
+            }
+            if (active) {
+                if (nextContiguous != 0 && off != nextContiguous) {
+                    fragmentedClusters++;
+                }
+                allocatedClusters++;
+                nextContiguous = off + g.clusterSize;
+            }
+            if (!df) {
+                addRange(off, g.clusterSize, "data cluster");
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+package org.strata.format.qcow2;
+
+import java.io.IOException;
+
+import org.strata.api.Preallocation;
+import org.strata.api.ShallowMapping;
+import org.strata.api.UnsupportedFeatureException;
+
+/**
+ * Growing (with every preallocation mode) and shrinking the guest size: L1 growth, zeroing what a grown range
+ * would otherwise show, freeing what a shrink cuts off, and truncating the file. Runs under the metadata lock.
+ */
+final class Resizer {
+
+    private final Qcow2Image img;
+    private final ImageState s;
+    private final DataWriter writer;
+    private final ZeroWriter zeroes;
+
+    Resizer(Qcow2Image image, DataWriter writer, ZeroWriter zeroes) {
+        this.img = image;
+        this.s = image.s;
+        this.writer = writer;
+        this.zeroes = zeroes;
+    }
+
+    void resize(long newSize, Preallocation prealloc) throws IOException {
+        if (s.header.nbSnapshots > 0) {
+            throw new UnsupportedFeatureException(s.name + ": Can't resize an image which has snapshots");
+        }
+        Bitmaps.Directory bitmaps = Bitmaps.read(s);
+        if (bitmaps != null && !bitmaps.bitmaps().isEmpty()) {
+            throw new UnsupportedFeatureException(s.name + ": Cannot resize an image with persistent bitmaps");
+        }
+        long oldSize = s.header.size;
+        if (newSize == oldSize) {
+            return;
+        }
+        if (newSize > oldSize) {
+            grow(oldSize, newSize, prealloc);
+        } else {
+            if (prealloc != Preallocation.OFF) {
+                throw new IllegalArgumentException("Preallocation can only be used for growing images");
+            }
+            shrink(newSize);
+        }
+    }
+
+    private void grow(long oldSize, long newSize, Preallocation prealloc) throws IOException {
+        Geometry g = s.geometry;
+        long l1Needed = g.l1EntriesFor(newSize);
+        if (l1Needed > img.map.l1().length) {
+            img.map.growL1((int) l1Needed);
+        }
+        s.header.size = newSize;
+        s.writeHeader();
+        clearGrownRange(oldSize, newSize);
+        if (s.hasDataFile()) {
+            s.data.resize(Math.max(s.data.size(), newSize), prealloc == Preallocation.METADATA ? Preallocation.OFF
+                    : prealloc);
+        }
+        if (prealloc != Preallocation.OFF) {
+            preallocate(oldSize, newSize, prealloc);
+        }
+    }
+
+    /**
+     * The grown range must read as zeroes: the old last (sub)cluster may hold stale bytes past the old end, and a
+     * larger backing file would show through unallocated clusters.
+     */
+    private void clearGrownRange(long oldSize, long newSize) throws IOException {
+        Geometry g = s.geometry;
+        long unit = g.subclusterSize;
+        long edgeEnd = Math.min(newSize, (oldSize + unit - 1) / unit * unit);
+        if (edgeEnd > oldSize) {
+            ShallowMapping m = img.mappingLocked(oldSize, edgeEnd - oldSize);
+            if (!(m instanceof ShallowMapping.Zero)) {
+                writeZeroData(oldSize, edgeEnd - oldSize);
+            }
+        }
+        long backingSize = img.backing() != null ? img.backing().size() : 0;
+        long to = Math.min(newSize, backingSize);
+        if (to > edgeEnd) {
+            if (!zeroes.zero(edgeEnd, to - edgeEnd, false)) {
+                writeZeroData(edgeEnd, to - edgeEnd);
+            }
+        }
+    }
+
+    private void writeZeroData(long offset, long length) throws IOException {
+        long done = 0;
+        while (done < length) {
+            ShallowMapping.Raw raw = writer.ensureDataMapping(offset + done, length - done, true);
+            long n = Math.min(raw.length(), length - done);
+            s.data.writeZeroes(raw.offset(), n, false);
+            done += n;
+        }
+    }
+
+    /** Allocates every cluster of {@code [from, to)} (metadata), and reserves or writes its space (falloc, full). */
+    private void preallocate(long from, long to, Preallocation mode) throws IOException {
+        Geometry g = s.geometry;
+        long fileEnd = s.file.size();
+        long maxHostEnd = 0;
+        for (long c = g.clusterStart(from); c < to; ) {
+            long l2End = (c / ((long) g.l2Entries << g.clusterBits) + 1) * ((long) g.l2Entries << g.clusterBits);
+            long runEnd = Math.min(l2End, (to + g.clusterSize - 1) / g.clusterSize * g.clusterSize);
+            int n = 0;
+            long first = c;
+            while (first < runEnd && isAllocated(first)) {
+                first += g.clusterSize;
+            }
+            long last = first;
+            while (last < runEnd && !isAllocated(last)) {
+                last += g.clusterSize;
+                n++;
+            }
+            if (n == 0) {
+                c = Math.max(runEnd, last);
+                continue;
+            }
+            long host = s.hasDataFile() ? first : img.refcounts.allocate(n);
+            if (!s.hasDataFile()) {
+                s.checkOverlap(host, (long) n << g.clusterBits, "preallocated cluster");
+                if (host < fileEnd) {
+                    s.file.writeZeroes(host, Math.min((long) n << g.clusterBits, fileEnd - host), false);
+                }
+            }
+            long l2 = img.map.l2ForWrite(first);
+            for (int i = 0; i < n; i++) {
+                long guest = first + ((long) i << g.clusterBits);
+                Qcow2Image.Slot old = img.lookup(guest);
+                // As qemu-img: with extended L2 entries the host cluster is reserved, its subclusters stay
+                // unallocated (zeroes, or the backing file's data).
+                img.map.set(l2, old.index(), (host + ((long) i << g.clusterBits)) | L2Entry.COPIED, 0);
+            }
+            maxHostEnd = Math.max(maxHostEnd, host + ((long) n << g.clusterBits));
+            c = last;
+        }
+        // Clusters reused inside the file were zeroed above; new ones past its end are reserved or written here.
+        if (!s.hasDataFile() && maxHostEnd > s.file.size()) {
+            s.file.resize(maxHostEnd, mode == Preallocation.METADATA ? Preallocation.OFF : mode);
+        }
+    }
+
+    private boolean isAllocated(long guest) throws IOException {
+        Qcow2Image.Slot slot = img.lookup(guest);
+        return slot.entry() != 0 || slot.bitmap() != 0;
+    }
+
+    private void shrink(long newSize) throws IOException {
+        Geometry g = s.geometry;
+        long keepEnd = roundUp(newSize, g.subclusterSize);
+        long oldEnd = s.header.size;
+        if (keepEnd < oldEnd) {
+            zeroes.unallocate(keepEnd, roundUp(oldEnd, g.clusterSize) - keepEnd, true);
+        }
+        // L2 tables wholly past the new end are freed too.
+        long[] l1 = img.map.l1();
+        long firstUnused = g.l1EntriesFor(newSize);
+        for (int i = (int) firstUnused; i < l1.length; i++) {
+            long off = l1[i] & L2Entry.OFFSET_MASK;
+            if (off != 0) {
+                img.map.setL1(i, 0);
+                img.map.cache().drop(off);
+                img.refcounts.freeLater(off, g.clusterSize);
+            }
+        }
+        s.header.size = newSize;
+        s.writeHeader();
+        img.flushLocked();
+        if (s.hasDataFile()) {
+            s.data.resize(newSize, Preallocation.OFF);
+            return;
+        }
+        long last = img.refcounts.lastUsedCluster();
+        long end = (last + 1) << g.clusterBits;
+        if (end < s.file.size()) {
+            s.file.sync();
+            s.file.resize(end, Preallocation.OFF);
+            img.refcounts.truncatedTo(last + 1);
+        }
+    }
+
+    private static long roundUp(long v, long a) {
+        return (v + a - 1) / a * a;
+    }
+}

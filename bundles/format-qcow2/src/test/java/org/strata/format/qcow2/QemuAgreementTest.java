@@ -1,0 +1,336 @@
+package org.strata.format.qcow2;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.strata.api.CheckResult;
+import org.strata.api.CreateRequest;
+import org.strata.api.FormatAccess;
+import org.strata.api.Measurement;
+import org.strata.api.RepairMode;
+import org.strata.api.SnapshotInfo;
+import org.strata.testkit.Patterns;
+import org.strata.testkit.QemuTools;
+
+/** What Strata reports (check, info, create, measure, snapshots) against what qemu-img reports. */
+class QemuAgreementTest {
+
+    @TempDir
+    Path dir;
+
+    private Path qemuImage(String options) {
+        Path img = dir.resolve("q.qcow2");
+        Qemu.img("create", "-f", "qcow2", "-o", options, img, "4M");
+        Qemu.io("-c", "write -P 1 0 100k", "-c", "write -P 2 1M 64k", "-c", "write -P 3 300k 8k",
+                "-c", "write -z 2M 128k", "-c", "write -P 4 3M 200k", "-c", "write -P 5 200k 4k", img);
+        return img;
+    }
+
+    private static CheckResult strataCheck(Path img, RepairMode mode) throws IOException {
+        try (FormatAccess a = TestContext.open(img, mode != RepairMode.NONE)) {
+            return a.image().check(mode);
+        }
+    }
+
+    private static long field(JsonObject o, String key) {
+        return o.has(key) ? o.get(key).getAsLong() : 0;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"compat=1.1", "compat=0.10", "cluster_size=4k,refcount_bits=1", "extended_l2=on",
+        "COMPRESSED", "SNAPSHOT"})
+    void checkCountersAgree(String options) throws IOException {
+        Path img = qemuImage(options.equals("COMPRESSED") || options.equals("SNAPSHOT") ? "compat=1.1" : options);
+        if (options.equals("COMPRESSED")) {
+            Path c = dir.resolve("c.qcow2");
+            Qemu.img("convert", "-c", "-O", "qcow2", img, c);
+            img = c;
+        } else if (options.equals("SNAPSHOT")) {
+            Qemu.img("snapshot", "-c", "s", img);
+            Qemu.io("-c", "write -P 9 0 64k", img);
+        }
+        JsonObject q = Qemu.check(img);
+        CheckResult r = strataCheck(img, RepairMode.NONE);
+        String what = options + ": qemu " + q + ", strata " + r;
+        assertEquals(field(q, "check-errors"), r.checkErrors(), what);
+        assertEquals(field(q, "corruptions"), r.corruptions(), what);
+        assertEquals(field(q, "leaks"), r.leaks(), what);
+        assertEquals(field(q, "total-clusters"), r.totalClusters(), what);
+        assertEquals(field(q, "allocated-clusters"), r.allocatedClusters(), what);
+        assertEquals(field(q, "fragmented-clusters"), r.fragmentedClusters(), what);
+        assertEquals(field(q, "compressed-clusters"), r.compressedClusters(), what);
+        assertEquals(field(q, "image-end-offset"), r.imageEndOffset(), what);
+    }
+
+    private static List<String> qemuCheckLines(Path img) {
+        QemuTools.Result r = Qemu.run("qemu-img", "check", img);
+        return r.stderr().lines().filter(l -> l.startsWith("Leaked") || l.startsWith("ERROR"))
+                .collect(Collectors.toList());
+    }
+
+    @Test
+    void leaksAreFoundAndRepairedLikeQemu() throws IOException {
+        Path img = qemuImage("compat=1.1");
+        try (FormatAccess a = TestContext.open(img, true)) {
+            Qcow2Image q = (Qcow2Image) a.image();
+            q.lock.lock();
+            try {
+                long off = q.refcounts.allocate(2);
+                q.s.file.write(Patterns.filled(2 * 65536, 7), off);
+                q.flushLocked();
+            } finally {
+                q.lock.unlock();
+            }
+        }
+        List<String> expected = qemuCheckLines(img);
+        assertEquals(2, expected.size(), expected.toString());
+        CheckResult r = strataCheck(img, RepairMode.NONE);
+        assertEquals(expected, r.messages());
+        assertEquals(2, r.leaks());
+        CheckResult fixed = strataCheck(img, RepairMode.LEAKS);
+        assertEquals(2, fixed.leaksFixed());
+        assertEquals(0, fixed.leaks());
+        assertTrue(fixed.messages().get(0).startsWith("Repairing cluster "), fixed.messages().toString());
+        Qemu.assertClean(img);
+    }
+
+    @Test
+    void corruptionsAreFoundAndRepairedLikeQemu() throws IOException {
+        Path img = qemuImage("compat=1.1");
+        byte[] content = Qemu.raw(img);
+        try (FormatAccess a = TestContext.open(img, true)) {
+            Qcow2Image q = (Qcow2Image) a.image();
+            q.lock.lock();
+            try {
+                q.refcounts.add(5, -1); // the first data cluster
+                q.flushLocked();
+            } finally {
+                q.lock.unlock();
+            }
+        }
+        List<String> expected = qemuCheckLines(img);
+        CheckResult r = strataCheck(img, RepairMode.NONE);
+        assertEquals(expected, r.messages());
+        assertEquals(2, r.corruptions());
+        CheckResult leaksOnly = strataCheck(img, RepairMode.LEAKS);
+        assertEquals(2, leaksOnly.corruptions());
+        Path copy = dir.resolve("copy.qcow2");
+        Files.copy(img, copy);
+        JsonObject qemuFixed = Qemu.json(Qemu.run("qemu-img", "check", "-r", "all", "--output=json", copy).stdout());
+        CheckResult fixed = strataCheck(img, RepairMode.ALL);
+        assertEquals(0, fixed.corruptions(), fixed.toString());
+        assertEquals(field(qemuFixed, "corruptions-fixed"), fixed.corruptionsFixed(), fixed.toString());
+        Qemu.assertClean(img);
+        Path raw = dir.resolve("content.raw");
+        Files.write(raw, content);
+        Qemu.assertSameContent(img, raw);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"compat=1.1", "compat=0.10", "lazy_refcounts=on,refcount_bits=64",
+        "compression_type=zstd,extended_l2=on", "DATAFILE,data_file_raw=on", "DATAFILE", "BITMAP"})
+    void formatSpecificInfoAgrees(String spec) throws IOException {
+        Path img = dir.resolve("i.qcow2");
+        String o = spec.replace("DATAFILE", "data_file=" + dir.resolve("i.data")).replace("BITMAP", "compat=1.1");
+        Qemu.img("create", "-f", "qcow2", "-o", o, img, "1M");
+        if (spec.equals("BITMAP")) {
+            Qemu.img("bitmap", "--add", "-g", "128k", img, "bm1");
+        }
+        JsonObject info = JsonParser.parseString(Qemu.img("info", "--output=json", img)).getAsJsonObject();
+        JsonElement expected = info.getAsJsonObject("format-specific").get("data");
+        try (FormatAccess a = TestContext.open(img, false)) {
+            Map<String, Object> fs = a.image().info().formatSpecific();
+            String strata = new Gson().toJson(fs);
+            assertEquals(expected.toString(), strata);
+            assertEquals(info.get("cluster-size").getAsLong(), a.image().info().clusterSize());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "compat=0.10", "cluster_size=4k,refcount_bits=8,lazy_refcounts=on",
+        "preallocation=metadata,extended_l2=on", "compression_type=zstd,compat=v3", "DATAFILE,data_file_raw=on",
+        "BACKING", "extended_l2=yes,lazy_refcounts=true,preallocation=full", "cluster_size=512", "cluster_size=8k"})
+    void createPrintsWhatQemuPrints(String spec) throws IOException {
+        String o = spec.replace("DATAFILE", "data_file=" + dir.resolve("d.data"));
+        List<String> args = new ArrayList<>(List.of("create", "-f", "qcow2"));
+        String backing = null;
+        if (spec.equals("BACKING")) {
+            Qemu.img("create", "-f", "qcow2", dir.resolve("b.qcow2"), "3M");
+            args.addAll(List.of("-b", "b.qcow2", "-F", "qcow2"));
+            o = "";
+            backing = "b.qcow2";
+        }
+        if (!o.isEmpty()) {
+            args.addAll(List.of("-o", o));
+        }
+        Path q = dir.resolve("q.qcow2");
+        args.add(q.toString());
+        if (backing == null) {
+            args.add("2M");
+        }
+        String line = QemuTools.run(withCwd(args)).stdout().trim();
+        Path s = dir.resolve("s.qcow2");
+        Map<String, String> printed = TestImages.create(s, new CreateRequest(backing == null ? 2 << 20 : -1,
+                StrataImagesQemuCheckTest.options(o.replace("d.data", "e.data")), backing, backing == null ? null
+                : "qcow2", true));
+        String mine = "Formatting '" + q + "', fmt=qcow2 " + printed.entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "));
+        assertEquals(line, mine.replace("e.data", "d.data"));
+        Qemu.assertClean(s);
+        assertEquals(Qemu.json(Qemu.img("info", "--output=json", q)).get("format-specific").toString(),
+                Qemu.json(Qemu.img("info", "--output=json", s)).get("format-specific").toString()
+                        .replace("e.data", "d.data"));
+        if (!spec.contains("DATAFILE") && !spec.contains("preallocation")) {
+            // The same layout: header cluster (with the same extensions), refcount table and block, L1, L2s.
+            byte[] qh = java.util.Arrays.copyOf(Files.readAllBytes(q), 512);
+            byte[] sh = java.util.Arrays.copyOf(Files.readAllBytes(s), 512);
+            assertEquals(java.util.HexFormat.of().formatHex(qh), java.util.HexFormat.of().formatHex(sh));
+            assertEquals(Files.size(q), Files.size(s), "file size");
+        }
+    }
+
+    /** qemu-img resolves -b relative to the new image; run it from the test directory to be sure. */
+    private List<String> withCwd(List<String> args) {
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "cd \"$0\" && exec qemu-img \"$@\"",
+                dir.toString()));
+        cmd.addAll(args);
+        return cmd;
+    }
+
+    @Test
+    void invalidOptionsFailWithQemuWording() {
+        String[][] cases = {
+            {"foo=1", "Invalid parameter 'foo'"},
+            {"cluster_size=1000", "Cluster size must be a power of two between 512 and 2048k"},
+            {"compat=2", "Parameter 'version' does not accept value '2'"},
+            {"refcount_bits=3", "Refcount width must be a power of two and may not exceed 64 bits"},
+            {"lazy_refcounts=maybe", "Parameter 'lazy_refcounts' expects 'on' or 'off'"},
+            {"extended_l2=on,cluster_size=4k",
+                "Extended L2 entries are only supported with cluster sizes of at least 16384 bytes"},
+            {"compression_type=lz4", "Parameter 'compression-type' does not accept value 'lz4'"},
+            {"data_file_raw=on", "data-file-raw requires data-file"},
+            {"preallocation=bogus", "Parameter 'preallocation' does not accept value 'bogus'"},
+        };
+        for (String[] c : cases) {
+            Path p = dir.resolve("bad.qcow2");
+            QemuTools.Result q = Qemu.run("qemu-img", "create", "-f", "qcow2", "-o", c[0], p, "1M");
+            assertTrue(q.stderr().contains(c[1]), "qemu says: " + q.stderr());
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> TestImages.create(p, 1 << 20, StrataImagesQemuCheckTest.options(c[0])));
+            assertEquals(c[1], e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "cluster_size=512,refcount_bits=64", "extended_l2=on", "preallocation=full",
+        "compat=0.10", "SOURCE", "SOURCE,preallocation=falloc", "SOURCE,compat=0.10"})
+    void measureAgrees(String spec) throws IOException {
+        boolean source = spec.startsWith("SOURCE");
+        String o = spec.replace("SOURCE,", "").replace("SOURCE", "");
+        List<String> args = new ArrayList<>(List.of("measure", "--output=json", "-O", "qcow2"));
+        if (!o.isEmpty()) {
+            args.addAll(List.of("-o", o));
+        }
+        Path src = source ? qemuImage("compat=1.1") : null;
+        if (source) {
+            args.add(src.toString());
+        } else {
+            args.addAll(List.of("--size", "100M"));
+        }
+        JsonObject q = Qemu.json(QemuTools.qemuImg(args.toArray(new String[0])));
+        Measurement m;
+        if (source) {
+            try (FormatAccess a = TestContext.open(src, false)) {
+                m = new Qcow2FormatDriver().measure(a.size(), StrataImagesQemuCheckTest.options(o), a);
+            }
+        } else {
+            m = new Qcow2FormatDriver().measure(100 << 20, StrataImagesQemuCheckTest.options(o), null);
+        }
+        assertEquals(q.get("required").getAsLong(), m.required(), q.toString());
+        assertEquals(q.get("fully-allocated").getAsLong(), m.fullyAllocated(), q.toString());
+        assertEquals(q.has("bitmaps") ? q.get("bitmaps").getAsLong() : -1, m.bitmaps(), q.toString());
+    }
+
+    @Test
+    void snapshotsMadeByStrataAgreeWithQemu() throws IOException {
+        Path img = qemuImage("compat=1.1");
+        byte[] before = Qemu.raw(img);
+        try (FormatAccess a = TestContext.open(img, true)) {
+            a.image().createSnapshot("first");
+            a.write(Patterns.filled(200_000, 0x71), 10_000);
+            a.writeZeroes(1 << 20, 65536);
+            a.image().createSnapshot("second");
+            a.write(Patterns.filled(5000, 0x72), 3 << 20);
+        }
+        Qemu.assertClean(img);
+        String list = Qemu.img("snapshot", "-l", img);
+        assertTrue(list.contains("first") && list.contains("second"), list);
+        JsonObject info = Qemu.json(Qemu.img("info", "--output=json", img));
+        List<SnapshotInfo> mine;
+        try (FormatAccess a = TestContext.open(img, false)) {
+            mine = a.image().snapshots();
+        }
+        assertEquals(info.getAsJsonArray("snapshots").size(), mine.size());
+        for (int i = 0; i < mine.size(); i++) {
+            JsonObject s = info.getAsJsonArray("snapshots").get(i).getAsJsonObject();
+            assertEquals(s.get("id").getAsString(), mine.get(i).id());
+            assertEquals(s.get("name").getAsString(), mine.get(i).name());
+            assertEquals(s.get("date-sec").getAsLong(), mine.get(i).dateSec());
+            assertEquals(s.get("date-nsec").getAsLong(), mine.get(i).dateNsec());
+        }
+        try (FormatAccess a = TestContext.open(img, true)) {
+            a.image().applySnapshot("first");
+            assertEquals(-1, Patterns.firstDifference(before, 0, Qemu.readAll(a), 0, before.length));
+            a.image().deleteSnapshot("second");
+            a.write(Patterns.filled(4096, 0x73), 0);
+        }
+        Qemu.assertClean(img);
+        assertTrue(!Qemu.img("snapshot", "-l", img).contains("second"));
+        Qemu.img("snapshot", "-a", "first", img);
+        Path raw = dir.resolve("before.raw");
+        Files.write(raw, before);
+        Qemu.assertSameContent(img, raw);
+        try (FormatAccess a = TestContext.open(img, true)) {
+            a.image().deleteSnapshot("1");
+            assertEquals(0, a.image().snapshots().size());
+        }
+        Qemu.assertClean(img);
+    }
+
+    @Test
+    void snapshotsMadeByQemuCanBeAppliedAndDeleted() throws IOException {
+        Path img = qemuImage("extended_l2=on");
+        byte[] before = Qemu.raw(img);
+        Qemu.img("snapshot", "-c", "q1", img);
+        Qemu.io("-c", "write -P 0x31 0 1M", img);
+        try (FormatAccess a = TestContext.open(img, true)) {
+            a.image().applySnapshot("q1");
+            assertEquals(-1, Patterns.firstDifference(before, 0, Qemu.readAll(a), 0, before.length));
+            a.write(Patterns.filled(70_000, 0x32), 12_345);
+        }
+        Qemu.assertClean(img);
+        try (FormatAccess a = TestContext.open(img, true)) {
+            a.image().deleteSnapshot("q1");
+        }
+        Qemu.assertClean(img);
+        assertEquals(0, Qemu.json(Qemu.img("info", "--output=json", img)).has("snapshots")
+                ? Qemu.json(Qemu.img("info", "--output=json", img)).getAsJsonArray("snapshots").size() : 0);
+    }
+}
