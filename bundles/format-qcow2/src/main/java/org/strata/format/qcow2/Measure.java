@@ -30,7 +30,8 @@ final class Measure {
         } else if (source != null) {
             data = allocatedData(source, cs);
         }
-        long bitmaps = source != null && o.version >= 3 ? 0 : -1;
+        // as qemu: a bitmaps figure only when the source is a format with persistent bitmaps
+        long bitmaps = source != null && source.formatName().equals("qcow2") && o.version >= 3 ? 0 : -1;
         return new Measurement(fully - aligned + data, fully, bitmaps);
     }
 

@@ -565,6 +565,15 @@ final class Qcow2Image implements FormatImage {
         }
     }
 
+    /** Records another backing file (or none) in the header: an amendment of backing_file and backing_fmt. */
+    @Override
+    public void changeBackingFile(String name, String format) throws IOException {
+        Map<String, String> options = new java.util.HashMap<>();
+        options.put("backing_file", name == null ? "" : name);
+        options.put("backing_fmt", format);
+        amend(options);
+    }
+
     @Override
     public void amend(Map<String, String> options) throws IOException {
         lock.lock();
