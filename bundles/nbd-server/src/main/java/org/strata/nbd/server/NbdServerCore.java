@@ -278,11 +278,13 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
     @Override
     public void close() {
         List<Export> all;
+        boolean wasListening;
         synchronized (this) {
             if (closing) {
                 return;
             }
             closing = true;
+            wasListening = !listeners.isEmpty();
             for (Listener l : listeners) {
                 l.close();
             }
@@ -301,7 +303,9 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
             c.close();
         }
         watchdog.shutdownNow();
-        LOG.log(System.Logger.Level.INFO, "NBD server stopped");
+        if (wasListening) {
+            LOG.log(System.Logger.Level.INFO, "NBD server stopped");
+        }
     }
 
     private static void closeQuietly(SocketChannel ch) {
