@@ -1,0 +1,169 @@
+package org.strata.launcher.framework;
+
+import java.io.File;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.felix.framework.Felix;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.wiring.FrameworkWiring;
+import org.strata.launcher.LauncherException;
+import org.strata.launcher.wire.Endpoint;
+
+/**
+ * One Felix instance for the daemon or for a single {@code strata run}.
+ * <p>
+ * Bundles are started by the launcher, in this order: every bundle except Declarative Services and FileInstall
+ * (libraries, Gogo, Config Admin, Strata's bundles; their components wait for SCR), then the configuration step
+ * (the daemon starts FileInstall, whose first scan of etc/ and deploy/ runs synchronously; {@code run} pushes
+ * etc/ itself), and SCR last: every component activates once, with its configuration and drivers in place.
+ */
+final class AgentFramework {
+
+    static final String SCR = "org.apache.felix.scr";
+    static final String FILEINSTALL = "org.apache.felix.fileinstall";
+
+    private final Felix felix;
+
+    private AgentFramework(Felix felix) {
+        this.felix = felix;
+    }
+
+    static AgentFramework start(File home, String mode, File storage, boolean debug) throws LauncherException {
+        Map<String, String> launcher = new HashMap<>();
+        launcher.put(Endpoint.HOME_PROPERTY, home.getPath());
+        launcher.put(Endpoint.MODE_PROPERTY, mode);
+        launcher.put(Constants.FRAMEWORK_STORAGE, storage.getPath());
+        launcher.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        Map<String, Object> config = new HashMap<>(FrameworkProperties.load(home, launcher));
+        config.put("felix.log.logger", new StderrLogger(debug));
+        Felix felix = new Felix(config);
+        try {
+            felix.init();
+            felix.start();
+        } catch (BundleException | RuntimeException e) {
+            stopQuietly(felix);
+            throw new LauncherException("cannot start the OSGi framework: " + e.getMessage(), e);
+        }
+        return new AgentFramework(felix);
+    }
+
+    BundleContext context() {
+        return felix.getBundleContext();
+    }
+
+    /**
+     * Installs every jar of a directory, in name order.
+     *
+     * @param byReference read the jars in place (fast, for a short-lived framework) instead of copying them
+     *                    into the framework cache (safe against a jar replaced under a running daemon)
+     * @param required    a jar that fails to install is fatal; otherwise a warning
+     */
+    List<Bundle> install(File dir, boolean byReference, boolean required) throws LauncherException {
+        File[] jars = dir.listFiles((d, name) -> name.endsWith(".jar"));
+        if (jars == null) {
+            if (required) {
+                throw new LauncherException(dir + " is not a readable directory");
+            }
+            return new ArrayList<>();
+        }
+        Arrays.sort(jars);
+        List<Bundle> bundles = new ArrayList<>();
+        for (File jar : jars) {
+            String location = (byReference ? "reference:" : "") + jar.toURI();
+            try {
+                bundles.add(felix.getBundleContext().installBundle(location));
+            } catch (BundleException | RuntimeException e) {
+                failure(required, "cannot install " + jar + ": " + e.getMessage(), e);
+            }
+        }
+        return bundles;
+    }
+
+    /** Resolves everything installed in one pass (cheaper than letting each start resolve on its own). */
+    void resolveAll() {
+        felix.adapt(FrameworkWiring.class).resolveBundles(null);
+    }
+
+    /** Starts each bundle that is neither SCR nor FileInstall nor a fragment, in the given order. */
+    void startLibrariesAndStrata(List<Bundle> bundles, boolean required) throws LauncherException {
+        for (Bundle b : bundles) {
+            String name = b.getSymbolicName();
+            if (!SCR.equals(name) && !FILEINSTALL.equals(name) && !isFragment(b)) {
+                startBundle(b, required);
+            }
+        }
+    }
+
+    void startBundle(Bundle b, boolean required) throws LauncherException {
+        try {
+            b.start(Bundle.START_TRANSIENT);
+        } catch (BundleException | RuntimeException e) {
+            failure(required, "cannot start " + describe(b) + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Bundle find(List<Bundle> bundles, String symbolicName) {
+        for (Bundle b : bundles) {
+            if (symbolicName.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    static Bundle require(List<Bundle> bundles, String symbolicName, File dir) throws LauncherException {
+        Bundle b = find(bundles, symbolicName);
+        if (b == null) {
+            throw new LauncherException(dir + " has no bundle " + symbolicName);
+        }
+        return b;
+    }
+
+    /** Blocks until the framework stops (by {@link #stop} or from inside, e.g. Gogo's stop 0). */
+    void awaitStop() throws InterruptedException {
+        felix.waitForStop(0);
+    }
+
+    /** Stops the framework: components deactivate, flush and close. Returns false if it did not stop in time. */
+    boolean stop(long timeoutMillis) {
+        try {
+            felix.stop();
+            FrameworkEvent event = felix.waitForStop(timeoutMillis);
+            return event.getType() != FrameworkEvent.WAIT_TIMEDOUT;
+        } catch (BundleException | InterruptedException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static void stopQuietly(Felix felix) {
+        try {
+            felix.stop();
+            felix.waitForStop(10_000);
+        } catch (BundleException | InterruptedException | RuntimeException ignored) {
+            // already failing: the caller reports the first error
+        }
+    }
+
+    private static boolean isFragment(Bundle b) {
+        return b.getHeaders("").get(Constants.FRAGMENT_HOST) != null;
+    }
+
+    static String describe(Bundle b) {
+        return b.getSymbolicName() + " " + b.getVersion() + " (" + b.getLocation() + ")";
+    }
+
+    private static void failure(boolean fatal, String message, Exception e) throws LauncherException {
+        if (fatal) {
+            throw new LauncherException(message, e);
+        }
+        System.err.println("strata: warning: " + message);
+    }
+}

@@ -1,0 +1,63 @@
+package org.strata.launcher.framework;
+
+import java.io.File;
+import java.util.List;
+
+import org.osgi.framework.Bundle;
+import org.strata.launcher.LauncherException;
+import org.strata.launcher.Options;
+import org.strata.launcher.client.DaemonProbe;
+import org.strata.launcher.wire.Endpoint;
+
+/**
+ * {@code strata daemon}: the agent in the foreground. bundle/ is installed and started, FileInstall watches
+ * etc/ and deploy/ (see etc/config.properties), the ctl bundle serves run/strata.sock. Runs until SIGTERM or
+ * SIGINT, then stops the framework and exits 0.
+ */
+public final class DaemonCommand {
+
+    private static final long SOCKET_TIMEOUT_MILLIS = 20_000;
+
+    private DaemonCommand() {
+    }
+
+    public static int run(Options options) throws LauncherException {
+        File home = options.home;
+        File socket = options.socket();
+        if (DaemonProbe.answers(socket)) {
+            throw new LauncherException("a daemon is already running for " + home + " (it answers on " + socket + ")");
+        }
+        File var = new File(home, "var");
+        new File(home, "deploy").mkdirs();
+        if (!var.isDirectory() && !var.mkdirs()) {
+            throw new LauncherException("cannot create " + var);
+        }
+        AgentFramework framework = AgentFramework.start(home, Endpoint.DAEMON, new File(var, "cache"), options.debug);
+        ShutdownHook hook = ShutdownHook.install(framework, () -> { });
+        StopSignals.exitZero();
+        try {
+            File bundleDir = new File(home, "bundle");
+            List<Bundle> bundles = framework.install(bundleDir, false, true);
+            Bundle scr = AgentFramework.require(bundles, AgentFramework.SCR, bundleDir);
+            Bundle fileInstall = AgentFramework.require(bundles, AgentFramework.FILEINSTALL, bundleDir);
+            framework.resolveAll();
+            framework.startLibrariesAndStrata(bundles, true);
+            framework.startBundle(fileInstall, true);
+            framework.startBundle(scr, true);
+            new ManagementSocketWait(framework.context()).await(SOCKET_TIMEOUT_MILLIS);
+        } catch (LauncherException | RuntimeException e) {
+            hook.disarm();
+            framework.stop(SOCKET_TIMEOUT_MILLIS);
+            throw e;
+        }
+        System.out.println("strata: daemon running, home " + home + ", management socket " + socket);
+        System.out.flush();
+        try {
+            framework.awaitStop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        hook.disarm();
+        return 0;
+    }
+}

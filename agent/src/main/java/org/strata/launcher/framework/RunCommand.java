@@ -1,0 +1,71 @@
+package org.strata.launcher.framework;
+
+import java.io.File;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.osgi.framework.Bundle;
+import org.strata.launcher.LauncherException;
+import org.strata.launcher.Options;
+import org.strata.launcher.wire.Endpoint;
+
+/**
+ * {@code strata run CMD ARGS...}: one command in a framework of this process's own (its cache is private, so
+ * runs never disturb each other or a daemon). bundle/ and deploy/ are installed in place, etc/ is pushed to
+ * Config Admin, no FileInstall and no socket; the framework is stopped before exiting with the command's status
+ * (after SIGINT or SIGTERM: stopped all the same, then 128 + the signal number).
+ */
+public final class RunCommand {
+
+    private static final long STOP_TIMEOUT_MILLIS = 60_000;
+
+    private RunCommand() {
+    }
+
+    public static int run(Options options, boolean tty) throws LauncherException {
+        StartupTiming.mark("launcher");
+        File home = options.home;
+        File storage;
+        try {
+            storage = RunStorage.create(home);
+        } catch (IOException e) {
+            throw new LauncherException("cannot create a framework cache directory: " + e.getMessage(), e);
+        }
+        AgentFramework framework;
+        try {
+            framework = AgentFramework.start(home, Endpoint.RUN, storage, options.debug);
+        } catch (LauncherException e) {
+            RunStorage.delete(storage);
+            throw e;
+        }
+        StartupTiming.mark("framework started");
+        ShutdownHook hook = ShutdownHook.install(framework, () -> RunStorage.delete(storage));
+        try {
+            File bundleDir = new File(home, "bundle");
+            List<Bundle> core = framework.install(bundleDir, true, true);
+            List<Bundle> drivers = framework.install(new File(home, "deploy"), true, false);
+            Bundle scr = AgentFramework.require(core, AgentFramework.SCR, bundleDir);
+            Bundle ctlBundle = AgentFramework.require(core, EmbeddedCtl.SYMBOLIC_NAME, bundleDir);
+            StartupTiming.mark("bundles installed");
+            framework.resolveAll();
+            StartupTiming.mark("bundles resolved");
+            framework.startLibrariesAndStrata(core, true);
+            framework.startLibrariesAndStrata(drivers, false);
+            EmbeddedCtl ctl = EmbeddedCtl.of(ctlBundle);
+            ctl.pushConfigurations(new File(home, "etc"));
+            StartupTiming.mark("libraries and configuration ready");
+            framework.startBundle(scr, true);
+            StartupTiming.mark("components active");
+            int status = ctl.execute(options.argv, System.getProperty("user.dir"), tty, options.debug,
+                    new ArrayList<>(options.allowRoots));
+            StartupTiming.mark("command done");
+            return status;
+        } finally {
+            hook.disarm();
+            framework.stop(STOP_TIMEOUT_MILLIS);
+            RunStorage.delete(storage);
+            StartupTiming.mark("framework stopped");
+        }
+    }
+}
