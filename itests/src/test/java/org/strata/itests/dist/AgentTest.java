@@ -112,6 +112,34 @@ class AgentTest {
     }
 
     @Test
+    void sixteenClientsWriteAndVerifyTheirOwnRegionsOfAQcow2Node() throws Exception {
+        ok("run", "image:create", "-f", "qcow2", "-o", "cluster_size=64k", "many.qcow2", "64M");
+        daemon = Daemon.start(home);
+        ok("exec", "node:add", "many.qcow2");
+        ok("exec", "export:add", "--writable", "many");
+        ExecutorService clients = Executors.newFixedThreadPool(16);
+        List<Future<String>> runs = new ArrayList<>();
+        for (int c = 0; c < 16; c++) {
+            // regions of 1 MiB + 96 KiB: neighbours share clusters, so allocation races are exercised
+            long start = c * (1088L << 10);
+            String pattern = Integer.toString(c + 1);
+            runs.add(clients.submit(() -> qemuIo("-f", "raw",
+                    "-c", "write -P " + pattern + " " + start + " 1088k",
+                    "-c", "read -P " + pattern + " " + start + " 1088k", nbd("many"))));
+        }
+        for (Future<String> f : runs) {
+            f.get(120, TimeUnit.SECONDS);
+        }
+        clients.shutdown();
+        ok("exec", "export:remove", "many");
+        ok("exec", "node:remove", "many");
+        assertEquals(0, QemuTools.run("qemu-img", "check", image("many.qcow2")).exitCode());
+        for (int c = 0; c < 16; c++) {
+            qemuIo("-c", "read -P " + (c + 1) + " " + (c * (1088L << 10)) + " 1088k", image("many.qcow2"));
+        }
+    }
+
+    @Test
     void replacingTheQcow2DriverPausesClientsWithoutErrors() throws Exception {
         ok("run", "image:create", "-f", "qcow2", "d.qcow2", "16M");
         ok("run", "image:io", "-c", "write -P 0x77 0 4M", "d.qcow2");
