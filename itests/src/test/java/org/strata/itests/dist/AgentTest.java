@@ -179,6 +179,22 @@ class AgentTest {
     }
 
     @Test
+    void imageCommandsTakeNbdUrlsAndJsonNames() throws Exception {
+        ok("run", "image:create", "-f", "qcow2", "served.qcow2", "8M");
+        ok("run", "image:io", "-c", "write -P 9 64k 1M", "served.qcow2");
+        daemon = Daemon.start(home);
+        ok("exec", "node:add", "served.qcow2");
+        ok("exec", "export:add", "served");
+        String info = ok("run", "image:info", "--output=json", nbd("served")).out();
+        assertTrue(info.contains("\"format\": \"raw\"") && info.contains("\"virtual-size\": 8388608"), info);
+        ok("run", "image:convert", "-O", "qcow2", nbd("served"), "pulled.qcow2");
+        assertEquals(0, QemuTools.run("qemu-img", "compare", "-U", image("served.qcow2"), image("pulled.qcow2"))
+                .exitCode());
+        String json = "json:{\"driver\":\"qcow2\",\"file\":{\"driver\":\"file\",\"filename\":\"pulled.qcow2\"}}";
+        ok("run", "image:io", "-c", "read -P 9 64k 1M", json);
+    }
+
+    @Test
     void longOperationsRunAsJobs() throws Exception {
         ok("run", "image:create", "-f", "qcow2", "src.qcow2", "32M");
         ok("run", "image:io", "-c", "write -P 3 0 8M", "-c", "write -P 4 20M 1M", "src.qcow2");
