@@ -165,20 +165,41 @@ public final class FormatAccess implements Closeable {
         }
         Lock l = lock.readLock();
         l.lock();
-        try (Batch batch = new Batch(readParallelization)) {
+        try {
             int total = dst.remaining();
-            int done = 0;
-            while (done < total) {
-                Mapping m = getMapping(offset + done, total - done);
-                int n = (int) m.length();
-                ByteBuffer part = Buffers.window(dst, done, n);
-                batch.run(() -> readMapping(m, part));
-                done += n;
+            if (total == 0) {
+                return;
+            }
+            Mapping first = getMapping(offset, total);
+            if (first.length() >= total) {
+                // the common case: one mapping covers the request, no sub-requests to split or run in parallel
+                readMapping(first, dst);
+            } else {
+                readSplit(dst, offset, first);
             }
         } finally {
             l.unlock();
         }
         dst.position(dst.limit());
+    }
+
+    private void readSplit(ByteBuffer dst, long offset, Mapping first) throws IOException {
+        try (Batch batch = new Batch(readParallelization)) {
+            int total = dst.remaining();
+            int done = 0;
+            Mapping m = first;
+            while (true) {
+                int n = (int) m.length();
+                ByteBuffer part = Buffers.window(dst, done, n);
+                Mapping current = m;
+                batch.run(() -> readMapping(current, part));
+                done += n;
+                if (done >= total) {
+                    break;
+                }
+                m = getMapping(offset + done, total - done);
+            }
+        }
     }
 
     /** Reads into the buffers one after the other, starting at {@code offset}. */
@@ -224,22 +245,40 @@ public final class FormatAccess implements Closeable {
     }
 
     private void writeLocked(ByteBuffer src, long offset) throws IOException {
+        int total = src.remaining();
+        if (total == 0) {
+            return;
+        }
+        ShallowMapping first = getShallowMapping(offset, total);
+        if (first instanceof ShallowMapping.Raw r && r.writable() && r.length() >= total) {
+            // the common case: the range is already writable in place as a whole
+            r.storage().write(src, r.offset());
+        } else {
+            writeSplit(src, offset, first);
+        }
+        src.position(src.limit());
+    }
+
+    private void writeSplit(ByteBuffer src, long offset, ShallowMapping first) throws IOException {
         try (Batch batch = new Batch(writeParallelization)) {
             int total = src.remaining();
             int done = 0;
-            while (done < total) {
+            ShallowMapping m = first;
+            while (true) {
                 long pos = offset + done;
                 int remaining = total - done;
-                ShallowMapping m = getShallowMapping(pos, remaining);
                 ShallowMapping.Raw raw = m instanceof ShallowMapping.Raw r && r.writable()
                         ? r : ensureDataMappingLocked(pos, remaining, true);
                 int n = (int) Math.min(raw.length(), remaining);
                 ByteBuffer part = Buffers.window(src, done, n);
                 batch.run(() -> raw.storage().write(part, raw.offset()));
                 done += n;
+                if (done >= total) {
+                    break;
+                }
+                m = getShallowMapping(offset + done, total - done);
             }
         }
-        src.position(src.limit());
     }
 
     /** Writes one cluster compressed; see {@link FormatImage#writeCompressed}. */

@@ -93,18 +93,44 @@ final class ClusterMap {
         return off;
     }
 
+    /**
+     * As {@link #l2Offset(long)} but changing nothing (under the shared lock): -1 when the table is not cached or
+     * its offset is invalid, so the exclusive path must look.
+     */
+    long cachedL2Offset(long guest) {
+        int idx = s.geometry.l1Index(guest);
+        long[] table = l1;
+        if (idx >= table.length) {
+            return 0;
+        }
+        long off = table[idx] & L2Entry.OFFSET_MASK;
+        if (off != 0 && ((off & (s.clusterSize() - 1)) != 0 || !l2.contains(off))) {
+            return -1;
+        }
+        return off;
+    }
+
+    /** The cached L2 table at {@code offset}, or null; changes nothing but its recent-use mark. */
+    byte[] cachedTable(long offset) {
+        return l2.peek(offset);
+    }
+
     /** The L2 table at {@code offset}, cached. */
     byte[] table(long offset) throws IOException {
         return l2.get(offset);
     }
 
     long entry(byte[] table, int index) {
-        return ByteBuffer.wrap(table).getLong(index * s.geometry.l2EntryBytes);
+        return (long) LONGS.get(table, index * s.geometry.l2EntryBytes);
     }
 
     long bitmap(byte[] table, int index) {
-        return s.geometry.extendedL2 ? ByteBuffer.wrap(table).getLong(index * 16 + 8) : 0;
+        return s.geometry.extendedL2 ? (long) LONGS.get(table, index * 16 + 8) : 0;
     }
+
+    /** Big-endian longs in a byte array, without a wrapping buffer per access. */
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
 
     /** Sets one L2 entry (and its subcluster bitmap) of the cached table at {@code l2Offset}. */
     void set(long l2Offset, int index, long entry, long bitmap) throws IOException {

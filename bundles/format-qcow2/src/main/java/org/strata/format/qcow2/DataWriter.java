@@ -94,6 +94,11 @@ final class DataWriter {
         long writeEnd = Math.min(end, runEnd);
         boolean fresh = !s.hasDataFile() && host >= fileSizeBefore;
         try {
+            if (fresh && s.data.reqAlign() > 1 && (offset > cStart || writeEnd < runEnd)) {
+                // With O_DIRECT, writes that extend the file run one at a time (and update its size each):
+                // allocate the whole run at once, so the partial writes into it that follow run in parallel.
+                s.data.writeZeroes(host, runEnd - cStart, false);
+            }
             if (overwrite) {
                 copyOnWrite(cStart, offset, host, fresh);
                 copyOnWrite(writeEnd, runEnd, host + (writeEnd - cStart), fresh);
@@ -142,6 +147,14 @@ final class DataWriter {
         if (to <= from) {
             return;
         }
+        if (readsAsZero(from, to)) {
+            // The common case without a backing file: nothing to read. A fresh cluster past the old end of the
+            // file reads as zeroes already; a reused one is zeroed without moving zero bytes.
+            if (!fresh) {
+                s.data.writeZeroes(host, to - from, false);
+            }
+            return;
+        }
         ByteBuffer buf = ByteBuffer.allocate((int) (to - from));
         img.readLayer(buf, from);
         buf.flip();
@@ -149,6 +162,23 @@ final class DataWriter {
             return;
         }
         s.data.write(buf, host);
+    }
+
+    /** Whether this layer shows zeroes in all of {@code [from, to)} by its mappings alone (no data read). */
+    private boolean readsAsZero(long from, long to) throws IOException {
+        long pos = from;
+        while (pos < to) {
+            if (pos >= s.header.size) {
+                return true;
+            }
+            ShallowMapping m = img.mappingLocked(pos, to - pos);
+            // (an unopened backing file is not zeroes: readLayer refuses to copy from it)
+            if (!(m instanceof ShallowMapping.Zero z) || !z.explicit() && img.hasBackingFile()) {
+                return false;
+            }
+            pos += m.length();
+        }
+        return true;
     }
 
     private static boolean isZero(byte[] b) {

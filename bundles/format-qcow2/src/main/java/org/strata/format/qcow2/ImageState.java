@@ -118,6 +118,28 @@ final class ImageState {
         }
     }
 
+    /** Whether {@link #checkOverlap(long, long, String)} would find an overlap; changes nothing. */
+    boolean overlapsMetadata(long offset, long length) {
+        Header h = header;
+        if (offset < clusterSize() || overlaps(offset, length, h.l1TableOffset, (long) h.l1Size * 8)
+                || overlaps(offset, length, h.refcountTableOffset, (long) h.refcountTableClusters * clusterSize())) {
+            return true;
+        }
+        long[] r = snapshotRanges;
+        for (int i = 0; i + 1 < r.length; i += 2) {
+            if (overlaps(offset, length, r[i], r[i + 1])) {
+                return true;
+            }
+        }
+        long cs = clusterSize();
+        for (long c = offset & ~(cs - 1); c < offset + length; c += cs) {
+            if (activeL2Tables.contains(c) || refcountBlocks.contains(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether {@code [offset, offset+length)} hits the header, the active L1, the refcount or snapshot tables. */
     void checkFixedOverlap(long offset, long length, String what) throws IOException {
         Header h = header;

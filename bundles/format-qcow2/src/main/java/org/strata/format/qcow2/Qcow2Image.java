@@ -5,7 +5,8 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.strata.api.Buffers;
 import org.strata.api.CheckResult;
@@ -24,7 +25,9 @@ import org.strata.api.UnsupportedFeatureException;
 /**
  * One open qcow2 image: translates guest offsets to mappings through the L1/L2 tables and delegates allocation,
  * zeroing, resizing, checking and snapshots to the classes of those concerns. One metadata lock guards all
- * metadata; it is never held during guest data I/O except copy-on-write and compressed reads.
+ * metadata; it is never held during guest data I/O except copy-on-write and compressed reads. Lookups whose
+ * tables are all cached run under its shared side, in parallel; everything else runs under its exclusive side
+ * ({@link #lock}).
  */
 final class Qcow2Image implements FormatImage {
 
@@ -32,7 +35,11 @@ final class Qcow2Image implements FormatImage {
     static final long REFCOUNT_CACHE_BYTES = 1L << 20;
 
     final ImageState s;
-    final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantReadWriteLock metadataLock = new ReentrantReadWriteLock();
+    /** The exclusive side of the metadata lock: every change, and every lookup that must read a table. */
+    final Lock lock = metadataLock.writeLock();
+    /** The shared side: lookups that find everything cached and valid, which change nothing. */
+    private final Lock sharedLock = metadataLock.readLock();
     final Refcounts refcounts;
     final ClusterMap map;
     final ImageContext context;
@@ -141,16 +148,41 @@ final class Qcow2Image implements FormatImage {
     }
 
     Slot lookup(long guest) throws IOException {
-        long l2Off = map.l2Offset(guest);
+        return lookup(guest, false);
+    }
+
+    /**
+     * As {@link #lookup(long)}; with {@code shared} (under the shared lock) it changes nothing and returns null
+     * where the exclusive path must decide: a table not cached, or anything invalid.
+     */
+    private Slot lookup(long guest, boolean shared) throws IOException {
         int index = s.geometry.l2Index(guest);
+        long l2Off = shared ? map.cachedL2Offset(guest) : map.l2Offset(guest);
         if (l2Off == 0) {
             return new Slot(0, index, 0, 0);
         }
-        byte[] t = map.table(l2Off);
+        byte[] t = shared ? map.cachedTable(l2Off) : map.table(l2Off);
+        if (t == null) {
+            return null;
+        }
         long e = map.entry(t, index);
         long b = map.bitmap(t, index);
-        validate(e, b, guest);
+        if (shared) {
+            if (!valid(e, b)) {
+                return null;
+            }
+        } else {
+            validate(e, b, guest);
+        }
         return new Slot(l2Off, index, e, b);
+    }
+
+    private boolean valid(long e, long bitmap) {
+        if (L2Entry.isCompressed(e)) {
+            return !s.hasDataFile();
+        }
+        return (L2Entry.offset(e) & (s.clusterSize() - 1)) == 0
+                && !(s.geometry.extendedL2 && ((bitmap >>> 32) & bitmap & 0xffffffffL) != 0);
     }
 
     private void validate(long e, long bitmap, long guest) throws IOException {
@@ -181,23 +213,43 @@ final class Qcow2Image implements FormatImage {
 
     @Override
     public ShallowMapping getMapping(long offset, long maxLength) throws IOException {
+        sharedLock.lock();
+        try {
+            ShallowMapping m = mapping(offset, maxLength, true);
+            if (m != null) {
+                return forCaller(m);
+            }
+        } finally {
+            sharedLock.unlock();
+        }
         lock.lock();
         try {
-            ShallowMapping m = mappingLocked(offset, maxLength);
-            if (tracker.active() && m instanceof ShallowMapping.Raw r && r.writable()) {
-                // Writes must come through ensureDataMapping, where the dirty bitmaps see them.
-                return new ShallowMapping.Raw(r.storage(), r.offset(), r.length(), false);
-            }
-            return m;
+            return forCaller(mappingLocked(offset, maxLength));
         } finally {
             lock.unlock();
         }
     }
 
+    private ShallowMapping forCaller(ShallowMapping m) {
+        if (tracker.active() && m instanceof ShallowMapping.Raw r && r.writable()) {
+            // Writes must come through ensureDataMapping, where the dirty bitmaps see them.
+            return new ShallowMapping.Raw(r.storage(), r.offset(), r.length(), false);
+        }
+        return m;
+    }
+
     ShallowMapping mappingLocked(long offset, long maxLength) throws IOException {
+        return mapping(offset, maxLength, false);
+    }
+
+    /** The mapping at {@code offset}; {@code shared}: see {@link #lookup(long, boolean)} (null: ask exclusively). */
+    private ShallowMapping mapping(long offset, long maxLength, boolean shared) throws IOException {
         Geometry g = s.geometry;
         long end = offset + Math.min(maxLength, Math.max(1, s.header.size - offset));
-        Slot first = lookup(offset);
+        Slot first = lookup(offset, shared);
+        if (first == null) {
+            return null;
+        }
         L2Entry.Kind kind = kindAt(first, offset);
         boolean copied = (first.entry & L2Entry.COPIED) != 0;
         long host = L2Entry.offset(first.entry) + g.inCluster(offset);
@@ -209,7 +261,10 @@ final class Qcow2Image implements FormatImage {
                 if (slot.index + 1 >= g.l2Entries) {
                     break;
                 }
-                slot = lookup(pos);
+                slot = lookup(pos, shared);
+                if (slot == null) {
+                    break; // the mapping found so far stands; the rest is looked up by the next request
+                }
             }
             if (kindAt(slot, pos) != kind) {
                 break;
@@ -233,7 +288,13 @@ final class Qcow2Image implements FormatImage {
             default:
                 boolean inPlace = isWritable() && copied;
                 if (inPlace && s.data == s.file) {
-                    s.checkOverlap(host, len, "guest data");
+                    if (shared) {
+                        if (s.overlapsMetadata(host, len)) {
+                            return null; // the exclusive path reports the corruption
+                        }
+                    } else {
+                        s.checkOverlap(host, len, "guest data");
+                    }
                 }
                 return new ShallowMapping.Raw(s.data, host, len, inPlace);
         }

@@ -11,9 +11,12 @@ import java.util.Map;
 import org.strata.api.Storage;
 
 /**
- * A write-back cache of cluster-sized metadata tables (L2 tables or refcount blocks), least recently used first
- * out. Callers hold the image's metadata lock. A table returned by {@link #get} stays valid until the next
- * {@link #get}/{@link #create} on this cache; callers mark it dirty before asking for another.
+ * A write-back cache of cluster-sized metadata tables (L2 tables or refcount blocks), evicted in "second chance"
+ * order (an approximation of least recently used: the oldest table goes first unless it was used since it was
+ * last passed over). Callers hold the image's metadata lock exclusively, except for {@link #peek} and
+ * {@link #contains}, which change no structure and may run under its shared side, in parallel. A table returned
+ * by {@link #get} stays valid until the next {@link #get}/{@link #create} on this cache; callers mark it dirty
+ * before asking for another.
  *
  * <p>Before any dirty table is written (at flush or eviction), {@link #beforeWrite} runs: for the L2 cache it
  * writes back the refcount blocks first, so no L2 entry reaches the disk before the refcount of its cluster.
@@ -33,6 +36,8 @@ final class TableCache {
     private static final class Table {
         final byte[] data;
         boolean dirty;
+        /** Used since eviction last passed over it (set by shared readers too: a benign race). */
+        boolean used;
 
         Table(byte[] data) {
             this.data = data;
@@ -43,7 +48,8 @@ final class TableCache {
     private final int tableSize;
     private final int capacity;
     private final String what;
-    private final LinkedHashMap<Long, Table> tables = new LinkedHashMap<>(16, 0.75f, true);
+    // insertion order: a lookup never reorders the map, so shared readers may run at once
+    private final LinkedHashMap<Long, Table> tables = new LinkedHashMap<>();
     private Hook beforeWrite = () -> { };
     private Guard guard = (o, w) -> { };
 
@@ -65,12 +71,24 @@ final class TableCache {
     /** The table at {@code offset}, read from storage when not cached. */
     byte[] get(long offset) throws IOException {
         Table t = tables.get(offset);
-        if (t == null) {
+        if (t != null) {
+            t.used = true;
+        } else {
             guard.check(offset, what);
             byte[] data = new byte[tableSize];
             storage.read(ByteBuffer.wrap(data), offset);
             t = insert(offset, data);
         }
+        return t.data;
+    }
+
+    /** The table at {@code offset} when cached, else null; reads nothing and changes no structure. */
+    byte[] peek(long offset) {
+        Table t = tables.get(offset);
+        if (t == null) {
+            return null;
+        }
+        t.used = true;
         return t.data;
     }
 
@@ -96,6 +114,16 @@ final class TableCache {
     }
 
     private void evict() throws IOException {
+        // Tables used since they were last passed over go to the back once (bounded: after one pass none is).
+        for (int passed = 0; passed < tables.size(); passed++) {
+            Map.Entry<Long, Table> eldest = tables.entrySet().iterator().next();
+            if (!eldest.getValue().used) {
+                break;
+            }
+            eldest.getValue().used = false;
+            tables.remove(eldest.getKey());
+            tables.put(eldest.getKey(), eldest.getValue());
+        }
         Iterator<Map.Entry<Long, Table>> it = tables.entrySet().iterator();
         Map.Entry<Long, Table> eldest = it.next();
         long key = eldest.getKey();

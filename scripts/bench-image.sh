@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# Strata's image:bench and image:convert next to qemu-img bench and qemu-img convert: same options, same images,
+# same run, one tool after the other (never both at once), each case repeated; medians are reported.
+#
+#   scripts/bench-image.sh [-r REPS] [-c COUNT] [-C DIRECT_COUNT] [-d DEPTH] [-w WORKDIR] [-o RESULTS.md]
+#                          [bench|convert|all] [FILTER]
+#
+#   -r REPS          repetitions of every case (default 3; the order of the two tools alternates)
+#   -c COUNT         requests per bench run with the page cache (-t writeback), default 100000
+#   -C DIRECT_COUNT  requests per bench run with O_DIRECT (-t none), default 20000 (a virtual disk is slow)
+#   -d DEPTH         the deep queue depth (default 16; every case also runs at -d 1)
+#   -w WORKDIR       where the images go (default a new directory under /var/tmp; it needs about 6 GiB free)
+#   -o RESULTS.md    also write the tables there
+#   FILTER           only the cases whose name contains it (e.g. "qcow2-fresh", "write", "convert qcow2->raw")
+#
+# Strata is taken from $STRATA_DIST (default dist/target/strata of this checkout: run `mvn -B install -DskipTests`
+# first) and copied into the work directory, so the install tree is never written to. `strata run` starts a JVM
+# and an embedded OSGi framework for every call: the tables give the work itself ("Run completed in", printed by
+# both tools) and the whole call (wall clock, start-up included); convert has only the wall clock, and the
+# "start-up" row (image:info on a small image) says what the start-up adds to each Strata call.
+set -euo pipefail
+
+REPS=3
+COUNT=100000
+DIRECT_COUNT=20000
+DEPTH=16
+WORK=
+OUT=
+while getopts "r:c:C:d:w:o:h" opt; do
+    case $opt in
+        r) REPS=$OPTARG ;;
+        c) COUNT=$OPTARG ;;
+        C) DIRECT_COUNT=$OPTARG ;;
+        d) DEPTH=$OPTARG ;;
+        w) WORK=$OPTARG ;;
+        o) OUT=$OPTARG ;;
+        *) sed -n '2,21p' "$0"; exit 2 ;;
+    esac
+done
+shift $((OPTIND - 1))
+WHAT=${1:-all}
+FILTER=${2:-}
+case $WHAT in bench|convert|all) ;; *) sed -n '2,21p' "$0"; exit 2 ;; esac
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+DIST=${STRATA_DIST:-$REPO/dist/target/strata}
+if [ ! -x "$DIST/bin/strata" ]; then
+    echo "no Strata install tree at $DIST: run 'mvn -B install -DskipTests' first (or set STRATA_DIST)" >&2
+    exit 1
+fi
+for tool in qemu-img qemu-io python3; do
+    command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install qemu-utils python3)" >&2; exit 1; }
+done
+
+if [ -z "$WORK" ]; then
+    WORK=$(mktemp -d /var/tmp/strata-bench.XXXXXX)
+    trap 'rm -rf "$WORK"' EXIT
+fi
+mkdir -p "$WORK"
+rm -rf "$WORK/strata"
+cp -r "$DIST" "$WORK/strata"
+STRATA="$WORK/strata/bin/strata"
+# The class-data archives name the tree's path: remake them for the copy, or its start-up is slower than it is.
+STRATA_CDS=dump "$STRATA" run lb >/dev/null 2>&1 || true
+RESULTS=$WORK/results.md
+: >"$RESULTS"
+
+say() { printf '%s\n' "$*" | tee -a "$RESULTS"; }
+now() { date +%s.%N; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+wanted() { [ -z "$FILTER" ] || [[ $1 == *"$FILTER"* ]]; }
+
+# run_timed FILE CMD...: runs CMD, appends "wall work" (work: its "Run completed in" seconds, or - ) to FILE
+run_timed() {
+    local file=$1 out t0 t1 work
+    shift
+    t0=$(now)
+    if ! out=$("$@" 2>&1); then
+        echo "FAILED: $*" >&2
+        printf '%s\n' "$out" | tail -5 >&2
+        exit 1
+    fi
+    t1=$(now)
+    work=$(printf '%s\n' "$out" | sed -n 's/^Run completed in \([0-9.]*\) seconds\..*/\1/p' | tail -1)
+    echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') ${work:--}" >>"$file"
+}
+
+# compare_case NAME PREP QEMU_CMD STRATA_CMD: "PREP qemu" / "PREP strata" (PREP a function or "true") runs before
+# every single run of that tool
+compare_case() {
+    local name=$1 prep=$2 qcmd=$3 scmd=$4 r
+    local q=$WORK/times.qemu s=$WORK/times.strata
+    : >"$q"
+    : >"$s"
+    for r in $(seq "$REPS"); do
+        if [ $((r % 2)) -eq 1 ]; then
+            $prep qemu; eval "run_timed $q $qcmd"
+            $prep strata; eval "run_timed $s $scmd"
+        else
+            $prep strata; eval "run_timed $s $scmd"
+            $prep qemu; eval "run_timed $q $qcmd"
+        fi
+    done
+    local qw qk sw sk
+    qw=$(awk '{ print $1 }' "$q" | median)
+    sw=$(awk '{ print $1 }' "$s" | median)
+    qk=$(awk '$2 != "-" { print $2 }' "$q" | median)
+    sk=$(awk '$2 != "-" { print $2 }' "$s" | median)
+    if [ "$qk" != "-" ]; then
+        say "$(awk -v n="$name" -v qk="$qk" -v sk="$sk" -v qw="$qw" -v sw="$sw" 'BEGIN {
+            printf "| %s | %.3f | %.3f | %.2f | %.2f | %.2f |", n, qk, sk, sk / qk, qw, sw }')"
+    else
+        say "$(awk -v n="$name" -v qw="$qw" -v sw="$sw" 'BEGIN {
+            printf "| %s | %.2f | %.2f | %.2f |", n, qw, sw, sw / qw }')"
+    fi
+}
+
+describe_machine() {
+    say "Machine: $(nproc) cores ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), \
+$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) memory, kernel $(uname -r); \
+work directory on $(df -T "$WORK" | awk 'NR == 2 { print $2 }') ($(df "$WORK" | awk 'NR == 2 { print $1 }'))."
+    say "Tools: $(qemu-img --version | head -1); $(java -version 2>&1 | head -1); repetitions: $REPS (medians)."
+}
+
+# ---------------------------------------------------------------------------------------------- image:bench
+
+fresh_qcow2() { rm -f "$WORK/fresh.qcow2"; qemu-img create -q -f qcow2 "$WORK/fresh.qcow2" 1G; }
+
+bench_part() {
+    say ""
+    say "### image:bench vs qemu-img bench (1 GiB images; seconds)"
+    say ""
+    say "Writeback runs: $COUNT requests; -t none runs: $DIRECT_COUNT requests. \"work\" is the \"Run completed in\""
+    say "time each tool prints; \"call\" is the whole command, start-up included."
+    say ""
+    say "| case | qemu-img work | strata work | strata/qemu | qemu-img call | strata call |"
+    say "|---|---|---|---|---|---|"
+    qemu-img create -q -f raw -o preallocation=full "$WORK/bench.raw" 1G
+    qemu-img create -q -f qcow2 -o preallocation=metadata "$WORK/prealloc.qcow2" 1G
+    local img fmt file prep cache size depth rw count name opts
+    for img in raw qcow2-prealloc qcow2-fresh; do
+        case $img in
+            raw) fmt=raw file=$WORK/bench.raw ;;
+            qcow2-prealloc) fmt=qcow2 file=$WORK/prealloc.qcow2 ;;
+            qcow2-fresh) fmt=qcow2 file=$WORK/fresh.qcow2 ;;
+        esac
+        for cache in writeback none; do
+            for rw in read write; do
+                for size in 4k 64k; do
+                    for depth in 1 "$DEPTH"; do
+                        name="$img $rw $size -d $depth -t $cache"
+                        wanted "$name" || continue
+                        count=$COUNT
+                        [ "$cache" = none ] && count=$DIRECT_COUNT
+                        opts="-f $fmt -t $cache -c $count -d $depth -s $size"
+                        [ "$rw" = write ] && opts="$opts -w"
+                        prep=true
+                        if [ "$img" = qcow2-fresh ]; then
+                            prep=fresh_qcow2
+                            fresh_qcow2
+                        fi
+                        compare_case "$name" "$prep" "qemu-img bench $opts $file" "$STRATA run image:bench $opts $file"
+                    done
+                done
+            done
+        done
+    done
+    rm -f "$WORK/bench.raw" "$WORK/prealloc.qcow2" "$WORK/fresh.qcow2"
+}
+
+# ---------------------------------------------------------------------------------------------- image:convert
+
+# A 2 GiB qcow2 image, half allocated: in every 2 MiB, either one 1 MiB extent or sixteen 64 KiB extents (every
+# other 64 KiB), written by qemu-io in a shuffled order (so the host clusters are scattered), with data that is
+# partly compressible (a quarter random, the rest text).
+make_convert_source() {
+    python3 - "$WORK/pattern.bin" "$WORK/writes.txt" <<'EOF'
+import os, random, sys
+rnd = random.Random(1)
+out = bytearray()
+i = 0
+while len(out) < (1 << 20):
+    if i % 4 == 0:
+        out += bytes(rnd.getrandbits(8) for _ in range(4096))
+    else:
+        text = ''.join(f"{rnd.randint(0, 10**6)} line of text {i}\n" for _ in range(200)).encode()
+        out += text[:4096].ljust(4096, b'.')
+    i += 1
+open(sys.argv[1], 'wb').write(out[:1 << 20])
+M, K64 = 1 << 20, 64 << 10
+cmds = []
+for slot in range(1024):
+    base = slot * 2 * M
+    if slot % 2 == 0:
+        cmds.append(f"write -q -s {sys.argv[1]} {base} 1M")
+    else:
+        cmds += [f"write -q -s {sys.argv[1]} {base + 2 * j * K64} 64k" for j in range(16)]
+random.Random(7).shuffle(cmds)
+open(sys.argv[2], 'w').write('\n'.join(cmds) + '\n')
+EOF
+    qemu-img create -q -f qcow2 "$WORK/src.qcow2" 2G
+    qemu-io -t unsafe -f qcow2 "$WORK/src.qcow2" <"$WORK/writes.txt" >/dev/null
+    qemu-img convert -O raw "$WORK/src.qcow2" "$WORK/src.raw"
+}
+
+# clean_targets [qemu|strata]: removes that tool's target (both without an argument)
+clean_targets() { if [ -n "${1:-}" ]; then rm -f "$WORK/out.$1"; else rm -f "$WORK/out.qemu" "$WORK/out.strata"; fi; }
+
+# convert_case NAME SRC SRC_FMT OUT_FMT [OPTIONS]
+convert_case() {
+    local name=$1 src=$2 sfmt=$3 ofmt=$4 opts=${5:-}
+    wanted "convert $name" || return 0
+    compare_case "$name" clean_targets "qemu-img convert -f $sfmt -O $ofmt $opts $src $WORK/out.qemu" \
+        "$STRATA run image:convert -f $sfmt -O $ofmt $opts $src $WORK/out.strata"
+    # both targets must show the same guest data
+    qemu-img compare -q -f "$ofmt" -F "$ofmt" "$WORK/out.qemu" "$WORK/out.strata" \
+        || { echo "convert $name: the two targets differ" >&2; exit 1; }
+    clean_targets
+}
+
+startup_case() {
+    wanted "start-up" || return 0
+    qemu-img create -q -f qcow2 "$WORK/small.qcow2" 64M
+    compare_case "start-up (info of a small image)" true "qemu-img info $WORK/small.qcow2" \
+        "$STRATA run image:info $WORK/small.qcow2"
+    rm -f "$WORK/small.qcow2"
+}
+
+convert_part() {
+    say ""
+    say "### image:convert vs qemu-img convert (2 GiB image, 1 GiB of data in 1 MiB / 64 KiB extents; seconds, wall clock)"
+    say ""
+    say "Source and target in $WORK (one file system, page cache warm). Strata's calls include its start-up (see"
+    say "the first row)."
+    say ""
+    say "| case | qemu-img | strata | strata/qemu |"
+    say "|---|---|---|---|"
+    startup_case
+    make_convert_source
+    convert_case "qcow2->raw" "$WORK/src.qcow2" qcow2 raw
+    convert_case "qcow2->qcow2" "$WORK/src.qcow2" qcow2 qcow2
+    convert_case "raw->qcow2" "$WORK/src.raw" raw qcow2
+    convert_case "raw->raw" "$WORK/src.raw" raw raw
+    convert_case "qcow2->qcow2 -c" "$WORK/src.qcow2" qcow2 qcow2 -c
+    convert_case "qcow2->raw -t none -T none" "$WORK/src.qcow2" qcow2 raw "-t none -T none"
+    rm -f "$WORK/src.qcow2" "$WORK/src.raw"
+}
+
+describe_machine
+case $WHAT in
+    bench) bench_part ;;
+    convert) convert_part ;;
+    all) bench_part; convert_part ;;
+esac
+if [ -n "$OUT" ]; then
+    cp "$RESULTS" "$OUT"
+fi
