@@ -30,8 +30,8 @@ final class Measure {
         } else if (source != null) {
             data = allocatedData(source, cs);
         }
-        // as qemu: a bitmaps figure only when the source is a format with persistent bitmaps
-        long bitmaps = source != null && source.formatName().equals("qcow2") && o.version >= 3 ? 0 : -1;
+        // as qemu: a bitmaps figure only when both the source and the target can hold persistent bitmaps
+        long bitmaps = o.version >= 3 && holdsBitmaps(source) ? 0 : -1;
         return new Measurement(fully - aligned + data, fully, bitmaps);
     }
 
@@ -92,5 +92,14 @@ final class Measure {
 
     private static long roundUp(long v, long a) {
         return (v + a - 1) / a * a;
+    }
+
+    /** Whether {@code source} is an image that can hold persistent bitmaps: qcow2 version 3. */
+    private static boolean holdsBitmaps(org.strata.api.FormatAccess source) throws java.io.IOException {
+        if (source == null || !source.formatName().equals("qcow2")) {
+            return false;
+        }
+        java.util.Map<String, Object> specific = source.image().info().formatSpecific();
+        return specific != null && "1.1".equals(specific.get("compat"));
     }
 }

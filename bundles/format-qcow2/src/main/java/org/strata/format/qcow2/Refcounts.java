@@ -119,11 +119,11 @@ final class Refcounts {
     /** Adds {@code delta} to the refcount of {@code cluster}, creating its refcount block when needed. */
     void add(long cluster, long delta) throws IOException {
         long idx = cluster >>> g.refblockBits;
-        while (idx >= table.length || blockOffset((int) idx) == 0) {
+        while (isMissing(idx)) {
             if (delta < 0) {
                 throw s.corruption("cluster " + cluster + " has no refcount to decrease");
             }
-            ensureBlock(idx);
+            ensureBlocks(idx, idx, cluster + 1);
         }
         long off = blockOffset((int) idx);
         byte[] block = blocks.get(off);
@@ -185,18 +185,13 @@ final class Refcounts {
 
     /** Allocates {@code n} contiguous free clusters with refcount 1; returns the host offset of the first. */
     long allocate(long n) throws IOException {
-        for (int attempt = 0; attempt < 1000; attempt++) {
+        for (int attempt = 0; attempt < 100; attempt++) {
             long start = findFree(n);
-            boolean changed = false;
             long firstIdx = start >>> g.refblockBits;
             long lastIdx = (start + n - 1) >>> g.refblockBits;
-            for (long idx = firstIdx; idx <= lastIdx && !changed; idx++) {
-                if (idx >= table.length || blockOffset((int) idx) == 0) {
-                    ensureBlock(idx);
-                    changed = true;
-                }
-            }
-            if (changed) {
+            if (anyMissing(firstIdx, lastIdx)) {
+                // the blocks go after the run, which stays free: the next search finds it again, covered
+                ensureBlocks(firstIdx, lastIdx, start + n);
                 continue;
             }
             for (long c = start; c < start + n; c++) {
@@ -209,6 +204,19 @@ final class Refcounts {
             return start << g.clusterBits;
         }
         throw new IOException(s.name + ": could not allocate " + n + " clusters");
+    }
+
+    private boolean isMissing(long idx) throws IOException {
+        return idx >= table.length || blockOffset((int) idx) == 0;
+    }
+
+    private boolean anyMissing(long firstIdx, long lastIdx) throws IOException {
+        for (long i = firstIdx; i <= lastIdx; i++) {
+            if (isMissing(i)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private long findFree(long n) throws IOException {
@@ -250,23 +258,71 @@ final class Refcounts {
         return runStart;
     }
 
-    /** Makes refcount block {@code idx} exist: grows the table when needed, else places the block in its own range. */
-    private void ensureBlock(long idx) throws IOException {
-        if (idx >= table.length) {
-            growTable(idx);
+    /**
+     * Creates the missing refcount blocks of ranges {@code firstIdx..lastIdx}. They are placed beyond everything
+     * allocated and beyond cluster {@code after}, never inside a range about to be allocated (a block placed in
+     * its own range would break every run of free clusters as long as a refcount block covers); the ranges the
+     * new blocks land in get blocks too, until nothing is missing. Grows the refcount table instead when it is
+     * too small (the caller asks again).
+     */
+    private void ensureBlocks(long firstIdx, long lastIdx, long after) throws IOException {
+        long place = Math.max(Math.max(endHint, g.clustersFor(s.file.size())), after);
+        java.util.TreeSet<Long> missing = new java.util.TreeSet<>();
+        int settled = -1;
+        while (missing.size() != settled) {
+            settled = missing.size();
+            for (long i = firstIdx; i <= lastIdx; i++) {
+                if (isMissing(i)) {
+                    missing.add(i);
+                }
+            }
+            long lastPlaced = place + Math.max(missing.size(), 1) - 1;
+            for (long i = place >>> g.refblockBits; i <= lastPlaced >>> g.refblockBits; i++) {
+                if (isMissing(i)) {
+                    missing.add(i);
+                }
+            }
+        }
+        if (missing.isEmpty()) {
             return;
         }
-        long cluster = idx << g.refblockBits;
-        long off = cluster << g.clusterBits;
-        s.checkOverlap(off, g.clusterSize, "new refcount block");
-        byte[] block = new byte[(int) g.clusterSize];
-        setEntry(block, 0, 1); // the block covers itself
-        s.file.write(ByteBuffer.wrap(block), off);
-        s.orderedSync();
-        table[(int) idx] = off;
-        s.refcountBlocks.add(off);
-        writeTableEntry((int) idx);
-        endHint = Math.max(endHint, cluster + 1);
+        if (missing.last() >= table.length) {
+            growTable(missing.last());
+            return;
+        }
+        long cs = g.clusterSize;
+        java.util.Map<Long, byte[]> created = new java.util.LinkedHashMap<>();
+        for (long idx : missing) {
+            created.put(idx, new byte[(int) cs]);
+        }
+        long pos = place;
+        java.util.Map<Long, Long> where = new java.util.LinkedHashMap<>();
+        for (long idx : missing) {
+            where.put(idx, pos++);
+        }
+        for (long p : where.values()) {
+            long r = p >>> g.refblockBits;
+            byte[] own = created.get(r);
+            if (own != null) {
+                setEntry(own, (int) (p & (g.refblockEntries - 1)), 1);
+            } else {
+                add(p, 1);
+            }
+        }
+        for (var e : where.entrySet()) {
+            long off = e.getValue() * cs;
+            s.checkOverlap(off, cs, "new refcount block");
+            s.file.write(ByteBuffer.wrap(created.get(e.getKey())), off);
+        }
+        blocks.flush();
+        s.orderedSync(); // the blocks are on disk before the table points at them
+        for (var e : where.entrySet()) {
+            int idx = (int) (long) e.getKey();
+            table[idx] = e.getValue() * cs;
+            s.refcountBlocks.add(table[idx]);
+            writeTableEntry(idx);
+        }
+        endHint = Math.max(endHint, pos);
     }
 
     private void writeTableEntry(int idx) throws IOException {

@@ -45,6 +45,25 @@ class EdgeCasesTest {
                 () -> TestImages.create(dir.resolve("too.qcow2"), 1L << 50, Map.of("cluster_size", "512")));
     }
 
+    /**
+     * One write allocating at least a refcount block's worth of clusters (64-bit refcounts with 512-byte clusters:
+     * a block covers 64 clusters) must find room: new refcount blocks never land inside the run being allocated.
+     */
+    @Test
+    void writesSpanningWholeRefcountBlocksAllocate() throws IOException {
+        for (String bits : new String[] {"64", "32", "16"}) {
+            Path img = dir.resolve("rb" + bits + ".qcow2");
+            TestImages.create(img, 8 << 20, Map.of("refcount_bits", bits, "cluster_size", "512"));
+            try (FormatAccess a = TestContext.open(img, true)) {
+                a.write(Patterns.filled(32 << 10, 1), 0);
+                a.write(Patterns.filled(300 << 10, 2), 1 << 20);
+                a.write(Patterns.filled(64 << 10, 3), 3 << 20);
+            }
+            Qemu.assertClean(img);
+            Qemu.io("-c", "read -P 1 0 32k", "-c", "read -P 2 1M 300k", "-c", "read -P 3 3M 64k", img);
+        }
+    }
+
     @Test
     void probeAnswersOnlyForQcow2Magic() throws IOException {
         FormatDriver d = new Qcow2FormatDriver();
