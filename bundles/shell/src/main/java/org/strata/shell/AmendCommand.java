@@ -36,15 +36,32 @@ final class AmendCommand extends ImageCommand {
         if (options.isEmpty()) {
             throw new UsageException("Must specify options (-o)");
         }
-        try (FormatAccess image = images.opener().open(file, request(inv, o, "format", true).withOpenBacking(false))) {
+        try (FormatAccess image = open(file, request(inv, o, "format", true).withOpenBacking(false))) {
             if (options.containsKey("help")) {
                 inv.out.println(CreateOptions.help(image.formatName(),
                         images.drivers().format(image.formatName()).createOptions()));
                 return 0;
             }
+            refuseBackingChange(image, options);
+            Progress progress = new Progress(inv.out, inv.tty, o.has("progress") && !o.has("quiet"), 1);
+            progress.advance(0);
             image.image().amend(options);
             image.flush();
+            progress.advance(1);
+            progress.finish();
         }
         return 0;
+    }
+
+    /** As qemu-img: the backing file is changed with rebase; naming the present one is allowed. */
+    private static void refuseBackingChange(FormatAccess image, Map<String, String> options) throws Exception {
+        if (!options.containsKey("backing_file") && !options.containsKey("backing_fmt")) {
+            return;
+        }
+        var info = image.image().info();
+        if (!java.util.Objects.equals(options.get("backing_file"), info.backingFilename())
+                || !java.util.Objects.equals(options.get("backing_fmt"), info.backingFormat())) {
+            throw new CommandFailure("Cannot amend the backing file; you can use 'image:rebase' instead", 1);
+        }
     }
 }

@@ -36,7 +36,8 @@ final class BenchCommand extends ImageCommand {
                 + "  -c COUNT   requests in all (default 75000)    -d DEPTH  requests in flight (default 64)\n"
                 + "  -s SIZE    bytes per request (default 4096)   -S STEP   offset step (default SIZE)\n"
                 + "  -o OFFSET  first offset (default 0)           -w        write instead of read\n"
-                + "  --pattern=N  byte written with -w (default 0)";
+                + "  --pattern=N  byte written with -w (default 0)\n"
+                + "  --flush-interval=N  flush after every N writes (at least DEPTH); --no-drain  without waiting";
     }
 
     @Override
@@ -45,72 +46,163 @@ final class BenchCommand extends ImageCommand {
                 .value('o', "offset").flag('w', "write").value((char) 0, "pattern")
                 .value((char) 0, "flush-interval").flag((char) 0, "no-drain").value('i', "aio").flag('n', "native")
                 .parse(inv.args);
-        String file = o.operands(1, 1, "filename").get(0);
-        long count = Long.parseLong(o.get("count", "75000"));
-        int depth = Integer.parseInt(o.get("depth", "64"));
-        int size = (int) Sizes.parse(o.get("size", "4096"), "buffer size");
-        long step = o.has("step") ? Sizes.parse(o.get("step"), "step size") : size;
-        long offset = o.has("offset") ? Sizes.parse(o.get("offset"), "offset") : 0;
+        String file = o.operands(1, 1, "one image file name").get(0);
+        long count = number(o.get("count", "75000"), "Invalid request count specified");
+        long depth = number(o.get("depth", "64"), "Invalid queue depth specified");
+        if (depth < 1) {
+            throw new CommandFailure("Invalid queue depth specified", 1);
+        }
+        long size = size(o.get("size", "4096"), "buffer size");
+        if (size > Integer.MAX_VALUE) {
+            throw new CommandFailure("Invalid buffer size specified", 1);
+        }
+        long step = size(o.get("step", "0"), "step_size");
+        long offset = size(o.get("offset", "0"), "offset");
         boolean write = o.has("write");
-        int pattern = Integer.decode(o.get("pattern", "0")) & 0xff;
-        long flushInterval = Long.parseLong(o.get("flush-interval", "0"));
-        if (depth < 1 || count < 0 || size < 1) {
-            throw new UsageException("Invalid count, depth or size");
+        long pattern = number(o.get("pattern", "0"), "Invalid pattern byte specified");
+        if (pattern > 0xff) {
+            throw new CommandFailure("Invalid pattern byte specified", 1);
         }
-        if (!o.has("quiet")) {
-            inv.out.printf("Sending %d %s requests, %d bytes each, %d in parallel (starting at offset %d, step size"
-                    + " %d)%n", count, write ? "write" : "read", size, depth, offset, step);
+        long flushInterval = number(o.get("flush-interval", "0"), "Invalid flush interval specified");
+        String aio = o.get("aio", "threads");
+        if (!List.of("threads", "native", "io_uring").contains(aio)) {
+            throw new CommandFailure("Invalid aio option: " + aio, 1);
         }
+        if (!List.of("none", "writeback", "writethrough", "directsync", "unsafe").contains(o.get("cache", "writeback"))) {
+            throw new CommandFailure("Invalid cache mode", 1);
+        }
+        if (flushInterval > 0 && flushInterval < depth) {
+            throw new CommandFailure("Flush interval can't be smaller than depth", 1);
+        }
+        if (flushInterval > 0 && !write) {
+            throw new CommandFailure("--flush-interval is only available in write tests", 1);
+        }
+        // as qemu-img bench: a step of 0 is the request size, and -q does not silence it
+        long stride = step == 0 ? size : step;
         try (FormatAccess image = open(inv, o, file, write)) {
-            long imageSize = image.size();
-            long span = imageSize - size;
-            AtomicLong next = new AtomicLong();
-            AtomicLong sinceFlush = new AtomicLong();
-            int align = Math.max(image.memAlign(), 512);
-            long start = System.nanoTime();
-            ExecutorService pool = Executors.newFixedThreadPool(depth, r -> {
-                Thread t = new Thread(r, "strata-bench");
-                t.setDaemon(true);
-                return t;
-            });
-            try {
-                List<Future<?>> workers = new ArrayList<>();
-                for (int w = 0; w < depth; w++) {
-                    workers.add(pool.submit(() -> {
-                        ByteBuffer buf = Buffers.allocateAligned(size, align);
-                        if (write) {
-                            while (buf.hasRemaining()) {
-                                buf.put((byte) pattern);
-                            }
-                        }
-                        for (long k = next.getAndIncrement(); k < count; k = next.getAndIncrement()) {
-                            // as qemu-img bench: advance by the step, wrapping inside the image
-                            long off = span <= 0 ? 0 : Math.floorMod(offset + k * step, span);
-                            buf.clear();
-                            if (write) {
-                                image.write(buf, off);
-                                if (flushInterval > 0 && sinceFlush.incrementAndGet() % flushInterval == 0) {
-                                    image.flush();
-                                }
-                            } else {
-                                image.read(buf, off);
-                            }
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : workers) {
-                    f.get();
-                }
-                if (write) {
-                    image.flush();
-                }
-            } finally {
-                pool.shutdown();
+            inv.out.printf("Sending %d %s requests, %d bytes each, %d in parallel (starting at offset %d, step size"
+                    + " %d)%n", count, write ? "write" : "read", size, depth, offset, stride);
+            if (flushInterval > 0) {
+                inv.out.printf("Sending flush every %d requests%n", flushInterval);
             }
+            Requests requests = new Requests(count, offset, stride, image.size(), (int) size);
+            long start = System.nanoTime();
+            runWorkers(image, requests, (int) Math.min(depth, Math.max(1, count)), (int) size, write, (int) pattern,
+                    flushInterval);
             double secs = (System.nanoTime() - start) / 1e9;
             inv.out.printf("Run completed in %.3f seconds.%n", secs);
         }
         return 0;
+    }
+
+    /**
+     * The requests' offsets, in the order qemu-img bench sends them: the first at the start offset, each next one
+     * a step further, wrapping at the image's end. A request that does not fit fails the run.
+     */
+    private static final class Requests {
+        private final long count;
+        private final long step;
+        private final long imageSize;
+        private final int size;
+        private long sent;
+        private long next;
+
+        Requests(long count, long offset, long step, long imageSize, int size) {
+            this.count = count;
+            this.next = offset;
+            this.step = step;
+            this.imageSize = imageSize;
+            this.size = size;
+        }
+
+        /** The next request's offset, or -1 when all are sent. */
+        synchronized long next() throws CommandFailure {
+            if (sent == count) {
+                return -1;
+            }
+            long off = next;
+            if (off > imageSize || imageSize - off < size) {
+                sent = count;
+                throw new CommandFailure("Failed request: Input/output error", 1);
+            }
+            sent++;
+            next = imageSize == 0 ? 0 : Math.floorMod(off + step, imageSize);
+            return off;
+        }
+
+        /** How many requests were sent so far. */
+        synchronized long sent() {
+            return sent;
+        }
+    }
+
+    private static void runWorkers(FormatAccess image, Requests requests, int workers, int size, boolean write,
+                                   int pattern, long flushInterval) throws Exception {
+        int align = Math.max(image.memAlign(), 512);
+        AtomicLong done = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "strata-bench");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                running.add(pool.submit(() -> {
+                    ByteBuffer buf = Buffers.allocateAligned(Math.max(size, 1), align).limit(size);
+                    for (long off = requests.next(); off >= 0; off = requests.next()) {
+                        buf.clear().limit(size);
+                        if (write) {
+                            while (buf.hasRemaining()) {
+                                buf.put((byte) pattern);
+                            }
+                            buf.flip();
+                            image.write(buf, off);
+                            if (flushInterval > 0 && done.incrementAndGet() % flushInterval == 0) {
+                                image.flush();
+                            }
+                        } else {
+                            image.read(buf, off);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof Exception ex ? ex : e;
+                }
+            }
+            if (write) {
+                image.flush();
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** A plain non-negative number, or the failure {@code message}. */
+    private static long number(String s, String message) throws CommandFailure {
+        try {
+            long v = Long.decode(s);
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new CommandFailure(message, 1);
+    }
+
+    /** A size with qemu's suffixes, or qemu-img's failure naming {@code what}. */
+    private static long size(String s, String what) throws CommandFailure {
+        try {
+            return Sizes.parse(s, what);
+        } catch (UsageException e) {
+            throw new CommandFailure("Invalid " + what + " specified. You may use k, M, G, T, P or E suffixes for"
+                    + " kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.", 1);
+        }
     }
 }

@@ -7,42 +7,75 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.strata.api.FormatAccess;
-import org.strata.api.Storage;
 import org.strata.core.image.ImageLocation;
 import org.strata.core.image.ImageOpener;
 import org.strata.core.image.OpenRequest;
 
-/** The layers of an image's backing chain, top first, as found by opening it once through the gate. */
-record Chain(List<Layer> layers) {
+/**
+ * The layers of an image's backing chain, top first, as found by opening it once through the reference gate.
+ * Commands that work on single layers (commit writes into a base, a stream reads down to one) reopen them from
+ * here with {@link #layerRequest}, under the same allowed roots the chain was admitted with.
+ *
+ * @param file   the top image as the user named it
+ * @param layers top first
+ */
+record Chain(String file, List<Layer> layers, OpenRequest request) {
 
-    /** One image of the chain: where it lies and its format. */
-    record Layer(String location, String format) {
+    /**
+     * One image of the chain.
+     *
+     * @param location where it lies (an absolute path or a URL)
+     * @param format   its format
+     * @param backing  the backing file name it records, or null
+     */
+    record Layer(String location, String format, String backing) {
     }
 
     static Chain of(ImageOpener opener, String file, OpenRequest request) throws IOException {
         List<Layer> layers = new ArrayList<>();
         try (FormatAccess top = opener.open(file, request.withWritable(false).withOpenBacking(true))) {
             for (FormatAccess a = top; a != null; a = a.image().backing()) {
-                List<Storage> storages = a.image().storages();
-                layers.add(new Layer(storages.get(0).location(), a.formatName()));
+                layers.add(new Layer(a.image().storages().get(0).location(), a.formatName(),
+                        a.image().info().backingFilename()));
             }
         }
-        return new Chain(List.copyOf(layers));
+        return new Chain(file, List.copyOf(layers), request);
     }
 
-    /** The index of the layer {@code name} (a path relative to {@code cwd}, or to the top image's directory). */
-    int indexOf(String name, Path cwd) throws IOException {
-        Path top = Path.of(layers.get(0).location()).getParent();
-        for (Path candidate : List.of(cwd.resolve(name), top == null ? cwd.resolve(name) : top.resolve(name))) {
-            for (int i = 1; i < layers.size(); i++) {
-                String loc = layers.get(i).location();
-                if (loc.equals(name) || !ImageLocation.isUrl(loc) && Files.exists(candidate)
-                        && Files.isSameFile(candidate, Path.of(loc))) {
-                    return i;
+    /**
+     * How to reopen a layer of this chain alone: its recorded format, and the roots the top was opened with (the
+     * top's directory among them), so a layer in another directory is not judged by its own.
+     */
+    OpenRequest layerRequest(int index) {
+        List<Path> roots = new ArrayList<>(request.extraRoots());
+        String top = layers.get(0).location();
+        if (!ImageLocation.isUrl(top) && Path.of(top).getParent() != null) {
+            roots.add(Path.of(top).getParent());
+        }
+        return request.withFormat(layers.get(index).format()).withExtraRoots(roots);
+    }
+
+    /**
+     * The index of the backing layer {@code name} names, found as qemu-img finds a base: for each layer, the
+     * name is taken relative to the directory of that layer (not the working directory) and compared with the
+     * file that layer records as its backing file.
+     */
+    int indexOf(String name) throws IOException, CommandFailure {
+        for (int i = 0; i + 1 < layers.size(); i++) {
+            Layer naming = layers.get(i);
+            Layer backing = layers.get(i + 1);
+            if (ImageLocation.isUrl(name) || ImageLocation.isUrl(backing.location())) {
+                if (name.equals(naming.backing()) || name.equals(backing.location())) {
+                    return i + 1;
                 }
+                continue;
+            }
+            Path dir = ImageLocation.isUrl(naming.location()) ? null : Path.of(naming.location()).getParent();
+            Path candidate = dir == null ? Path.of(name) : dir.resolve(name);
+            if (Files.exists(candidate) && Files.isSameFile(candidate, Path.of(backing.location()))) {
+                return i + 1;
             }
         }
-        throw new IOException("Did not find '" + name + "' in the backing chain of '" + layers.get(0).location()
-                + "'");
+        throw new CommandFailure("Did not find '" + name + "' in the backing chain of '" + file + "'", 1);
     }
 }

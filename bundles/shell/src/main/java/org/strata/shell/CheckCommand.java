@@ -52,10 +52,23 @@ final class CheckCommand extends ImageCommand {
         CheckResult result;
         CheckResult fixed = null;
         String format;
-        try (FormatAccess image = open(inv, o, file, mode != RepairMode.NONE)) {
+        // a repair opens even an image marked corrupt (the driver lets only a repair write to it)
+        try (FormatAccess image = images.opener().open(file, request(inv, o, "format", mode != RepairMode.NONE))) {
             format = image.formatName();
-            result = image.image().check(mode);
-            printMessages(inv, result);
+            if (mode == RepairMode.NONE) {
+                result = image.image().check(mode);
+                printMessages(inv, result);
+            } else {
+                // as qemu-img: first what is wrong, then what is repaired
+                CheckResult found = image.image().check(RepairMode.NONE);
+                printMessages(inv, found);
+                result = image.image().check(mode);
+                for (String m : result.messages()) {
+                    if (!found.messages().contains(m)) {
+                        inv.err.println(m);
+                    }
+                }
+            }
             if (mode != RepairMode.NONE && (result.leaksFixed() > 0 || result.corruptionsFixed() > 0)) {
                 fixed = result;
                 image.flush();

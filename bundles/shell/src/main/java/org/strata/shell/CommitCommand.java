@@ -6,8 +6,9 @@ import java.util.List;
 
 import org.strata.api.FormatAccess;
 import org.strata.core.agent.ImageService;
-import org.strata.core.image.OpenRequest;
 import org.strata.core.ops.Commit;
+import org.strata.core.ops.Operation;
+import org.strata.core.ops.RateLimit;
 
 /** {@code image:commit}: qemu-img commit. */
 final class CommitCommand extends ImageCommand {
@@ -31,42 +32,45 @@ final class CommitCommand extends ImageCommand {
 
     @Override
     public String usage() {
-        return "usage: image:commit [-f FMT] [-b BASE] [-d] [-p] [-q] [--job] FILE\n"
+        return "usage: image:commit [-f FMT] [-b BASE] [-d] [-r RATE] [-p] [-q] [--job] FILE\n"
                 + "  -b BASE  commit into this image further down the chain (default: the direct backing file);\n"
-                + "           the images in between hold the same data afterwards as before\n"
-                + "  -d       keep the top image's data (without -b it is emptied otherwise)\n"
+                + "           BASE is named relative to the image that records it; the images in between are\n"
+                + "           left as they are (so they now read the base's new data)\n"
+                + "  -d       keep the top image's data (without -b it is emptied otherwise; -b implies -d)\n"
+                + "  -r RATE  copy at most RATE bytes per second\n"
                 + "  -p       show progress;  --job  run in the daemon's background";
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value('b', "base").flag('d', "drop").flag('p', "progress").flag((char) 0, "job")
-                .parse(inv.args);
+        Options o = spec().value('b', "base").flag('d', "drop").flag('p', "progress").value('r', "rate-limit")
+                .flag((char) 0, "job").parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
-        OpenRequest request = request(inv, o, "format", false);
-        Chain chain = Chain.of(images.opener(), file, request);
+        long rate = o.has("rate-limit") ? Sizes.parse(o.get("rate-limit"), "rate limit") : 0;
+        Chain chain = Chain.of(images.opener(), file, request(inv, o, "format", false));
         if (chain.layers().size() < 2) {
-            throw new CommandFailure("Image '" + file + "' does not have a backing file", 1);
+            throw new CommandFailure("Image does not have a backing file", 1);
         }
-        int base = o.has("base") ? chain.indexOf(o.get("base"), inv.cwd) : 1;
+        int base = o.has("base") ? chain.indexOf(o.get("base")) : 1;
+        // as qemu-img: only a commit into the direct backing file without -d empties the top
         boolean emptyTop = !o.has("base") && !o.has("drop");
         List<Closeable> opened = new ArrayList<>();
         try {
             List<FormatAccess> layers = new ArrayList<>();
             for (int i = 0; i < base; i++) {
-                Chain.Layer l = chain.layers().get(i);
-                FormatAccess a = images.opener().open(l.location(),
-                        request.withFormat(l.format()).withOpenBacking(false).withWritable(i == 0 && emptyTop));
+                FormatAccess a = open(chain.layers().get(i).location(),
+                        chain.layerRequest(i).withOpenBacking(false).withWritable(i == 0 && emptyTop));
                 opened.add(a);
                 layers.add(a);
             }
-            Chain.Layer b = chain.layers().get(base);
-            FormatAccess baseImage = images.opener().open(b.location(), request.withFormat(b.format()).withWritable(true));
+            FormatAccess baseImage = open(chain.layers().get(base).location(),
+                    chain.layerRequest(base).withWritable(true));
             opened.add(baseImage);
             List<Closeable> resources = List.copyOf(opened);
             opened.clear();
-            if (runner.run(inv, o, "commit", file + " -> " + b.location(), new Commit(layers, baseImage, emptyTop),
-                    resources) && !o.has("quiet")) {
+            Operation commit = RateLimit.of(new Commit(layers, baseImage, emptyTop), rate);
+            if (runner.run(inv, o, "commit", file + " -> " + chain.layers().get(base).location(), commit, resources)
+                    && !o.has("quiet")) {
                 inv.out.println("Image committed.");
             }
         } finally {

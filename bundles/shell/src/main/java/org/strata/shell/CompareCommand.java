@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 import org.strata.api.FormatAccess;
-import org.strata.api.Mapping;
 import org.strata.core.agent.ImageService;
 import org.strata.core.image.Errors;
+import org.strata.core.ops.Extent;
 
 /** {@code image:compare}: qemu-img compare. Exit 0 identical, 1 different, 2 error. */
 final class CompareCommand extends ImageCommand {
@@ -50,28 +50,15 @@ final class CompareCommand extends ImageCommand {
         boolean strict = o.has("strict");
         try (FormatAccess a = openOrFail(inv, o, files.get(0), "format");
              FormatAccess b = openOrFail(inv, o, files.get(1), "format-b")) {
-            long common = Math.min(a.size(), b.size());
-            long diff = firstDifference(a, b, 0, common, strict);
-            if (diff >= 0) {
-                return report(inv, quiet, "Content mismatch at offset " + diff + "!");
-            }
-            if (a.size() != b.size()) {
-                if (strict) {
-                    return report(inv, quiet, "Strict mode: Image size mismatch!");
-                }
+            String mismatch = firstMismatch(a, b, strict, inv, quiet);
+            if (mismatch != null) {
                 if (!quiet) {
-                    inv.out.println("Warning: Image size mismatch!");
+                    inv.out.println(mismatch);
                 }
-                FormatAccess larger = a.size() > b.size() ? a : b;
-                long nonZero = firstNonZero(larger, common, larger.size());
-                if (nonZero >= 0) {
-                    return report(inv, quiet, "Content mismatch at offset " + nonZero + "!");
-                }
+                return 1;
             }
-        } catch (StrictMismatch e) {
-            return report(inv, quiet, "Strict mode: Offset " + e.offset + " block status mismatch!");
         } catch (IOException e) {
-            throw new CommandFailure(Errors.oneLine(e), 2, e);
+            throw new CommandFailure(Errors.oneLine(e), 4, e);
         }
         if (!quiet) {
             inv.out.println("Images are identical.");
@@ -88,73 +75,79 @@ final class CompareCommand extends ImageCommand {
         }
     }
 
-    private static int report(Invocation inv, boolean quiet, String message) {
-        if (!quiet) {
-            inv.out.println(message);
+    /**
+     * qemu-img compare's walk: the chains' block status decides what is read; where both read zeroes nothing
+     * is; where only one allocates, that one must read zeroes; in strict mode the sizes and the status must match.
+     *
+     * @return the line describing the first mismatch, or null when the guest contents are equal
+     */
+    private static String firstMismatch(FormatAccess a, FormatAccess b, boolean strict, Invocation inv,
+                                        boolean quiet) throws IOException {
+        long sizeA = a.size();
+        long sizeB = b.size();
+        if (strict && sizeA != sizeB) {
+            return "Strict mode: Image size mismatch!";
         }
-        return 1;
-    }
-
-    /** Thrown in strict mode when one image has data where the other has none. */
-    private static final class StrictMismatch extends IOException {
-        private static final long serialVersionUID = 1L;
-        final long offset;
-
-        StrictMismatch(long offset) {
-            super("block status mismatch");
-            this.offset = offset;
-        }
-    }
-
-    /** The first differing offset (sector-aligned as qemu reports it), or -1. */
-    private static long firstDifference(FormatAccess a, FormatAccess b, long start, long end, boolean strict)
-            throws IOException {
-        long pos = start;
-        while (pos < end) {
-            Mapping ma = a.getMapping(pos, Math.min(CHUNK, end - pos));
-            Mapping mb = b.getMapping(pos, ma.length());
-            int n = (int) Math.min(ma.length(), mb.length());
-            boolean zeroA = ma instanceof Mapping.Zero || ma instanceof Mapping.Eof;
-            boolean zeroB = mb instanceof Mapping.Zero || mb instanceof Mapping.Eof;
-            if (strict && allocated(ma) != allocated(mb)) {
-                throw new StrictMismatch(pos);
+        long common = Math.min(sizeA, sizeB);
+        long pos = 0;
+        while (pos < common) {
+            Extent ea = Extent.above(a, pos, sizeA - pos);
+            Extent eb = Extent.above(b, pos, sizeB - pos);
+            long chunk = Math.min(ea.length(), eb.length());
+            if (strict && !ea.sameStatus(eb)) {
+                return "Strict mode: Offset " + pos + " block status mismatch!";
             }
-            if (!(zeroA && zeroB)) {
-                ByteBuffer ba = ByteBuffer.allocate(n);
-                ByteBuffer bb = ByteBuffer.allocate(n);
-                a.read(ba, pos);
-                b.read(bb, pos);
-                int i = ba.flip().mismatch(bb.flip());
-                if (i >= 0) {
-                    return (pos + i) / SECTOR * SECTOR;
+            if (!(ea.zero() && eb.zero())) {
+                chunk = Math.min(chunk, CHUNK);
+                long at = ea.allocated() == eb.allocated() ? (ea.allocated() ? firstDifference(a, b, pos, chunk) : -1)
+                        : firstNonZero(ea.allocated() ? a : b, pos, chunk);
+                if (at >= 0) {
+                    return "Content mismatch at offset " + at + "!";
                 }
             }
-            pos += n;
+            pos += chunk;
         }
-        return -1;
-    }
-
-    private static boolean allocated(Mapping m) {
-        return m instanceof Mapping.Raw || m instanceof Mapping.Special
-                || m instanceof Mapping.Zero z && z.explicit();
-    }
-
-    private static long firstNonZero(FormatAccess image, long start, long end) throws IOException {
-        long pos = start;
-        while (pos < end) {
-            Mapping m = image.getMapping(pos, Math.min(CHUNK, end - pos));
-            int n = (int) m.length();
-            if (!(m instanceof Mapping.Zero || m instanceof Mapping.Eof)) {
-                ByteBuffer buf = ByteBuffer.allocate(n);
-                image.read(buf, pos);
-                byte[] bytes = buf.array();
-                for (int i = 0; i < n; i++) {
-                    if (bytes[i] != 0) {
-                        return (pos + i) / SECTOR * SECTOR;
+        if (sizeA != sizeB) {
+            if (!quiet) {
+                inv.out.println("Warning: Image size mismatch!");
+            }
+            FormatAccess larger = sizeA > sizeB ? a : b;
+            long end = larger.size();
+            while (pos < end) {
+                Extent e = Extent.above(larger, pos, end - pos);
+                long chunk = e.length();
+                if (e.allocated() && !e.zero()) {
+                    chunk = Math.min(chunk, CHUNK);
+                    long at = firstNonZero(larger, pos, chunk);
+                    if (at >= 0) {
+                        return "Content mismatch at offset " + at + "!";
                     }
                 }
+                pos += chunk;
             }
-            pos += n;
+        }
+        return null;
+    }
+
+    /** The first differing 512-byte sector of {@code [pos, pos + len)} (counted from pos), or -1. */
+    private static long firstDifference(FormatAccess a, FormatAccess b, long pos, long len) throws IOException {
+        ByteBuffer ba = ByteBuffer.allocate((int) len);
+        ByteBuffer bb = ByteBuffer.allocate((int) len);
+        a.read(ba, pos);
+        b.read(bb, pos);
+        int i = ba.flip().mismatch(bb.flip());
+        return i < 0 ? -1 : pos + (long) i / SECTOR * SECTOR;
+    }
+
+    /** The first sector of {@code [pos, pos + len)} that holds a non-zero byte, or -1. */
+    private static long firstNonZero(FormatAccess image, long pos, long len) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate((int) len);
+        image.read(buf, pos);
+        byte[] bytes = buf.array();
+        for (int i = 0; i < len; i++) {
+            if (bytes[i] != 0) {
+                return pos + (long) i / SECTOR * SECTOR;
+            }
         }
         return -1;
     }

@@ -8,11 +8,16 @@ import java.util.Map;
 
 import org.strata.api.CreateRequest;
 import org.strata.api.FormatAccess;
+import org.strata.api.FormatDriver;
 import org.strata.core.agent.ImageService;
 import org.strata.core.ops.Convert;
+import org.strata.core.ops.RateLimit;
 
 /** {@code image:convert}: qemu-img convert. */
 final class ConvertCommand extends ImageCommand {
+
+    /** qemu-img's largest sparse size: 16 MiB. */
+    private static final long MAX_SPARSE = 16L << 20;
 
     private final OperationRunner runner;
 
@@ -33,15 +38,19 @@ final class ConvertCommand extends ImageCommand {
 
     @Override
     public String usage() {
-        return "usage: image:convert [-f FMT] -O OUT_FMT [-o OPTS] [-c] [-p] [-S SPARSE] [-n] [-B BACKING [-F FMT]]\n"
-                + "                     [-m N] [-W] [-U] [-t CACHE] [-T SRC_CACHE] [--target-is-zero] [--job] [-q]\n"
-                + "                     SRC DST\n"
+        return "usage: image:convert [-f FMT] -O OUT_FMT [-o OPTS] [-c] [-p] [-S SPARSE] [-n] [-B BACKING -F FMT]\n"
+                + "                     [-m N] [-W] [-r RATE] [-U] [-t CACHE] [-T SRC_CACHE] [--target-is-zero]\n"
+                + "                     [--job] [-q] SRC DST\n"
                 + "  -O OUT_FMT   the target format             -o OPTS   its creation options\n"
                 + "  -c           compress the target           -p        show progress\n"
-                + "  -S SPARSE    zero runs of this size become holes (default 4k; 0: write everything)\n"
+                + "  -S SPARSE    zero runs in data of this size (a multiple of 512, default 4k) are not written;\n"
+                + "               0: write everything, fully allocating the target\n"
                 + "  -n           the target exists: do not create it\n"
-                + "  -B BACKING   the target gets this backing file; only what differs from it is written\n"
+                + "  -B BACKING   the target gets this backing file (-F its format); only what differs from it\n"
+                + "               is written\n"
+                + "  --target-is-zero  with -n: the existing target reads as zeroes, so zeroes need no writing\n"
                 + "  -m N         N parallel workers (1 to 16)  -W        allow out-of-order writes\n"
+                + "  -r RATE      copy at most RATE bytes per second\n"
                 + "  --job        run in the daemon's background (see job:list)";
     }
 
@@ -50,18 +59,38 @@ final class ConvertCommand extends ImageCommand {
         Options o = spec().value('O', "output-format").value('o', "options").flag('c', "compress")
                 .flag('p', "progress").value('S', "sparse").flag('n', "no-create").value('B', "backing")
                 .value('F', "backing-format").value('m', "workers").flag('W', "out-of-order")
-                .value('T', "source-cache").flag((char) 0, "target-is-zero").flag((char) 0, "job").parse(inv.args);
+                .value('T', "source-cache").value('r', "rate-limit").flag((char) 0, "target-is-zero")
+                .flag((char) 0, "job").parse(inv.args);
         List<String> files = o.operands(2, 2, "source and target file names");
         String outFormat = o.get("output-format", "raw");
-        int sparse = (int) Sizes.parse(o.get("sparse", "4k"), "sparse size");
-        int workers = Integer.parseInt(o.get("workers", "8"));
-        if (workers < 1 || workers > 16) {
-            throw new UsageException("Invalid number of coroutines. Allowed number of coroutines is between 1 and 16");
+        FormatDriver driver = formatDriver(outFormat);
+        long sparse = Sizes.parse(o.get("sparse", "4k"), "sparse size");
+        if (sparse % 512 != 0 || sparse > MAX_SPARSE) {
+            throw new CommandFailure("Invalid buffer size for sparse output specified. Valid sizes are multiples of"
+                    + " 512 up to " + MAX_SPARSE + ". Select 0 to disable sparse detection (fully allocates output).",
+                    1);
         }
+        int workers = parseWorkers(o.get("workers", "8"));
+        long rate = o.has("rate-limit") ? Sizes.parse(o.get("rate-limit"), "rate limit") : 0;
         boolean create = !o.has("no-create");
+        boolean targetIsZero = o.has("target-is-zero");
+        if (targetIsZero && create) {
+            throw new CommandFailure("--target-is-zero requires use of -n flag", 1);
+        }
+        if (!create && !o.all("options").isEmpty()) {
+            throw new CommandFailure("-o has no effect when skipping image creation", 1);
+        }
         String backing = o.get("backing");
         if (backing != null && o.get("backing-format") == null) {
-            throw new CommandFailure(files.get(1) + ": Backing file specified without backing format", 1);
+            throw new CommandFailure("Use of backing file requires explicit backing format", 1);
+        }
+        if (backing == null && o.get("backing-format") != null && create) {
+            throw new CommandFailure(files.get(1) + ": error while converting " + outFormat
+                    + ": Backing format cannot be used without backing file", 1);
+        }
+        boolean compress = o.has("compress");
+        if (compress && driver.createOptions().stream().noneMatch(c -> c.name().equals("compression_type"))) {
+            throw new CommandFailure("Compression not supported for this file format", 1);
         }
         List<Closeable> opened = new ArrayList<>();
         try {
@@ -74,23 +103,42 @@ final class ConvertCommand extends ImageCommand {
                 images.opener().create(files.get(1), outFormat,
                         new CreateRequest(src.size(), opts, backing, o.get("backing-format"), true), inv.openRequest(o));
             }
-            FormatAccess dst = images.opener().open(files.get(1),
+            FormatAccess dst = open(files.get(1),
                     request(inv, o, "output-format", true).withForceShare(false));
             opened.add(0, dst);
             if (dst.size() < src.size()) {
-                throw new CommandFailure("The target is smaller than the source (" + dst.size() + " < " + src.size()
-                        + " bytes)", 1);
+                throw new CommandFailure("output file is smaller than input file", 1);
             }
-            Convert convert = new Convert(src, dst, new Convert.Settings(sparse, o.has("compress"),
-                    create || o.has("target-is-zero"), workers));
+            if (targetIsZero && dst.image().backing() != null) {
+                throw new CommandFailure("Cannot use --target-is-zero when the destination image has a backing file",
+                        1);
+            }
+            // a new image without backing file reads as zeroes, as does one the caller vouches for; -S 0 allocates
+            // the whole target, zeroes too
+            boolean zeroTarget = sparse != 0 && (create || targetIsZero) && dst.image().backing() == null;
+            Convert convert = new Convert(src, dst, new Convert.Settings((int) sparse, compress, zeroTarget,
+                    workers));
             List<Closeable> resources = List.copyOf(opened);
             opened.clear();
-            runner.run(inv, o, "convert", files.get(0) + " -> " + files.get(1), convert, resources);
+            runner.run(inv, o, "convert", files.get(0) + " -> " + files.get(1), RateLimit.of(convert, rate),
+                    resources);
         } finally {
             for (Closeable c : opened) {
                 c.close();
             }
         }
         return 0;
+    }
+
+    private static int parseWorkers(String s) throws CommandFailure {
+        try {
+            int n = Integer.parseInt(s);
+            if (n >= 1 && n <= 16) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new CommandFailure("Invalid number of coroutines. Allowed number of coroutines is between 1 and 16", 1);
     }
 }

@@ -42,7 +42,13 @@ final class CreateCommand extends ImageCommand {
         Options o = spec().value('o', "options").value('b', "backing").value('F', "backing-format")
                 .flag('u', "unsafe").parse(inv.args);
         String format = o.get("format", "raw");
-        FormatDriver driver = images.drivers().format(format);
+        FormatDriver driver;
+        try {
+            driver = formatDriver(format);
+        } catch (CommandFailure e) {
+            // as qemu-img create: the message names the file
+            throw o.operands().isEmpty() ? e : new CommandFailure(o.operands().get(0) + ": " + e.getMessage(), 1);
+        }
         Map<String, String> options = new LinkedHashMap<>(CreateOptions.parse(o.all("options")));
         if (options.containsKey("help")) {
             inv.out.println(CreateOptions.help(format, driver.createOptions()));
@@ -67,8 +73,8 @@ final class CreateCommand extends ImageCommand {
         }
         boolean unsafe = o.has("unsafe");
         if (size < 0 && (backing == null || unsafe)) {
-            throw new CommandFailure(backing == null ? "Image creation needs a size parameter"
-                    : file + ": When creating an image with -u, a size must be given", 1);
+            // qemu-img says the same with -u
+            throw new CommandFailure(file + ": Image creation needs a size parameter", 1);
         }
         CreateRequest request = new CreateRequest(size, options, backing, backingFormat, !unsafe);
         Map<String, String> printed = images.opener().create(file, format, request,

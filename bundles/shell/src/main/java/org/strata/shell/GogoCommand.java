@@ -60,7 +60,7 @@ final class GogoCommand implements Function {
             }
         } catch (UsageException e) {
             inv.err.println(command.name() + ": " + e.getMessage());
-            inv.err.println("Try '" + command.name() + " --help' for more information.");
+            inv.err.println("Try '" + command.name() + " --help' for more information");
             status = 1;
         } catch (CommandFailure e) {
             inv.err.println(command.name() + ": " + e.getMessage());

@@ -3,6 +3,7 @@ package org.strata.shell;
 import java.io.IOException;
 
 import org.strata.api.FormatAccess;
+import org.strata.api.FormatDriver;
 import org.strata.core.agent.ImageService;
 import org.strata.core.image.OpenRequest;
 
@@ -41,7 +42,35 @@ abstract class ImageCommand implements Command {
                 .withForceShare(forceShare).withDirect(direct);
     }
 
+    /** The driver of a format the user names for a new image, failing as qemu-img does for an unknown one. */
+    FormatDriver formatDriver(String name) throws CommandFailure {
+        if (images.drivers().formats().stream().noneMatch(d -> d.name().equals(name))) {
+            throw new CommandFailure("Unknown file format '" + name + "'", 1);
+        }
+        try {
+            return images.drivers().format(name);
+        } catch (IOException e) {
+            throw new CommandFailure("Unknown file format '" + name + "'", 1, e);
+        }
+    }
+
     FormatAccess open(Invocation inv, Options o, String file, boolean writable) throws IOException {
-        return images.opener().open(file, request(inv, o, "format", writable));
+        return open(file, request(inv, o, "format", writable));
+    }
+
+    /**
+     * Opens {@code file} as {@code request} says. A writable open fails, as qemu's does, where the image can only be
+     * read (a qcow2 image marked corrupt opens read-only until {@code image:check -r all} repairs it).
+     */
+    FormatAccess open(String file, OpenRequest request) throws IOException {
+        FormatAccess a = images.opener().open(file, request);
+        if (request.writable() && !a.isWritable()) {
+            var specific = a.image().info().formatSpecific();
+            String why = specific != null && Boolean.TRUE.equals(specific.get("corrupt"))
+                    ? a.formatName() + ": Image is corrupt; cannot be opened read/write" : "the image can only be read";
+            a.close();
+            throw new IOException("Could not open '" + file + "': " + why);
+        }
+        return a;
     }
 }

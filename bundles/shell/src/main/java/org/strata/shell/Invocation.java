@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.strata.core.image.ImageLocation;
 import org.strata.core.image.OpenRequest;
 
 /** One call of a command: its arguments, where it prints, and the caller's working directory and settings. */
@@ -33,6 +34,11 @@ final class Invocation {
     OpenRequest openRequest(Options o) {
         List<Path> roots = new ArrayList<>(allowRoots);
         for (String r : o.all("allow-root")) {
+            if (ImageLocation.isUrl(r)) {
+                // a request carries directories only; URL prefixes are configured (AllowedRoots takes both)
+                throw new UsageException("--allow-root takes a directory; allow URL prefixes with allowed.roots in"
+                        + " etc/org.strata.agent.cfg: " + r);
+            }
             roots.add(cwd.resolve(r).normalize());
         }
         return OpenRequest.readOnly(cwd).withExtraRoots(roots);

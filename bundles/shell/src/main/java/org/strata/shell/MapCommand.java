@@ -42,7 +42,9 @@ final class MapCommand extends ImageCommand {
             long start = o.has("start-offset") ? Sizes.parse(o.get("start-offset"), "start offset") : 0;
             long end = o.has("max-length")
                     ? Math.min(size, start + Sizes.parse(o.get("max-length"), "length")) : size;
-            List<MapEntry> entries = MapEntry.all(top, layerNames(top, file), Math.min(start, size), end);
+            // as qemu-img: a start at or past the end gives one empty entry
+            List<MapEntry> entries = start >= end ? List.of(new MapEntry(start, 0, 0, false, false, false, -1, file))
+                    : MapEntry.all(top, layerNames(top, file), start, end);
             if (json) {
                 StringBuilder sb = new StringBuilder("[");
                 for (int i = 0; i < entries.size(); i++) {
@@ -52,7 +54,10 @@ final class MapCommand extends ImageCommand {
             } else {
                 inv.out.printf("%-16s%-16s%-16s%s%n", "Offset", "Length", "Mapped to", "File");
                 for (MapEntry e : entries) {
-                    if (e.data() && e.offset() >= 0) {
+                    if (e.data() && e.offset() < 0) {
+                        throw new CommandFailure("File contains external, encrypted or compressed clusters.", 1);
+                    }
+                    if (e.data() && !e.zero()) {
                         inv.out.printf("%-16s%-16s%-16s%s%n", hex(e.start()), hex(e.length()), hex(e.offset()),
                                 e.file());
                     }

@@ -4,9 +4,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.strata.api.BlockStatus;
 import org.strata.api.FormatAccess;
-import org.strata.api.ShallowMapping;
+import org.strata.core.ops.Extent;
 
 /**
  * One run of {@code image:map}: what qemu-img map reports for a range of the guest disk.
@@ -34,43 +33,36 @@ record MapEntry(long start, long length, int depth, boolean present, boolean zer
     }
 
     /**
-     * The status at {@code pos} (at most {@code max} bytes), walking the chain layer by layer as qemu-img does:
-     * {@code names} are the layers' file names, top first.
+     * The status at {@code pos} (at most {@code max} bytes), walking the chain layer by layer as qemu-img map does
+     * (down while a layer says neither data nor zeroes): {@code names} are the layers' file names, top first.
      */
     static MapEntry at(FormatAccess top, List<String> names, long pos, long max) throws IOException {
         FormatAccess layer = top;
-        long off = pos;
         long len = max;
-        int depth = 0;
-        while (true) {
-            ShallowMapping m = layer.getShallowMapping(off, len);
-            len = Math.min(len, m.length());
-            if (m instanceof ShallowMapping.Raw r) {
-                BlockStatus st = r.storage().blockStatus(r.offset(), len);
-                len = Math.min(len, st.length());
-                // qemu's raw driver passes the file's status through; other formats report data, plus zero
-                // when the file has a hole there
-                boolean raw = layer.formatName().equals("raw");
-                boolean zero = st.zero();
-                boolean data = raw ? !st.zero() : true;
-                return new MapEntry(pos, len, depth, true, zero, data, r.offset(), names.get(depth));
-            } else if (m instanceof ShallowMapping.Special) {
-                return new MapEntry(pos, len, depth, true, false, true, -1, names.get(depth));
-            } else if (m instanceof ShallowMapping.Zero z) {
-                return new MapEntry(pos, len, depth, z.explicit(), true, false, -1, names.get(depth));
-            } else if (m instanceof ShallowMapping.Indirect i) {
-                long backingSize = i.layer().size();
-                if (i.offset() >= backingSize) {
-                    return new MapEntry(pos, len, depth, false, true, false, -1, names.get(depth));
-                }
-                len = Math.min(len, backingSize - i.offset());
-                layer = i.layer();
-                off = i.offset();
-                depth++;
-            } else {
-                return new MapEntry(pos, len, depth, false, true, false, -1, names.get(depth));
+        for (int depth = 0; ; depth++) {
+            Extent e = Extent.ofLayer(layer, pos, len, depth);
+            len = e.length();
+            FormatAccess below = layer.image().backing();
+            if (e.data() || e.zero() || below == null) {
+                boolean status = e.data() || e.zero();
+                return new MapEntry(pos, len, depth, status && e.allocated(), status && e.zero(), status && e.data(),
+                        status ? e.offset() : -1, fileName(layer, names.get(depth), e));
             }
+            layer = below;
         }
+    }
+
+    /**
+     * The file the data lies in, as qemu names it: the layer itself, or its external data file (named as the
+     * image records it, relative to the image).
+     */
+    private static String fileName(FormatAccess layer, String layerName, Extent e) throws IOException {
+        if (e.storage() == null || e.storage() == layer.image().storages().get(0)) {
+            return layerName;
+        }
+        var specific = layer.image().info().formatSpecific();
+        Object dataFile = specific == null ? null : specific.get("data-file");
+        return dataFile == null ? e.storage().location() : InfoReport.fullBackingName(layerName, dataFile.toString());
     }
 
     /** Every entry of [start, end), joined where they continue each other. */

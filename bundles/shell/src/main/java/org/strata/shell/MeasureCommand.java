@@ -35,18 +35,26 @@ final class MeasureCommand extends ImageCommand {
         Options o = spec().value((char) 0, "output").value('O', "output-format").value('o', "options")
                 .value((char) 0, "size").parse(inv.args);
         boolean json = o.json();
-        FormatDriver driver = images.drivers().format(o.get("output-format", "raw"));
+        FormatDriver driver = formatDriver(o.get("output-format", "raw"));
         Map<String, String> options = CreateOptions.parse(o.all("options"));
         Measurement m;
         if (o.has("size")) {
             if (!o.operands().isEmpty()) {
-                throw new UsageException("--size N cannot be used together with a filename");
+                throw new CommandFailure("--size N cannot be used together with a filename.", 1);
             }
             m = driver.measure(Sizes.parse(o.get("size"), "image size"), options, null);
         } else {
-            String file = o.operands(1, 1, "either --size N or one filename").get(0);
+            if (o.operands().size() != 1) {
+                throw new CommandFailure("Either --size N or one filename must be specified.", 1);
+            }
+            String file = o.operands().get(0);
             try (FormatAccess src = open(inv, o, file, false)) {
                 m = driver.measure(src.size(), options, src);
+                if (!persistentBitmaps(src)) {
+                    // qemu-img reports bitmaps only for a source that can have them (not qcow2 compat=0.10);
+                    // the qcow2 driver looks only at the target's version
+                    m = new Measurement(m.required(), m.fullyAllocated(), -1);
+                }
             }
         }
         if (json) {
@@ -65,5 +73,11 @@ final class MeasureCommand extends ImageCommand {
             }
         }
         return 0;
+    }
+
+    /** Whether the image can carry persistent bitmaps (qcow2 compat=1.1). */
+    private static boolean persistentBitmaps(FormatAccess image) throws java.io.IOException {
+        var specific = image.image().info().formatSpecific();
+        return image.formatName().equals("qcow2") && specific != null && !"0.10".equals(specific.get("compat"));
     }
 }

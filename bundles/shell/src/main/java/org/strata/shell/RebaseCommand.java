@@ -1,14 +1,18 @@
 package org.strata.shell;
 
 import java.io.Closeable;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.strata.api.FormatAccess;
 import org.strata.core.agent.ImageService;
+import org.strata.core.image.Errors;
 import org.strata.core.image.ImageLocation;
 import org.strata.core.image.OpenRequest;
+import org.strata.core.ops.RateLimit;
 import org.strata.core.ops.Rebase;
 
 /**
@@ -40,55 +44,95 @@ final class RebaseCommand extends ImageCommand {
     @Override
     public String usage() {
         return stream
-                ? "usage: image:stream [-f FMT] [-b BASE [-F BASE_FMT]] [-p] [-q] [--job] FILE\n"
+                ? "usage: image:stream [-f FMT] [-b BASE [-F BASE_FMT]] [-r RATE] [-p] [-q] [--job] FILE\n"
                         + "  copies into FILE what its backing chain holds above BASE, then makes BASE its backing\n"
-                        + "  file (without -b: all of it, and FILE becomes standalone)"
-                : "usage: image:rebase [-f FMT] [-u] -b BACKING [-F BACKING_FMT] [-p] [-q] [--job] FILE\n"
+                        + "  file (without -b: all of it, and FILE becomes standalone); BASE is named as it is to be\n"
+                        + "  recorded, relative to FILE's directory; its format is the chain's when BASE is in it"
+                : "usage: image:rebase [-f FMT] [-u] [-b BACKING] [-F BACKING_FMT] [-r RATE] [-p] [-q] [--job] FILE\n"
                         + "  -b BACKING  the new backing file, relative to FILE's directory; \"\" for none\n"
-                        + "  -u          unsafe: only change the name (the content may change)\n"
-                        + "  without -u, what differs between the old and new backing is copied into FILE first";
+                        + "  -F FMT      its format (required with a backing file, as it is recorded)\n"
+                        + "  -u          unsafe: only change the name (the content may change); without -b, none\n"
+                        + "  without -u, the sectors where the old and new backing differ are copied into FILE first";
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
         Options o = spec().value('b', "backing").value('F', "backing-format").flag('u', "unsafe")
-                .flag('p', "progress").flag((char) 0, "job").parse(inv.args);
+                .flag('p', "progress").value('r', "rate-limit").flag((char) 0, "job").parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
-        if (!stream && !o.has("backing")) {
-            throw new UsageException("Must specify backing file (-b)");
+        boolean safe = stream || !o.has("unsafe");
+        if (safe && !stream && !o.has("backing")) {
+            throw new UsageException("Must specify backing file (-b) or use unsafe mode (-u)");
         }
+        long rate = o.has("rate-limit") ? Sizes.parse(o.get("rate-limit"), "rate limit") : 0;
         String backing = o.get("backing");
         if (backing != null && backing.isEmpty()) {
             backing = null;
         }
-        boolean safe = stream || !o.has("unsafe");
         OpenRequest request = request(inv, o, "format", true).withOpenBacking(safe);
+        String backingFormat = backing == null ? null : o.get("backing-format");
         List<Closeable> opened = new ArrayList<>();
         try {
-            FormatAccess image = images.opener().open(file, request);
+            FormatAccess image = open(file, request);
             opened.add(image);
-            String backingFormat = o.get("backing-format");
             FormatAccess newBacking = null;
-            if (backing != null && (safe || backingFormat == null)) {
-                // the new backing name is relative to the image's directory, as it will be recorded
-                String loc = ImageLocation.parse(file, inv.cwd).storage();
-                Path dir = ImageLocation.isUrl(loc) ? inv.cwd : Path.of(loc).getParent();
-                newBacking = images.opener().open(backing, request.withWritable(false).withOpenBacking(true)
-                        .withFormat(backingFormat).withForceShare(false).withExtraRoots(request.extraRoots())
-                        .withCwd(dir));
+            if (backing != null && backingFormat == null && stream) {
+                backingFormat = formatInChain(image, ImageLocation.parse(backing, directoryOf(inv, file)).storage());
+            }
+            if (backing != null && safe) {
+                newBacking = openNewBacking(inv, file, backing, backingFormat, request);
                 opened.add(0, newBacking);
-                backingFormat = newBacking.formatName();
+            }
+            if (backing != null && backingFormat == null) {
+                throw new CommandFailure("Could not change the backing file to '" + backing
+                        + "': backing format must be specified", 1);
             }
             List<Closeable> resources = List.copyOf(opened);
             opened.clear();
             String what = file + " -> " + (backing == null ? "(none)" : backing);
             runner.run(inv, o, stream ? "stream" : "rebase", what,
-                    new Rebase(image, newBacking, backing, backingFormat, safe), resources);
+                    RateLimit.of(new Rebase(image, newBacking, backing, backingFormat, safe), rate), resources);
         } finally {
             for (Closeable c : opened) {
                 c.close();
             }
         }
         return 0;
+    }
+
+    /**
+     * Opens the new backing file read-only with its chain: the name is relative to the image's directory (as it
+     * will be recorded), and the image's directory stays an allowed root for what it names.
+     */
+    private FormatAccess openNewBacking(Invocation inv, String file, String backing, String format,
+                                        OpenRequest request) throws CommandFailure {
+        Path dir = directoryOf(inv, file);
+        List<Path> roots = new ArrayList<>(request.extraRoots());
+        roots.add(dir);
+        try {
+            return images.opener().open(backing, request.withWritable(false).withOpenBacking(true).withFormat(format)
+                    .withForceShare(false).withExtraRoots(roots).withCwd(dir));
+        } catch (IOException | RuntimeException e) {
+            throw new CommandFailure("Could not open new backing file '" + backing + "': " + Errors.oneLine(e), 1,
+                    e);
+        }
+    }
+
+    /** The directory names recorded in {@code file} are relative to. */
+    private static Path directoryOf(Invocation inv, String file) {
+        String loc = ImageLocation.parse(file, inv.cwd).storage();
+        return ImageLocation.isUrl(loc) ? inv.cwd : Path.of(loc).getParent();
+    }
+
+    /** The format of the layer of {@code image}'s backing chain stored at {@code location}, or null. */
+    private static String formatInChain(FormatAccess image, String location) throws IOException {
+        for (FormatAccess a = image.image().backing(); a != null; a = a.image().backing()) {
+            String layer = a.image().storages().get(0).location();
+            if (layer.equals(location) || !ImageLocation.isUrl(layer) && !ImageLocation.isUrl(location)
+                    && Files.exists(Path.of(location)) && Files.isSameFile(Path.of(layer), Path.of(location))) {
+                return a.formatName();
+            }
+        }
+        return null;
     }
 }

@@ -45,7 +45,12 @@ final class ResizeCommand extends ImageCommand {
         if (size == null) {
             size = ops.get(1);
         }
-        Preallocation prealloc = Preallocation.parse(o.get("preallocation", "off"));
+        Preallocation prealloc;
+        try {
+            prealloc = Preallocation.parse(o.get("preallocation", "off"));
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailure("Invalid preallocation mode '" + o.get("preallocation") + "'", 1);
+        }
         try (FormatAccess image = open(inv, o, ops.get(0), true)) {
             long current = image.size();
             long target;
@@ -56,19 +61,25 @@ final class ResizeCommand extends ImageCommand {
             } else {
                 target = Sizes.parse(size, "image size");
             }
-            if (target < 0) {
+            // the checks in qemu-img's order
+            if (target <= 0) {
                 throw new CommandFailure("New image size must be positive", 1);
             }
-            if (target < current) {
-                inv.err.println("image:resize: warning: Shrinking an image will delete all data beyond the shrunken"
+            if (target < current && !o.has("shrink")) {
+                inv.err.println(name() + ": Use the --shrink option to perform a shrink operation.");
+                throw new CommandFailure("warning: Shrinking an image will delete all data beyond the shrunken"
                         + " image's end. Before performing such an operation, make sure there is no important data"
-                        + " there.");
-                if (!o.has("shrink")) {
-                    throw new CommandFailure("Use the --shrink option to perform a shrink operation.", 1);
-                }
-                if (prealloc != Preallocation.OFF) {
-                    throw new CommandFailure("Preallocation can only be used for growing images", 1);
-                }
+                        + " there.", 1);
+            }
+            if (target < current && prealloc != Preallocation.OFF) {
+                throw new CommandFailure("Preallocation can only be used for growing images", 1);
+            }
+            if (image.formatName().equals("raw") && prealloc == Preallocation.METADATA) {
+                throw new CommandFailure("Unsupported preallocation mode: metadata", 1);
+            }
+            if (!image.formatName().equals("raw") && target % 512 != 0) {
+                // qcow2 keeps its size in whole sectors
+                throw new CommandFailure("The new size must be a multiple of 512", 1);
             }
             image.resize(target, prealloc);
             image.flush();

@@ -26,11 +26,11 @@ final class SnapshotCommand extends ImageCommand {
 
     @Override
     public String usage() {
-        return "usage: image:snapshot (-l | -c NAME | -a NAME | -d NAME) [-f FMT] [-U] [-q] FILE\n"
+        return "usage: image:snapshot [-l | -c NAME | -a NAME | -d NAME] [-f FMT] [-U] [-q] FILE\n"
                 + "  -l       list the snapshots\n"
                 + "  -c NAME  create a snapshot of the current content\n"
-                + "  -a NAME  revert the image to the snapshot (name or id)\n"
-                + "  -d NAME  delete the snapshot (name or id)";
+                + "  -a NAME  revert the image to the snapshot (id or name)\n"
+                + "  -d NAME  delete the snapshot of that name";
     }
 
     @Override
@@ -40,27 +40,62 @@ final class SnapshotCommand extends ImageCommand {
         String file = o.operands(1, 1, "filename").get(0);
         int actions = (o.has("list") ? 1 : 0) + (o.has("create") ? 1 : 0) + (o.has("apply") ? 1 : 0)
                 + (o.has("delete") ? 1 : 0);
-        if (actions != 1) {
-            throw new UsageException("Cannot mix '-l', '-a', '-c', '-d'; give exactly one");
+        if (actions > 1) {
+            throw new UsageException("Cannot mix '-l', '-a', '-c', '-d'");
         }
-        boolean list = o.has("list");
-        try (FormatAccess image = images.opener().open(file,
-                request(inv, o, "format", !list).withOpenBacking(false))) {
-            if (list) {
+        // as qemu-img, no action opens the image and does nothing
+        boolean readOnly = actions == 0 || o.has("list");
+        try (FormatAccess image = open(file,
+                request(inv, o, "format", !readOnly).withOpenBacking(false))) {
+            if (o.has("list")) {
                 List<SnapshotInfo> snaps = image.image().snapshots();
                 if (!snaps.isEmpty()) {
                     inv.out.print("Snapshot list:\n" + SnapshotTable.format(snaps));
                 }
             } else if (o.has("create")) {
-                perform(() -> image.image().createSnapshot(o.get("create")), "create", o.get("create"));
+                String name = o.get("create");
+                perform(() -> image.image().createSnapshot(name), "create", name);
             } else if (o.has("apply")) {
-                perform(() -> image.image().applySnapshot(o.get("apply")), "apply", o.get("apply"));
-            } else {
-                perform(() -> image.image().deleteSnapshot(o.get("delete")), "delete", o.get("delete"));
+                // by id, else by name, as qemu does
+                String name = o.get("apply");
+                SnapshotInfo s = find(image, name, true);
+                if (s == null) {
+                    throw new CommandFailure("Could not apply snapshot '" + name
+                            + "': Failed to load snapshot: No such file or directory", 1);
+                }
+                perform(() -> image.image().applySnapshot(s.id()), "apply", name);
+            } else if (o.has("delete")) {
+                // qemu-img snapshot -d deletes by name only
+                String name = o.get("delete");
+                SnapshotInfo s = find(image, name, false);
+                if (s == null) {
+                    throw new CommandFailure("Could not delete snapshot '" + name + "': snapshot not found", 1);
+                }
+                perform(() -> image.image().deleteSnapshot(s.id()), "delete", name);
             }
-            image.flush();
+            if (!readOnly) {
+                image.flush();
+            }
         }
         return 0;
+    }
+
+    /** The snapshot with that id (when {@code byId}) or else that name, the first one listed; null if none. */
+    private static SnapshotInfo find(FormatAccess image, String name, boolean byId) throws Exception {
+        List<SnapshotInfo> snaps = image.image().snapshots();
+        if (byId) {
+            for (SnapshotInfo s : snaps) {
+                if (s.id().equals(name)) {
+                    return s;
+                }
+            }
+        }
+        for (SnapshotInfo s : snaps) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        return null;
     }
 
     private interface Action {

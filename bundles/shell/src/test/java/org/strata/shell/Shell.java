@@ -11,6 +11,7 @@ import java.util.Map;
 
 import org.strata.core.agent.DriverRegistry;
 import org.strata.core.agent.ImageService;
+import org.strata.core.ops.JobManager;
 import org.strata.format.raw.RawFormatDriver;
 import org.strata.storage.file.FileStorageDriver;
 
@@ -29,15 +30,38 @@ final class Shell {
 
     private final Map<String, Command> commands = new HashMap<>();
     private final Path cwd;
+    private final List<Path> allowRoots;
+    private final JobManager jobs;
 
+    /** A shell as {@code strata run} has it: no configured roots, operations inline. */
     Shell(Path cwd) {
+        this(cwd, "run", List.of());
+    }
+
+    /**
+     * @param mode       "run" or "daemon" (where --job starts background jobs and backing layers are shared)
+     * @param allowRoots roots the caller allows, as {@code --allow-root} before the subcommand would
+     */
+    Shell(Path cwd, String mode, List<Path> allowRoots) {
+        this(cwd, mode, allowRoots, List.of());
+    }
+
+    /** @param configuredRoots the agent's allowed.roots setting (directories and URL prefixes) */
+    Shell(Path cwd, String mode, List<Path> allowRoots, List<String> configuredRoots) {
         this.cwd = cwd;
+        this.allowRoots = List.copyOf(allowRoots);
         DriverRegistry registry = new DriverRegistry();
         registry.addStorage(new FileStorageDriver());
+        registry.addStorage(new org.strata.storage.nbd.NbdStorageDriver());
+        registry.addStorage(new org.strata.storage.http.HttpStorageDriver());
         registry.addFormat(new RawFormatDriver());
         registry.addFormat(new org.strata.format.qcow2.Qcow2FormatDriver());
-        ImageService images = new ImageService(registry, cwd, "run", List.of(), 5);
-        OperationRunner runner = new OperationRunner(images, new org.strata.core.ops.JobManager());
+        ImageService images = new ImageService(registry, cwd, mode, configuredRoots, 5);
+        jobs = new JobManager();
+        OperationRunner runner = new OperationRunner(images, jobs);
+        for (Command c : JobCommands.all(jobs)) {
+            commands.put(c.name(), c);
+        }
         for (Command c : List.of(new InfoCommand(images), new CreateCommand(images), new IoCommand(images),
                 new MapCommand(images), new CompareCommand(images), new ResizeCommand(images),
                 new BenchCommand(images), new CheckCommand(images), new ConvertCommand(images, runner),
@@ -46,6 +70,18 @@ final class Shell {
                 new AmendCommand(images), new DriverListCommand(registry))) {
             commands.put(c.name(), c);
         }
+    }
+
+    JobManager jobs() {
+        return jobs;
+    }
+
+    private boolean tty;
+
+    /** Whether commands see a terminal (progress redrawn in place) from now on. */
+    Shell tty(boolean t) {
+        tty = t;
+        return this;
     }
 
     Result run(String command, String... args) {
@@ -57,8 +93,8 @@ final class Shell {
         if (c == null) {
             throw new AssertionError("no command " + command);
         }
-        int status = GogoCommand.execute(c, new Invocation(new ArrayList<>(List.of(args)), po, pe, cwd, false, false,
-                List.of()));
+        int status = GogoCommand.execute(c, new Invocation(new ArrayList<>(List.of(args)), po, pe, cwd, tty, false,
+                allowRoots));
         return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 }

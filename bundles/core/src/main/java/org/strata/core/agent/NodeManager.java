@@ -33,6 +33,7 @@ public final class NodeManager implements DriverListener {
     private final ImageService images;
     private final DriverRegistry registry;
     private final boolean persistent;
+    /** var/nodes.json; null outside the daemon, where nothing is persisted. */
     private final StateFile<Node.Spec> state;
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     /** Serializes attaching and detaching, so a driver's departure never races a reattachment. */
@@ -48,8 +49,8 @@ public final class NodeManager implements DriverListener {
         this.images = images;
         this.registry = registry;
         this.persistent = "daemon".equals(images.mode());
-        this.state = new StateFile<>(images.home().resolve("var/nodes.json"),
-                new TypeToken<List<Node.Spec>>() { }.getType());
+        this.state = persistent ? new StateFile<>(images.home().resolve("var/nodes.json"),
+                new TypeToken<List<Node.Spec>>() { }.getType()) : null;
         if (persistent) {
             try {
                 for (Node.Spec spec : state.load()) {

@@ -18,7 +18,10 @@ import com.google.gson.JsonParseException;
  */
 public final class StateFile<T> {
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    /** Made on first use: a short-lived `strata run` never loads Gson. */
+    private static final class Json {
+        static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    }
 
     private final Path file;
     private final Type listType;
@@ -34,7 +37,7 @@ public final class StateFile<T> {
             return List.of();
         }
         try {
-            List<T> items = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), listType);
+            List<T> items = Json.GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), listType);
             return items == null ? List.of() : items;
         } catch (JsonParseException e) {
             throw new IOException(file + " is not valid: " + e.getMessage(), e);
@@ -46,7 +49,7 @@ public final class StateFile<T> {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
                 java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.write(java.nio.ByteBuffer.wrap(GSON.toJson(items, listType).getBytes(StandardCharsets.UTF_8)));
+            ch.write(java.nio.ByteBuffer.wrap(Json.GSON.toJson(items, listType).getBytes(StandardCharsets.UTF_8)));
             ch.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -4,25 +4,32 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 
+import org.strata.api.Buffers;
 import org.strata.api.FormatAccess;
+import org.strata.api.Preallocation;
 import org.strata.api.ShallowMapping;
 
 /**
  * Commits what the layers above a base image hold into that base (qemu-img commit). {@code layers} are the
  * images from the top down to just above the base, each opened alone (without its backing file); {@code base} is
- * opened writable with its own chain. Where several layers hold data, the highest wins, as the guest sees it.
- * Afterwards the top is emptied when asked (its data now lives in the base).
+ * opened writable with its own chain. As qemu-img's commit job does, the base is written in granules (its cluster
+ * size, at least 4 KiB and at most 64 KiB): every granule the layers above touch is copied whole as the guest
+ * sees it, and runs of whole granules that read as zeroes are written as zeroes. Afterwards the top is emptied when
+ * asked (its data now lives in the base). Until then the top reads the same, so a cancelled commit loses nothing.
  */
 public final class Commit implements Operation {
 
     private final List<FormatAccess> layers;
     private final FormatAccess base;
     private final boolean emptyTop;
+    private final long granule;
 
-    public Commit(List<FormatAccess> layers, FormatAccess base, boolean emptyTop) {
+    public Commit(List<FormatAccess> layers, FormatAccess base, boolean emptyTop) throws IOException {
         this.layers = List.copyOf(layers);
         this.base = base;
         this.emptyTop = emptyTop;
+        long cluster = base.image().info().clusterSize();
+        this.granule = cluster <= 0 ? 65536 : Math.max(4096, Math.min(65536, cluster));
     }
 
     @Override
@@ -31,14 +38,21 @@ public final class Commit implements Operation {
         long size = top.size();
         control.total(emptyTop ? 2 * size : size);
         if (base.size() < size) {
-            base.resize(size, org.strata.api.Preallocation.OFF);
+            base.resize(size, Preallocation.OFF);
         }
         long pos = 0;
         while (pos < size) {
             control.checkCancelled();
-            long n = copyRun(pos, Math.min(Ranges.CHUNK, size - pos));
-            control.advance(n);
-            pos += n;
+            Extent above = decidingAbove(pos, Math.min(Ranges.CHUNK, size - pos));
+            long next = pos + above.length();
+            if (above.allocated()) {
+                // the layers above touch these granules: they are copied whole
+                long start = pos / granule * granule;
+                next = Math.min(size, (next + granule - 1) / granule * granule);
+                copyGranules(start, next);
+            }
+            control.advance(next - pos);
+            pos = next;
         }
         base.flush();
         if (emptyTop) {
@@ -56,27 +70,66 @@ public final class Commit implements Operation {
         }
     }
 
-    /** Copies the run at {@code pos} from the highest layer that allocates it; returns the run's length. */
-    private long copyRun(long pos, long max) throws IOException {
-        long len = max;
-        for (FormatAccess layer : layers) {
-            if (pos >= layer.size()) {
-                // past an intermediate layer's end the guest reads zeroes
-                base.writeZeroes(pos, len);
-                return len;
+    /** Copies the granules of {@code [start, end)} as the guest sees them: data whole, zero runs as zeroes. */
+    private void copyGranules(long start, long end) throws IOException {
+        long pos = start;
+        while (pos < end) {
+            Extent e = viewStatus(pos, end - pos);
+            long n = e.length() / granule * granule;
+            boolean zero = !e.data() && n > 0;
+            n = Math.min(Math.max(n, granule), end - pos);
+            if (zero) {
+                base.discardToZero(pos, n);
+            } else {
+                base.write(readView(pos, (int) n), pos);
             }
-            ShallowMapping m = layer.getShallowMapping(pos, Math.min(len, layer.size() - pos));
-            len = Math.min(len, m.length());
-            if (Ranges.allocated(m)) {
-                if (m instanceof ShallowMapping.Zero) {
-                    base.writeZeroes(pos, len);
-                } else {
-                    ByteBuffer data = Ranges.read(layer, pos, (int) len);
-                    base.write(data, pos);
-                }
-                return len;
-            }
+            pos += n;
         }
-        return len;
+    }
+
+    /**
+     * What the layers above the base alone say at {@code pos}: allocated where one of them decides the content
+     * (its data or zeroes, or past the end of a shorter layer, where the guest reads zeroes).
+     */
+    private Extent decidingAbove(long pos, long max) throws IOException {
+        long len = max;
+        for (int depth = 0; depth < layers.size(); depth++) {
+            FormatAccess layer = layers.get(depth);
+            if (pos >= layer.size()) {
+                return new Extent(len, true, false, true, null, -1, depth, false);
+            }
+            Extent e = Extent.ofLayer(layer, pos, len, depth);
+            if (e.allocated()) {
+                return e;
+            }
+            len = e.length();
+        }
+        return new Extent(len, false, false, false, null, -1, layers.size(), false);
+    }
+
+    /** The guest's block status at {@code pos}: the layers above, then the base's own chain. */
+    private Extent viewStatus(long pos, long max) throws IOException {
+        Extent e = decidingAbove(pos, max);
+        return e.allocated() ? e : Extent.above(base, pos, e.length());
+    }
+
+    /** Reads what the guest sees at {@code [pos, pos + n)}, each run from the layer that decides it. */
+    private ByteBuffer readView(long pos, int n) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocateDirect(n);
+        int done = 0;
+        while (done < n) {
+            Extent e = decidingAbove(pos + done, n - done);
+            int len = (int) e.length();
+            ByteBuffer part = Buffers.window(buf, done, len);
+            if (!e.allocated()) {
+                base.read(part, pos + done);
+            } else if (e.data()) {
+                layers.get(e.depth()).read(part, pos + done);
+            } else {
+                Buffers.fillZero(part);
+            }
+            done += len;
+        }
+        return buf;
     }
 }

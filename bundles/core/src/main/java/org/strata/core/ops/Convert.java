@@ -8,27 +8,32 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.strata.api.Buffers;
 import org.strata.api.FormatAccess;
-import org.strata.api.Mapping;
 
 /**
- * Copies the guest-visible content of one image into another (qemu-img convert). Only what the source's
- * mappings say holds data is read; zero blocks of at least the sparse size are skipped (or zeroed in a target that
- * does not read as zero); with compression, whole clusters are written compressed; with a target backing file,
- * only what differs from it is written.
+ * Copies the guest-visible content of one image into another (qemu-img convert), deciding as qemu-img does:
+ * the source's block status says which runs are zeroes (never read: holes, zero clusters, unallocated ranges) and
+ * which are data; data is read and, with sparse detection, zero runs of at least the sparse size inside it are
+ * not written; zeroes are left alone in a target that reads as zeroes and written as zeroes otherwise; with
+ * compression, whole target clusters are written compressed. With a backing file in the target, only what differs
+ * from that backing file is written. Chunks are planned in order and copied by parallel workers.
  */
 public final class Convert implements Operation {
 
     /**
-     * @param sparse        zero runs of this many bytes (aligned) become holes; 0 writes everything
-     * @param compress      write compressed clusters
-     * @param targetIsZero  the target reads as zeroes where nothing is written (a new image without backing file)
-     * @param workers       chunks copied in parallel
+     * @param sparse       qemu-img's {@code -S}: zero runs in data of at least this many bytes (a multiple of 512)
+     *                     are not written; 0 writes everything, zeroes as zero data
+     * @param compress     write compressed clusters
+     * @param targetIsZero the target reads as zeroes where nothing is written (a new image, or --target-is-zero)
+     * @param workers      chunks copied in parallel
      */
     public record Settings(int sparse, boolean compress, boolean targetIsZero, int workers) {
+    }
+
+    /** One piece of work: {@code [pos, pos + length)}, all zeroes in the source or not. */
+    private record Chunk(long pos, int length, boolean zero) {
     }
 
     private final FormatAccess src;
@@ -36,6 +41,10 @@ public final class Convert implements Operation {
     private final Settings settings;
     private final FormatAccess targetBacking;
     private final int cluster;
+    private final int sourceAlign;
+    private final int alignSectors;
+    private final long size;
+    private long planned;
 
     public Convert(FormatAccess src, FormatAccess dst, Settings settings) throws IOException {
         this.src = src;
@@ -44,15 +53,17 @@ public final class Convert implements Operation {
         this.targetBacking = dst.image().backing();
         long cs = dst.image().info().clusterSize();
         this.cluster = (int) (cs > 0 ? cs : 65536);
+        long sc = src.image().info().clusterSize();
+        this.sourceAlign = (int) Math.max(SparseRuns.SECTOR, sc);
+        int minSectors = settings.sparse() / SparseRuns.SECTOR;
+        this.alignSectors = Math.max(minSectors <= 0 ? 1 : Integer.highestOneBit(minSectors),
+                Math.max(1, dst.reqAlign() / SparseRuns.SECTOR));
+        this.size = src.size();
     }
 
     @Override
     public void run(JobControl control) throws IOException {
-        long size = src.size();
         control.total(size);
-        long chunk = settings.compress() ? Math.max(cluster, Ranges.CHUNK / cluster * cluster) : Ranges.CHUNK;
-        long chunks = (size + chunk - 1) / chunk;
-        AtomicLong next = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(settings.workers(), r -> {
             Thread t = new Thread(r, "strata-convert");
             t.setDaemon(true);
@@ -62,12 +73,10 @@ public final class Convert implements Operation {
             List<Future<?>> running = new ArrayList<>();
             for (int w = 0; w < settings.workers(); w++) {
                 running.add(pool.submit(() -> {
-                    for (long c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                    for (Chunk c = next(); c != null; c = next()) {
                         control.checkCancelled();
-                        long start = c * chunk;
-                        long len = Math.min(chunk, size - start);
-                        copyChunk(start, len);
-                        control.advance(len);
+                        copy(c);
+                        control.advance(c.length());
                     }
                     return null;
                 }));
@@ -76,9 +85,10 @@ public final class Convert implements Operation {
                 try {
                     f.get();
                 } catch (ExecutionException e) {
-                    next.set(chunks); // stop the other workers
+                    stop(); // the other workers take no new chunk
                     throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
                 } catch (InterruptedException e) {
+                    stop();
                     Thread.currentThread().interrupt();
                     throw new OperationCancelled();
                 }
@@ -89,67 +99,118 @@ public final class Convert implements Operation {
         dst.flush();
     }
 
-    private void copyChunk(long start, long len) throws IOException {
-        if (settings.compress()) {
-            // whole clusters are compressed, so the chunk is read whole whatever its mappings
-            Mapping m = src.getMapping(start, len);
-            if (m.length() == len && isZero(m) && readsZero()) {
-                return;
-            }
-            ByteBuffer data = Ranges.read(src, start, (int) len);
-            writeData(data, start);
-            return;
+    private synchronized void stop() {
+        planned = size;
+    }
+
+    /**
+     * The next chunk, in guest order: one target cluster when compressing, else the source's status run (at most
+     * {@link Ranges#CHUNK}, ending on a source cluster boundary where it can).
+     */
+    private synchronized Chunk next() throws IOException {
+        long pos = planned;
+        if (pos >= size) {
+            return null;
         }
-        long pos = start;
-        long end = start + len;
-        while (pos < end) {
-            Mapping m = src.getMapping(pos, end - pos);
-            int n = (int) m.length();
-            if (isZero(m) && targetBacking == null) {
-                if (!readsZero()) {
-                    dst.writeZeroes(pos, n);
-                }
-            } else {
-                writeData(isZero(m) ? Ranges.read(null, pos, n) : Ranges.read(src, pos, n), pos);
-            }
-            pos += n;
-        }
-    }
-
-    private boolean readsZero() {
-        return settings.targetIsZero() && targetBacking == null;
-    }
-
-    private static boolean isZero(Mapping m) {
-        return m instanceof Mapping.Zero || m instanceof Mapping.Eof;
-    }
-
-    /** Writes {@code data} at {@code pos}: zero blocks skipped or zeroed, backing data skipped, clusters compressed. */
-    private void writeData(ByteBuffer data, long pos) throws IOException {
+        long n;
+        boolean zero;
         if (targetBacking != null) {
-            int block = settings.compress() ? cluster : Math.max(512, settings.sparse());
-            Ranges.writeDifferences(dst, pos, data, Ranges.read(targetBacking, pos, data.remaining()), block);
-            return;
+            n = Math.min(Ranges.CHUNK, size - pos);
+            zero = false;
+        } else if (settings.compress()) {
+            n = Math.min(cluster - pos % cluster, size - pos);
+            Extent e = Extent.above(src, pos, n);
+            zero = e.zero() && e.length() == n;
+        } else {
+            Extent e = Extent.above(src, pos, Math.min(Ranges.CHUNK, size - pos));
+            n = e.length();
+            long tail = (pos + n) % sourceAlign;
+            if (n > tail) {
+                n -= tail;
+            }
+            zero = e.zero();
         }
-        int block = settings.compress() ? cluster : settings.sparse();
-        if (block == 0) {
-            dst.write(data, pos);
-            return;
-        }
-        int len = data.remaining();
-        int i = 0;
-        while (i < len) {
-            // blocks follow the guest's alignment, so holes land on whole clusters
-            int n = (int) Math.min(len - i, block - Math.floorMod(pos + i, block));
-            ByteBuffer part = Buffers.window(data, i, n);
-            if (Buffers.isZero(part)) {
-                if (!readsZero()) {
-                    dst.writeZeroes(pos + i, n);
+        planned = pos + n;
+        return new Chunk(pos, (int) n, zero);
+    }
+
+    private void copy(Chunk c) throws IOException {
+        if (targetBacking != null) {
+            copyDifferences(c);
+        } else if (c.zero()) {
+            zeroes(c.pos(), c.length());
+        } else {
+            ByteBuffer data = Ranges.read(src, c.pos(), c.length());
+            if (settings.sparse() == 0) {
+                write(data, c.pos());
+            } else if (settings.compress()) {
+                if (Buffers.isZero(data)) {
+                    zeroes(c.pos(), c.length());
+                } else {
+                    dst.writeCompressed(data, c.pos());
                 }
-            } else if (settings.compress() && (n == cluster || pos + i + n == dst.size())) {
-                dst.writeCompressed(part, pos + i);
             } else {
-                dst.write(part, pos + i);
+                writeSparse(data, c.pos());
+            }
+        }
+    }
+
+    /** Writes the data runs of {@code data}; zero runs of at least the sparse size become zeroes. */
+    private void writeSparse(ByteBuffer data, long pos) throws IOException {
+        SparseRuns runs = new SparseRuns(data, pos / SparseRuns.SECTOR, settings.sparse() / SparseRuns.SECTOR,
+                alignSectors);
+        int s = 0;
+        while (s < runs.sectors()) {
+            SparseRuns.Run r = runs.runAt(s);
+            int from = s * SparseRuns.SECTOR;
+            int len = Math.min(data.remaining() - from, r.sectors() * SparseRuns.SECTOR);
+            if (r.data()) {
+                write(Buffers.window(data, from, len), pos + from);
+            } else {
+                zeroes(pos + from, len);
+            }
+            s += r.sectors();
+        }
+    }
+
+    private void write(ByteBuffer data, long pos) throws IOException {
+        dst.write(data, pos);
+    }
+
+    /**
+     * Zeroes in the target: nothing to do where it reads as zeroes; with -S 0 written as zero data (the target is
+     * fully allocated, as qemu-img makes it); else zeroes that may be unmapped.
+     */
+    private void zeroes(long pos, long length) throws IOException {
+        if (settings.sparse() == 0) {
+            for (long done = 0; done < length; ) {
+                int n = (int) Math.min(Buffers.zeroChunk(), length - done);
+                dst.write(Buffers.zeroes(n), pos + done);
+                done += n;
+            }
+        } else if (!settings.targetIsZero()) {
+            dst.discardToZero(pos, length);
+        }
+    }
+
+    /** With a target backing file: writes only what differs from what that backing file shows. */
+    private void copyDifferences(Chunk c) throws IOException {
+        ByteBuffer want = Ranges.read(src, c.pos(), c.length());
+        ByteBuffer backing = Ranges.read(targetBacking, c.pos(), c.length());
+        if (!settings.compress()) {
+            Ranges.writeDifferences(dst, c.pos(), want, backing, SparseRuns.SECTOR, true);
+            return;
+        }
+        // compressed clusters are written whole
+        for (int i = 0; i < c.length(); ) {
+            int n = (int) Math.min(c.length() - i, cluster - (c.pos() + i) % cluster);
+            ByteBuffer part = Buffers.window(want, i, n);
+            if (!part.equals(Buffers.window(backing, i, n))) {
+                if (Buffers.isZero(part)) {
+                    dst.writeZeroes(c.pos() + i, n);
+                } else {
+                    dst.writeCompressed(part, c.pos() + i);
+                }
             }
             i += n;
         }

@@ -38,21 +38,38 @@ final class Ranges {
 
     /**
      * Writes {@code data} (what should be at {@code offset}) into {@code target} wherever it differs from
-     * {@code current} (what would be seen there otherwise), block by block.
+     * {@code current} (what would be seen there otherwise), compared block by block (blocks aligned to the guest
+     * offset); neighbouring blocks that differ are written in one request. With {@code zeroRunsAsZeroes}, runs of
+     * zero bytes are written as zeroes (a zero cluster rather than zero data).
      */
-    static void writeDifferences(FormatAccess target, long offset, ByteBuffer data, ByteBuffer current, int block)
-            throws IOException {
+    static void writeDifferences(FormatAccess target, long offset, ByteBuffer data, ByteBuffer current, int block,
+                                 boolean zeroRunsAsZeroes) throws IOException {
         int len = data.remaining();
+        int runStart = 0;
+        int runKind = 0; // 0: same as current, 1: different data, 2: different and all zero
         int i = 0;
-        while (i < len) {
-            int n = (int) Math.min(len - i, block - Math.floorMod(offset + i, block));
-            ByteBuffer want = Buffers.window(data, i, n);
-            if (!want.equals(Buffers.window(current, i, n))) {
-                if (Buffers.isZero(want)) {
-                    target.writeZeroes(offset + i, n);
-                } else {
-                    target.write(want, offset + i);
+        while (i <= len) {
+            int kind = 0;
+            int n = 0;
+            if (i < len) {
+                n = (int) Math.min(len - i, block - Math.floorMod(offset + i, block));
+                ByteBuffer want = Buffers.window(data, i, n);
+                if (!want.equals(Buffers.window(current, i, n))) {
+                    kind = zeroRunsAsZeroes && Buffers.isZero(want) ? 2 : 1;
                 }
+            }
+            if (i == len || kind != runKind) {
+                int runLength = i - runStart;
+                if (runKind == 1) {
+                    target.write(Buffers.window(data, runStart, runLength), offset + runStart);
+                } else if (runKind == 2) {
+                    target.writeZeroes(offset + runStart, runLength);
+                }
+                runStart = i;
+                runKind = kind;
+            }
+            if (i == len) {
+                break;
             }
             i += n;
         }

@@ -39,6 +39,7 @@ public final class ExportManager implements Exports {
     private final NbdServer server;
     private final NodeManager nodes;
     private final boolean persistent;
+    /** var/exports.json; null outside the daemon, where nothing is persisted. */
     private final StateFile<Spec> state;
     private final Map<String, Spec> specs = new LinkedHashMap<>();
     private final ExecutorService restorer = Executors.newSingleThreadExecutor(r -> {
@@ -53,8 +54,8 @@ public final class ExportManager implements Exports {
         this.server = server;
         this.nodes = nodes;
         this.persistent = images.mode().equals("daemon");
-        this.state = new StateFile<>(images.home().resolve("var/exports.json"),
-                new TypeToken<List<Spec>>() { }.getType());
+        this.state = persistent ? new StateFile<>(images.home().resolve("var/exports.json"),
+                new TypeToken<List<Spec>>() { }.getType()) : null;
         if (persistent) {
             try {
                 for (Spec s : state.load()) {

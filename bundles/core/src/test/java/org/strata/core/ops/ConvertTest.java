@@ -1,0 +1,166 @@
+package org.strata.core.ops;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.BitSet;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+import org.strata.api.BlockStatus;
+import org.strata.api.FormatAccess;
+import org.strata.api.Preallocation;
+import org.strata.api.Storage;
+import org.strata.format.raw.RawFormatDriver;
+import org.strata.testkit.MemoryStorage;
+import org.strata.testkit.Patterns;
+import org.strata.testkit.StandaloneContext;
+
+/** Convert reads only what the source's block status says is data: holes are never read. */
+class ConvertTest {
+
+    /** A memory storage that knows its holes (4 KiB blocks never written) and counts the bytes read from it. */
+    static final class HoleyStorage implements Storage {
+        private static final int BLOCK = 4096;
+        private final MemoryStorage data;
+        private final BitSet written = new BitSet();
+        final AtomicLong bytesRead = new AtomicLong();
+
+        HoleyStorage(long size) {
+            data = new MemoryStorage("holey", size);
+        }
+
+        @Override
+        public String location() {
+            return "holey";
+        }
+
+        @Override
+        public String driverName() {
+            return "memory";
+        }
+
+        @Override
+        public long size() throws IOException {
+            return data.size();
+        }
+
+        @Override
+        public boolean isWritable() {
+            return true;
+        }
+
+        @Override
+        public void read(ByteBuffer dst, long offset) throws IOException {
+            bytesRead.addAndGet(dst.remaining());
+            data.read(dst, offset);
+        }
+
+        @Override
+        public synchronized void write(ByteBuffer src, long offset) throws IOException {
+            written.set((int) (offset / BLOCK), (int) ((offset + src.remaining() + BLOCK - 1) / BLOCK));
+            data.write(src, offset);
+        }
+
+        @Override
+        public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+            data.writeZeroes(offset, length, mayUnmap);
+        }
+
+        @Override
+        public void discard(long offset, long length) throws IOException {
+            data.discard(offset, length);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            data.flush();
+        }
+
+        @Override
+        public void sync() throws IOException {
+            data.sync();
+        }
+
+        @Override
+        public void resize(long newSize, Preallocation prealloc) throws IOException {
+            data.resize(newSize, prealloc);
+        }
+
+        @Override
+        public synchronized BlockStatus blockStatus(long offset, long maxLength) {
+            int block = (int) (offset / BLOCK);
+            boolean isData = written.get(block);
+            int next = isData ? written.nextClearBit(block) : written.nextSetBit(block);
+            long end = next < 0 ? offset + maxLength : Math.min(offset + maxLength, (long) next * BLOCK);
+            return new BlockStatus(end - offset, isData, !isData);
+        }
+
+        @Override
+        public void close() {
+            data.close();
+        }
+    }
+
+    private static FormatAccess raw(Storage storage) throws IOException {
+        return new FormatAccess(new RawFormatDriver().open(storage, new StandaloneContext("holey", true)));
+    }
+
+    @Test
+    void onlyTheSourcesDataIsRead() throws Exception {
+        HoleyStorage source = new HoleyStorage(64L << 20);
+        byte[] first = Patterns.random(new java.util.Random(1), 65536);
+        byte[] second = Patterns.random(new java.util.Random(2), 4096);
+        source.write(ByteBuffer.wrap(first), 1 << 20);
+        source.write(ByteBuffer.wrap(second), 40L << 20);
+        MemoryStorage target = new MemoryStorage("target", 64L << 20);
+        try (FormatAccess src = raw(source); FormatAccess dst = raw(target)) {
+            new Convert(src, dst, new Convert.Settings(4096, false, true, 4)).run(JobControl.NONE);
+        }
+        assertEquals(first.length + second.length, source.bytesRead.get());
+        byte[] out = target.toByteArray();
+        assertArrayEquals(first, java.util.Arrays.copyOfRange(out, 1 << 20, (1 << 20) + first.length));
+        assertArrayEquals(second, java.util.Arrays.copyOfRange(out, 40 << 20, (40 << 20) + second.length));
+        for (int i = 0; i < out.length; i++) {
+            if (i == 1 << 20) {
+                i += first.length;
+            } else if (i == 40 << 20) {
+                i += second.length;
+            }
+            if (i < out.length && out[i] != 0) {
+                throw new AssertionError("non-zero byte at " + i);
+            }
+        }
+    }
+
+    @Test
+    void progressCoversTheWholeImage() throws Exception {
+        HoleyStorage source = new HoleyStorage(8L << 20);
+        source.write(ByteBuffer.wrap(new byte[] {1}), 5);
+        AtomicLong total = new AtomicLong();
+        AtomicLong done = new AtomicLong();
+        try (FormatAccess src = raw(source); FormatAccess dst = raw(new MemoryStorage("t", 8L << 20))) {
+            new Convert(src, dst, new Convert.Settings(4096, false, true, 2)).run(new JobControl() {
+                @Override
+                public void total(long amount) {
+                    total.set(amount);
+                }
+
+                @Override
+                public void advance(long amount) {
+                    done.addAndGet(amount);
+                }
+
+                @Override
+                public void checkCancelled() {
+                }
+            });
+        }
+        assertEquals(8L << 20, total.get());
+        assertEquals(8L << 20, done.get());
+        assertTrue(source.bytesRead.get() <= 4096, "read " + source.bytesRead.get());
+    }
+}
