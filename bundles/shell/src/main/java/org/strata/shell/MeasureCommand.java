@@ -50,11 +50,6 @@ final class MeasureCommand extends ImageCommand {
             String file = o.operands().get(0);
             try (FormatAccess src = open(inv, o, file, false)) {
                 m = driver.measure(src.size(), options, src);
-                if (!persistentBitmaps(src)) {
-                    // qemu-img reports bitmaps only for a source that can have them (not qcow2 compat=0.10);
-                    // the qcow2 driver looks only at the target's version
-                    m = new Measurement(m.required(), m.fullyAllocated(), -1);
-                }
             }
         }
         if (json) {
@@ -73,11 +68,5 @@ final class MeasureCommand extends ImageCommand {
             }
         }
         return 0;
-    }
-
-    /** Whether the image can carry persistent bitmaps (qcow2 compat=1.1). */
-    private static boolean persistentBitmaps(FormatAccess image) throws java.io.IOException {
-        var specific = image.image().info().formatSpecific();
-        return image.formatName().equals("qcow2") && specific != null && !"0.10".equals(specific.get("compat"));
     }
 }

@@ -73,9 +73,11 @@ public final class Convert implements Operation {
             List<Future<?>> running = new ArrayList<>();
             for (int w = 0; w < settings.workers(); w++) {
                 running.add(pool.submit(() -> {
+                    ByteBuffer buf = Ranges.chunkBuffer(src, dst);
+                    ByteBuffer backingBuf = targetBacking == null ? null : Ranges.chunkBuffer(targetBacking, dst);
                     for (Chunk c = next(); c != null; c = next()) {
                         control.checkCancelled();
-                        copy(c);
+                        copy(c, buf, backingBuf);
                         control.advance(c.length());
                     }
                     return null;
@@ -134,13 +136,14 @@ public final class Convert implements Operation {
         return new Chunk(pos, (int) n, zero);
     }
 
-    private void copy(Chunk c) throws IOException {
+    /** Copies one chunk, reading through the worker's buffers. */
+    private void copy(Chunk c, ByteBuffer buf, ByteBuffer backingBuf) throws IOException {
         if (targetBacking != null) {
-            copyDifferences(c);
+            copyDifferences(c, buf, backingBuf);
         } else if (c.zero()) {
             zeroes(c.pos(), c.length());
         } else {
-            ByteBuffer data = Ranges.read(src, c.pos(), c.length());
+            ByteBuffer data = Ranges.read(src, c.pos(), c.length(), buf);
             if (settings.sparse() == 0) {
                 write(data, c.pos());
             } else if (settings.compress()) {
@@ -194,9 +197,9 @@ public final class Convert implements Operation {
     }
 
     /** With a target backing file: writes only what differs from what that backing file shows. */
-    private void copyDifferences(Chunk c) throws IOException {
-        ByteBuffer want = Ranges.read(src, c.pos(), c.length());
-        ByteBuffer backing = Ranges.read(targetBacking, c.pos(), c.length());
+    private void copyDifferences(Chunk c, ByteBuffer buf, ByteBuffer backingBuf) throws IOException {
+        ByteBuffer want = Ranges.read(src, c.pos(), c.length(), buf);
+        ByteBuffer backing = Ranges.read(targetBacking, c.pos(), c.length(), backingBuf);
         if (!settings.compress()) {
             Ranges.writeDifferences(dst, c.pos(), want, backing, SparseRuns.SECTOR, true);
             return;

@@ -56,6 +56,8 @@ public final class Rebase implements Operation {
         FormatAccess oldBacking = image.image().backing();
         long oldSize = oldBacking == null ? 0 : oldBacking.size();
         long newSize = newBacking == null ? 0 : newBacking.size();
+        ByteBuffer beforeBuf = Ranges.chunkBuffer(image, oldBacking);
+        ByteBuffer afterBuf = Ranges.chunkBuffer(image, newBacking);
         long pos = 0;
         while (pos < size) {
             control.checkCancelled();
@@ -85,8 +87,8 @@ public final class Rebase implements Operation {
                     newZero = e.zero();
                 }
                 if (!(oldZero && newZero)) {
-                    ByteBuffer before = Ranges.read(oldEnded ? null : oldBacking, pos, (int) n);
-                    ByteBuffer after = Ranges.read(newEnded ? null : newBacking, pos, (int) n);
+                    ByteBuffer before = Ranges.read(oldEnded ? null : oldBacking, pos, (int) n, beforeBuf);
+                    ByteBuffer after = Ranges.read(newEnded ? null : newBacking, pos, (int) n, afterBuf);
                     // as qemu-img: zeroes are written as zeroes only where the old chain had ended
                     Ranges.writeDifferences(image, pos, before, after, SECTOR, oldEnded);
                 }

@@ -88,6 +88,6 @@ final class SparseRuns {
     private boolean isZeroSector(int s) {
         int from = s * SECTOR;
         int len = Math.min(SECTOR, buf.remaining() - from);
-        return Buffers.isZero(Buffers.window(buf, from, len));
+        return Buffers.isZero(buf, buf.position() + from, len);
     }
 }

@@ -7,11 +7,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/**
- * Bugs found in the qcow2 driver (bundles/format-qcow2) while testing the commands; that module is not this
- * one's to change, so they are shown here, failing until the driver is fixed.
- */
-class Qcow2DriverBugsTest {
+/** Bugs once found in the qcow2 driver through the commands, kept as regression tests. */
+class Qcow2RegressionTest {
 
     @TempDir
     Path dir;
