@@ -104,7 +104,7 @@ final class ConvertCommand extends ImageCommand {
                         new CreateRequest(src.size(), opts, backing, o.get("backing-format"), true), inv.openRequest(o));
             }
             FormatAccess dst = open(files.get(1),
-                    request(inv, o, "output-format", true).withForceShare(false));
+                    request(inv, o, "output-format", true, "unsafe").withForceShare(false));
             opened.add(0, dst);
             if (dst.size() < src.size()) {
                 throw new CommandFailure("output file is smaller than input file", 1);

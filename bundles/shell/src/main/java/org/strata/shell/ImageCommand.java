@@ -28,7 +28,16 @@ abstract class ImageCommand implements Command {
 
     /** How to open {@code -f}'s image (read-only unless {@code writable}), with -U, -t and --allow-root. */
     static OpenRequest request(Invocation inv, Options o, String formatOption, boolean writable) {
-        String cache = o.get("cache", "writeback");
+        return request(inv, o, formatOption, writable, "writeback");
+    }
+
+    /**
+     * As {@link #request(Invocation, Options, String, boolean)}, with the cache mode used when {@code -t} is not
+     * given (qemu-img convert writes its target with "unsafe": no flushes).
+     */
+    static OpenRequest request(Invocation inv, Options o, String formatOption, boolean writable,
+                               String defaultCache) {
+        String cache = o.get("cache", defaultCache);
         boolean direct = switch (cache) {
             case "none", "directsync" -> true;
             case "writeback", "writethrough", "unsafe" -> false;
@@ -39,7 +48,7 @@ abstract class ImageCommand implements Command {
             throw new UsageException("force-share=on can only be used with read-only images");
         }
         return inv.openRequest(o).withFormat(o.get(formatOption)).withWritable(writable)
-                .withForceShare(forceShare).withDirect(direct);
+                .withForceShare(forceShare).withDirect(direct).withNoFlush(cache.equals("unsafe"));
     }
 
     /** The driver of a format the user names for a new image, failing as qemu-img does for an unknown one. */

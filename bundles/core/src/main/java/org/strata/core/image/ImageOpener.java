@@ -13,7 +13,6 @@ import org.strata.api.FormatDriver;
 import org.strata.api.FormatImage;
 import org.strata.api.IoThreads;
 import org.strata.api.Storage;
-import org.strata.api.StorageOptions;
 
 /**
  * Opens and creates the images users name, with their backing chains. The image the user names is probed
@@ -77,7 +76,7 @@ public final class ImageOpener {
         AllowedRoots roots = rootsFor(location, request);
         Resources opened = new Resources();
         try (Storage storage = drivers.storageFor(location.storage()).create(location.storage(),
-                new StorageOptions(true, request.forceShare(), false))) {
+                request.withDirect(false).storageOptions(true))) {
             LayerContext context = new LayerContext(this, name, location.storage(), true,
                     request.withOpenBacking(create.openBacking()), roots, Set.of(location.storage()), opened);
             Map<String, String> printed = driver.create(storage, create, context);
@@ -114,7 +113,7 @@ public final class ImageOpener {
         Resources opened = new Resources();
         try {
             Storage storage = opened.add(drivers.storageFor(storageLocation).open(storageLocation,
-                    new StorageOptions(writable, request.forceShare(), request.direct())));
+                    request.storageOptions(writable)));
             FormatDriver driver = format != null ? drivers.format(format) : probe(storage, name, mayProbe);
             Set<String> below = new HashSet<>(chain);
             below.add(storageLocation);

@@ -8,7 +8,6 @@ import java.util.Set;
 import org.strata.api.FormatAccess;
 import org.strata.api.ImageContext;
 import org.strata.api.Storage;
-import org.strata.api.StorageOptions;
 
 /**
  * The reference gate of one layer: resolves the names an image records relative to that image, admits only
@@ -67,7 +66,7 @@ final class LayerContext implements ImageContext {
     public Storage openFile(String reference, boolean writableFile) throws IOException {
         String target = resolve(reference, "data file");
         return opened.add(opener.drivers().storageFor(target).open(target,
-                new StorageOptions(writableFile, request.forceShare(), request.direct())));
+                request.storageOptions(writableFile)));
     }
 
     @Override
@@ -80,7 +79,7 @@ final class LayerContext implements ImageContext {
             target = roots.checkNew(baseDirectory().resolve(reference).normalize(), "data file", name).toString();
         }
         return opened.add(opener.drivers().storageFor(target).create(target,
-                new StorageOptions(true, request.forceShare(), false)));
+                request.withDirect(false).storageOptions(true)));
     }
 
     /** The storage location of a referenced file, after the allowed-roots check. */

@@ -52,6 +52,7 @@ final class FileOpener {
             FileStorage storage = device
                     ? new BlockDeviceStorage(path, channel, fd, writable, align, sectorSize)
                     : new RegularFileStorage(path, channel, fd, writable, align);
+            storage.ignoreSyncs(options.noFlush());
             return align > 1 ? new AlignedStorage(storage, align) : storage;
         } catch (IOException | RuntimeException | Error e) {
             closeQuietly(channel, fd, e);

@@ -31,6 +31,8 @@ abstract class FileStorage implements Storage {
     /** Once fdatasync failed on a cached file, the page cache may hide lost writes: every later sync fails. */
     private volatile IOException syncFailure;
 
+    private volatile boolean syncsIgnored;
+
     FileStorage(Path path, FileChannel channel, int fd, boolean writable, int align) {
         this.path = path;
         this.location = path.toString();
@@ -144,9 +146,17 @@ abstract class FileStorage implements Storage {
         // Positional channel I/O has no buffer of its own in the JVM.
     }
 
+    /** With {@code -t unsafe}: syncs do nothing (the image is worthless after a crash anyway). */
+    void ignoreSyncs(boolean ignore) {
+        this.syncsIgnored = ignore;
+    }
+
     @Override
     public void sync() throws IOException {
         checkOpen();
+        if (syncsIgnored) {
+            return;
+        }
         IOException failed = syncFailure;
         if (failed != null) {
             throw FileErrors.ioFailure("Could not sync", location, failed);
