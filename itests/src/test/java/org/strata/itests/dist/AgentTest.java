@@ -112,6 +112,40 @@ class AgentTest {
     }
 
     @Test
+    void nbdinfoMapAgreesWithImageMap() throws Exception {
+        ok("run", "image:create", "-f", "qcow2", "m.qcow2", "16M");
+        ok("run", "image:io", "-c", "write -P 1 1M 2M", "-c", "write -z 8M 1M", "-c", "write -P 2 12M 64k",
+                "m.qcow2");
+        daemon = Daemon.start(home);
+        ok("exec", "node:add", "m.qcow2");
+        ok("exec", "export:add", "m");
+        boolean[] ours = granules(ok("run", "image:map", "-U", "--output=json", "m.qcow2").out(),
+                "\\{ \"start\": (\\d+), \"length\": (\\d+),.*\"data\": (true|false)", true);
+        boolean[] theirs = granules(QemuTools.run("nbdinfo", "--map", "--json", nbd("m")).ok(),
+                "\\{ \"offset\": (\\d+), \"length\": (\\d+), \"type\": (\\d+)", false);
+        assertTrue(java.util.Arrays.equals(ours, theirs), "image:map and nbdinfo --map disagree");
+        assertTrue(ours[16] && !ours[0] && !ours[8 * 16], "data at 1M, none at 0 and in the zeroed 8M");
+    }
+
+    /**
+     * Whether each 64 KiB granule of a 16 MiB disk holds data, from map entries matched by {@code pattern}
+     * (start, length, then data as true/false or, for nbdinfo, a type whose bit 1 means zero).
+     */
+    private static boolean[] granules(String json, String pattern, boolean dataFlag) {
+        boolean[] data = new boolean[256];
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(pattern).matcher(json);
+        while (m.find()) {
+            long start = Long.parseLong(m.group(1));
+            long length = Long.parseLong(m.group(2));
+            boolean isData = dataFlag ? m.group(3).equals("true") : (Integer.parseInt(m.group(3)) & 2) == 0;
+            for (long g = start >> 16; g < (start + length) >> 16; g++) {
+                data[(int) g] = isData;
+            }
+        }
+        return data;
+    }
+
+    @Test
     void sixteenClientsWriteAndVerifyTheirOwnRegionsOfAQcow2Node() throws Exception {
         ok("run", "image:create", "-f", "qcow2", "-o", "cluster_size=64k", "many.qcow2", "64M");
         daemon = Daemon.start(home);

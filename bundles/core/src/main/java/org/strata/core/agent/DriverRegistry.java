@@ -49,10 +49,10 @@ public final class DriverRegistry implements DriverLookup {
     }
 
     public void removeFormat(FormatDriver driver) {
-        DriverInfo info = formats.get(driver);
+        // Unlisted first, so nothing opens with it while its users let go; the object stays usable till we return.
+        DriverInfo info = formats.remove(driver);
         if (info != null) {
             listeners.forEach(l -> l.driverRemoving(info));
-            formats.remove(driver);
         }
     }
 
@@ -73,10 +73,10 @@ public final class DriverRegistry implements DriverLookup {
     }
 
     public void removeStorage(StorageDriver driver) {
-        DriverInfo info = storages.get(driver);
+        // Unlisted first, so nothing opens with it while its users let go; the object stays usable till we return.
+        DriverInfo info = storages.remove(driver);
         if (info != null) {
             listeners.forEach(l -> l.driverRemoving(info));
-            storages.remove(driver);
         }
     }
 
