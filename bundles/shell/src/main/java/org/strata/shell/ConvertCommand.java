@@ -117,7 +117,7 @@ final class ConvertCommand extends ImageCommand {
             // the whole target, zeroes too
             boolean zeroTarget = sparse != 0 && (create || targetIsZero) && dst.image().backing() == null;
             Convert convert = new Convert(src, dst, new Convert.Settings((int) sparse, compress, zeroTarget,
-                    workers));
+                    workers, o.has("out-of-order")));
             List<Closeable> resources = List.copyOf(opened);
             opened.clear();
             runner.run(inv, o, "convert", files.get(0) + " -> " + files.get(1), RateLimit.of(convert, rate),

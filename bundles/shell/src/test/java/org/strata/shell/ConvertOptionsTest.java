@@ -8,7 +8,13 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -131,6 +137,35 @@ class ConvertOptionsTest {
             assertConvertsLikeQemu("qcow2", options, "src.qcow2");
             assertConvertsLikeQemu("raw", options, "src.raw");
         }
+    }
+
+    /** Without -W the workers write in guest order, so a new qcow2's data clusters lie in guest order, as qemu-img's. */
+    @Test
+    void withoutOutOfOrderWritesTheTargetsClustersFollowGuestOrder() {
+        q.img("create", "-q", "-f", "qcow2", "shuffled.qcow2", "8M");
+        // 64 KiB of data in every other 64 KiB cluster, written in a shuffled order
+        List<Integer> order = new ArrayList<>(IntStream.range(0, 64).boxed().toList());
+        Collections.shuffle(order, new Random(5));
+        List<String> shuffled = new ArrayList<>();
+        for (int i : order) {
+            shuffled.add("-c");
+            shuffled.add("write -P " + (i + 1) + " " + (i * 2 * 65536) + " 64k");
+        }
+        shuffled.add("shuffled.qcow2");
+        q.io(shuffled.toArray(String[]::new));
+        shell.run("image:convert", "-O", "qcow2", "shuffled.qcow2", "ours.qcow2").ok();
+        q.assertSameContent("ours.qcow2", "shuffled.qcow2");
+        Matcher m = Pattern.compile("\"data\": true, \"offset\": (\\d+)")
+                .matcher(q.img("map", "--output=json", "ours.qcow2"));
+        long last = -1;
+        int extents = 0;
+        while (m.find()) {
+            long offset = Long.parseLong(m.group(1));
+            assertTrue(offset > last, "host offsets out of guest order: " + offset + " after " + last);
+            last = offset;
+            extents++;
+        }
+        assertEquals(64, extents);
     }
 
     @Test

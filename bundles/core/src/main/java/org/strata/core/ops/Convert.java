@@ -18,7 +18,9 @@ import org.strata.api.FormatAccess;
  * which are data; data is read and, with sparse detection, zero runs of at least the sparse size inside it are
  * not written; zeroes are left alone in a target that reads as zeroes and written as zeroes otherwise; with
  * compression, whole target clusters are written compressed. With a backing file in the target, only what differs
- * from that backing file is written. Chunks are planned in order and copied by parallel workers.
+ * from that backing file is written. Chunks are planned in order and copied by parallel workers; unless
+ * out-of-order writes are allowed (qemu-img's {@code -W}), the workers read in parallel but write in guest order, so
+ * a new target's clusters lie in guest order (and a sequential device is written sequentially).
  */
 public final class Convert implements Operation {
 
@@ -28,12 +30,13 @@ public final class Convert implements Operation {
      * @param compress     write compressed clusters
      * @param targetIsZero the target reads as zeroes where nothing is written (a new image, or --target-is-zero)
      * @param workers      chunks copied in parallel
+     * @param outOfOrder   chunks may be written in any order (else each waits for the one before it)
      */
-    public record Settings(int sparse, boolean compress, boolean targetIsZero, int workers) {
+    public record Settings(int sparse, boolean compress, boolean targetIsZero, int workers, boolean outOfOrder) {
     }
 
-    /** One piece of work: {@code [pos, pos + length)}, all zeroes in the source or not. */
-    private record Chunk(long pos, int length, boolean zero) {
+    /** One piece of work: {@code [pos, pos + length)}, all zeroes in the source or not; the seq-th planned. */
+    private record Chunk(long seq, long pos, int length, boolean zero) {
     }
 
     private final FormatAccess src;
@@ -45,6 +48,10 @@ public final class Convert implements Operation {
     private final int alignSectors;
     private final long size;
     private long planned;
+    private long chunksPlanned;
+    private final InOrderWrites inOrder = new InOrderWrites();
+    /** Why the run stopped early (the first failure; the other workers then stop with OperationCancelled). */
+    private Throwable failure;
 
     public Convert(FormatAccess src, FormatAccess dst, Settings settings) throws IOException {
         this.src = src;
@@ -75,34 +82,65 @@ public final class Convert implements Operation {
                 running.add(pool.submit(() -> {
                     ByteBuffer buf = Ranges.chunkBuffer(src, dst);
                     ByteBuffer backingBuf = targetBacking == null ? null : Ranges.chunkBuffer(targetBacking, dst);
-                    for (Chunk c = next(); c != null; c = next()) {
-                        control.checkCancelled();
-                        copy(c, buf, backingBuf);
-                        control.advance(c.length());
+                    try {
+                        for (Chunk c = next(); c != null; c = next()) {
+                            control.checkCancelled();
+                            copy(c, buf, backingBuf);
+                            control.advance(c.length());
+                        }
+                    } catch (Throwable t) {
+                        abandon(t);
                     }
                     return null;
                 }));
             }
+            // every worker has stopped before this returns or throws: none writes into a closed image
+            boolean interrupted = false;
             for (Future<?> f : running) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    stop(); // the other workers take no new chunk
-                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-                } catch (InterruptedException e) {
-                    stop();
-                    Thread.currentThread().interrupt();
-                    throw new OperationCancelled();
+                while (true) {
+                    try {
+                        f.get();
+                        break;
+                    } catch (ExecutionException e) {
+                        abandon(e.getCause());
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                        abandon(new OperationCancelled());
+                    }
                 }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         } finally {
             pool.shutdown();
+        }
+        synchronized (this) {
+            if (failure instanceof IOException io) {
+                throw io;
+            } else if (failure instanceof RuntimeException re) {
+                throw re;
+            } else if (failure instanceof Error e) {
+                throw e;
+            } else if (failure != null) {
+                throw new IOException(failure);
+            }
         }
         dst.flush();
     }
 
     private synchronized void stop() {
         planned = size;
+    }
+
+    /** Stops the run after {@code cause}: no new chunks, no waiting for the turns of chunks that will not come. */
+    private synchronized void abandon(Throwable cause) {
+        stop();
+        if (failure == null) {
+            failure = cause;
+        }
+        inOrder.abort();
     }
 
     /**
@@ -133,17 +171,27 @@ public final class Convert implements Operation {
             zero = e.zero();
         }
         planned = pos + n;
-        return new Chunk(pos, (int) n, zero);
+        return new Chunk(chunksPlanned++, pos, (int) n, zero);
     }
 
-    /** Copies one chunk, reading through the worker's buffers. */
+    /** Copies one chunk: reads it through the worker's buffers, then writes it when its turn comes. */
     private void copy(Chunk c, ByteBuffer buf, ByteBuffer backingBuf) throws IOException {
+        ByteBuffer data = c.zero() ? null : Ranges.read(src, c.pos(), c.length(), buf);
+        ByteBuffer backing = targetBacking == null ? null
+                : Ranges.read(targetBacking, c.pos(), c.length(), backingBuf);
+        if (settings.outOfOrder()) {
+            writeChunk(c, data, backing);
+        } else {
+            inOrder.submit(c.seq(), () -> writeChunk(c, data, backing));
+        }
+    }
+
+    private void writeChunk(Chunk c, ByteBuffer data, ByteBuffer backing) throws IOException {
         if (targetBacking != null) {
-            copyDifferences(c, buf, backingBuf);
+            writeDifferences(c, data, backing);
         } else if (c.zero()) {
             zeroes(c.pos(), c.length());
         } else {
-            ByteBuffer data = Ranges.read(src, c.pos(), c.length(), buf);
             if (settings.sparse() == 0) {
                 write(data, c.pos());
             } else if (settings.compress()) {
@@ -197,9 +245,7 @@ public final class Convert implements Operation {
     }
 
     /** With a target backing file: writes only what differs from what that backing file shows. */
-    private void copyDifferences(Chunk c, ByteBuffer buf, ByteBuffer backingBuf) throws IOException {
-        ByteBuffer want = Ranges.read(src, c.pos(), c.length(), buf);
-        ByteBuffer backing = Ranges.read(targetBacking, c.pos(), c.length(), backingBuf);
+    private void writeDifferences(Chunk c, ByteBuffer want, ByteBuffer backing) throws IOException {
         if (!settings.compress()) {
             Ranges.writeDifferences(dst, c.pos(), want, backing, SparseRuns.SECTOR, true);
             return;

@@ -2,11 +2,17 @@ package org.strata.core.ops;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
@@ -28,6 +34,12 @@ class ConvertTest {
         private final MemoryStorage data;
         private final BitSet written = new BitSet();
         final AtomicLong bytesRead = new AtomicLong();
+        /** Offsets written, in the order the writes came. */
+        final List<Long> writeOffsets = new CopyOnWriteArrayList<>();
+        /** Reads take a random 0 to 4 ms, so parallel workers finish them in no particular order. */
+        volatile boolean slowReads;
+        /** A write at this offset fails (none when negative). */
+        volatile long failWriteAt = -1;
 
         HoleyStorage(long size) {
             data = new MemoryStorage("holey", size);
@@ -56,11 +68,22 @@ class ConvertTest {
         @Override
         public void read(ByteBuffer dst, long offset) throws IOException {
             bytesRead.addAndGet(dst.remaining());
+            if (slowReads) {
+                try {
+                    Thread.sleep(ThreadLocalRandom.current().nextInt(5));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             data.read(dst, offset);
         }
 
         @Override
         public synchronized void write(ByteBuffer src, long offset) throws IOException {
+            if (offset == failWriteAt) {
+                throw new IOException("the disk is on fire");
+            }
+            writeOffsets.add(offset);
             written.set((int) (offset / BLOCK), (int) ((offset + src.remaining() + BLOCK - 1) / BLOCK));
             data.write(src, offset);
         }
@@ -118,7 +141,7 @@ class ConvertTest {
         source.write(ByteBuffer.wrap(second), 40L << 20);
         MemoryStorage target = new MemoryStorage("target", 64L << 20);
         try (FormatAccess src = raw(source); FormatAccess dst = raw(target)) {
-            new Convert(src, dst, new Convert.Settings(4096, false, true, 4)).run(JobControl.NONE);
+            new Convert(src, dst, new Convert.Settings(4096, false, true, 4, false)).run(JobControl.NONE);
         }
         assertEquals(first.length + second.length, source.bytesRead.get());
         byte[] out = target.toByteArray();
@@ -143,7 +166,7 @@ class ConvertTest {
         AtomicLong total = new AtomicLong();
         AtomicLong done = new AtomicLong();
         try (FormatAccess src = raw(source); FormatAccess dst = raw(new MemoryStorage("t", 8L << 20))) {
-            new Convert(src, dst, new Convert.Settings(4096, false, true, 2)).run(new JobControl() {
+            new Convert(src, dst, new Convert.Settings(4096, false, true, 2, false)).run(new JobControl() {
                 @Override
                 public void total(long amount) {
                     total.set(amount);
@@ -162,5 +185,43 @@ class ConvertTest {
         assertEquals(8L << 20, total.get());
         assertEquals(8L << 20, done.get());
         assertTrue(source.bytesRead.get() <= 4096, "read " + source.bytesRead.get());
+    }
+
+    /** A source of 64 data runs of 64 KiB, each followed by a hole: 64 chunks to copy. */
+    private static HoleyStorage scattered() throws IOException {
+        HoleyStorage source = new HoleyStorage(16L << 20);
+        for (int i = 0; i < 64; i++) {
+            source.write(ByteBuffer.wrap(Patterns.random(new java.util.Random(i), 65536)), i * (256L << 10));
+        }
+        source.slowReads = true;
+        return source;
+    }
+
+    @Test
+    void workersReadInParallelButWriteInGuestOrder() throws Exception {
+        HoleyStorage target = new HoleyStorage(16L << 20);
+        try (FormatAccess src = raw(scattered()); FormatAccess dst = raw(target)) {
+            new Convert(src, dst, new Convert.Settings(4096, false, true, 8, false)).run(JobControl.NONE);
+        }
+        assertEquals(64, target.writeOffsets.size());
+        for (int i = 1; i < 64; i++) {
+            assertTrue(target.writeOffsets.get(i - 1) < target.writeOffsets.get(i), target.writeOffsets.toString());
+        }
+    }
+
+    @Test
+    void aFailedWriteStopsEveryWorkerAndIsWhatTheCallerSees() {
+        HoleyStorage target = new HoleyStorage(16L << 20);
+        target.failWriteAt = 10 * (256L << 10);
+        for (boolean outOfOrder : new boolean[] {false, true}) {
+            IOException e = assertThrows(IOException.class, () -> assertTimeoutPreemptively(Duration.ofSeconds(20),
+                    () -> {
+                        try (FormatAccess src = raw(scattered()); FormatAccess dst = raw(target)) {
+                            new Convert(src, dst, new Convert.Settings(4096, false, true, 8, outOfOrder))
+                                    .run(JobControl.NONE);
+                        }
+                    }));
+            assertEquals("the disk is on fire", e.getMessage());
+        }
     }
 }
