@@ -23,6 +23,8 @@ public final class Commit implements Operation {
     private final FormatAccess base;
     private final boolean emptyTop;
     private final long granule;
+    /** The one buffer a run reads through (commit copies on one thread). */
+    private ByteBuffer buffer;
 
     public Commit(List<FormatAccess> layers, FormatAccess base, boolean emptyTop) throws IOException {
         this.layers = List.copyOf(layers);
@@ -40,6 +42,7 @@ public final class Commit implements Operation {
         if (base.size() < size) {
             base.resize(size, Preallocation.OFF);
         }
+        buffer = Ranges.chunkBuffer(top, base);
         long pos = 0;
         while (pos < size) {
             control.checkCancelled();
@@ -77,7 +80,7 @@ public final class Commit implements Operation {
             Extent e = viewStatus(pos, end - pos);
             long n = e.length() / granule * granule;
             boolean zero = !e.data() && n > 0;
-            n = Math.min(Math.max(n, granule), end - pos);
+            n = Math.min(Math.min(Math.max(n, granule), end - pos), Ranges.CHUNK);
             if (zero) {
                 base.discardToZero(pos, n);
             } else {
@@ -115,7 +118,7 @@ public final class Commit implements Operation {
 
     /** Reads what the guest sees at {@code [pos, pos + n)}, each run from the layer that decides it. */
     private ByteBuffer readView(long pos, int n) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocateDirect(n);
+        ByteBuffer buf = buffer.clear().limit(n);
         int done = 0;
         while (done < n) {
             Extent e = decidingAbove(pos + done, n - done);
