@@ -11,7 +11,8 @@ final class ShutdownHook extends Thread {
 
     private final AgentFramework framework;
     private final Runnable cleanup;
-    private volatile boolean armed = true;
+    private boolean armed = true;
+    private boolean started;
 
     private ShutdownHook(AgentFramework framework, Runnable cleanup) {
         super("strata-shutdown");
@@ -25,14 +26,35 @@ final class ShutdownHook extends Thread {
         return hook;
     }
 
+    /**
+     * Disarms the hook, unless it has begun already: then the JVM is exiting on a signal, this hook stops the
+     * framework, and the calling thread waits here for the exit. (Were it to go on and call System.exit with a
+     * non-zero status once the hooks are done, the JVM would halt at once with that status instead of the
+     * signal's.)
+     */
     void disarm() {
-        armed = false;
+        synchronized (this) {
+            armed = false;
+            if (!started) {
+                return;
+            }
+        }
+        while (true) {
+            try {
+                Thread.sleep(Long.MAX_VALUE);
+            } catch (InterruptedException e) {
+                // the exit ends this thread
+            }
+        }
     }
 
     @Override
     public void run() {
-        if (!armed) {
-            return;
+        synchronized (this) {
+            if (!armed) {
+                return;
+            }
+            started = true;
         }
         boolean stopped = framework.stop(STOP_TIMEOUT_MILLIS);
         cleanup.run();

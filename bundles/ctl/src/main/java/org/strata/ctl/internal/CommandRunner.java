@@ -121,6 +121,9 @@ public final class CommandRunner implements AutoCloseable {
     }
 
     static String oneLine(Throwable e) {
+        if (e instanceof InterruptedException) {
+            return "interrupted"; // the agent is stopping, or the client went away
+        }
         String message = e.getMessage();
         if (message == null || message.isBlank()) {
             message = e.getClass().getName();

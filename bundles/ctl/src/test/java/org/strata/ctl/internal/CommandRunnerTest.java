@@ -99,6 +99,12 @@ class CommandRunnerTest {
     }
 
     @Test
+    void failuresAreOneLineAndAnInterruptionSaysSo() {
+        assertEquals("first line", CommandRunner.oneLine(new java.io.IOException("first line\nsecond")));
+        assertEquals("interrupted", CommandRunner.oneLine(new InterruptedException()));
+    }
+
+    @Test
     void unscopedNamesResolveLikeGogo() {
         try (CommandRunner runner = runner(false, List.of())) {
             assertEquals(0, runner.runArgv(List.of("echo", "x")));
