@@ -400,47 +400,43 @@ final class Qcow2Image implements FormatImage {
 
     @Override
     public boolean ensureZeroMapping(long offset, long length) throws IOException {
-        lock.lock();
-        try {
-            beforeChange();
-            tracker.changed(offset, length);
-            return zeroes.zero(offset, length, false);
-        } finally {
-            lock.unlock();
-        }
+        return changeRange(offset, length, () -> zeroes.zero(offset, length, false));
     }
 
     @Override
     public boolean discardToZero(long offset, long length) throws IOException {
-        lock.lock();
-        try {
-            beforeChange();
-            tracker.changed(offset, length);
-            return zeroes.zero(offset, length, true);
-        } finally {
-            lock.unlock();
-        }
+        return changeRange(offset, length, () -> zeroes.zero(offset, length, true));
     }
 
     @Override
     public void discardToAny(long offset, long length) throws IOException {
-        lock.lock();
-        try {
-            beforeChange();
-            tracker.changed(offset, length);
+        changeRange(offset, length, () -> {
             zeroes.unallocate(offset, length, false);
-        } finally {
-            lock.unlock();
-        }
+            return null;
+        });
     }
 
     @Override
     public void discardToBacking(long offset, long length) throws IOException {
+        changeRange(offset, length, () -> {
+            zeroes.unallocate(offset, length, true);
+            return null;
+        });
+    }
+
+    /** A change of metadata for one guest range. */
+    @FunctionalInterface
+    private interface RangeChange<T> {
+        T apply() throws IOException;
+    }
+
+    /** Runs {@code change} of the guest range {@code [offset, offset + length)} under the exclusive lock. */
+    private <T> T changeRange(long offset, long length, RangeChange<T> change) throws IOException {
         lock.lock();
         try {
             beforeChange();
             tracker.changed(offset, length);
-            zeroes.unallocate(offset, length, true);
+            return change.apply();
         } finally {
             lock.unlock();
         }
