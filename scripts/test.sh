@@ -1,27 +1,35 @@
 #!/usr/bin/env bash
-# Runs Strata's whole test suite: unit, contract, interop (the real QEMU tools, nbdkit, libnbd, nginx, loop
-# devices) and in-framework tests. Installs the tools the tests drive when they are missing (as root, with
-# apt-get); a test never skips because a tool is missing, it fails.
+# Runs Strata's whole test suite: unit, contract, interop (the real QEMU tools and QEMU's block modules,
+# nbdkit, libnbd, nginx, loop devices) and in-framework tests. Installs the Debian packages the tests drive
+# when any is missing (as root, with apt-get); a test never skips because a tool is missing, it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# tool -> Debian package
-tools="qemu-img:qemu-utils qemu-io:qemu-utils qemu-nbd:qemu-utils qemu-storage-daemon:qemu-system-common
-nbdkit:nbdkit nbdinfo:libnbd-bin nbdcopy:libnbd-bin nginx:nginx fio:fio losetup:mount"
+# Every package a test uses. Checked as packages, not commands: qemu-img is present without its curl
+# module (qemu-block-extra, only a "recommended" package), and then http:// images fail to open.
+packages=(
+  qemu-utils          # qemu-img, qemu-io, qemu-nbd
+  qemu-block-extra    # QEMU's curl (http/https) and rbd block modules
+  qemu-system-common  # qemu-storage-daemon
+  nbdkit              # NBD servers for the NBD client backend's tests
+  libnbd-bin          # nbdinfo, nbdcopy
+  nginx               # serves images over http(s)
+  fio                 # NBD load
+  mount               # losetup for block device tests
+)
 missing=()
-for pair in $tools; do
-  tool=${pair%%:*} pkg=${pair##*:}
-  if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then
+for pkg in "${packages[@]}"; do
+  if [ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null)" != installed ]; then
     missing+=("$pkg")
   fi
 done
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-    echo "Installing the tools the tests need: ${missing[*]}"
+    echo "Installing the packages the tests need: ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
-    echo "Missing test tools (install them, or run this as root): ${missing[*]}" >&2
+    echo "Missing test packages (install them, or run this as root): ${missing[*]}" >&2
     exit 1
   fi
 fi
