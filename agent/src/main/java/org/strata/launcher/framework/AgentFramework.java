@@ -37,13 +37,14 @@ final class AgentFramework {
     }
 
     static AgentFramework start(File home, String mode, File storage, boolean debug) throws LauncherException {
+        ProcessLog.configure(mode, debug);
         Map<String, String> launcher = new HashMap<>();
         launcher.put(Endpoint.HOME_PROPERTY, home.getPath());
         launcher.put(Endpoint.MODE_PROPERTY, mode);
         launcher.put(Constants.FRAMEWORK_STORAGE, storage.getPath());
         launcher.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         Map<String, Object> config = new HashMap<>(FrameworkProperties.load(home, launcher));
-        config.put("felix.log.logger", new StderrLogger(debug));
+        config.put("felix.log.logger", new FrameworkLogger());
         Felix felix = new Felix(config);
         try {
             felix.init();

@@ -63,6 +63,8 @@ public final class AlignedStorage implements Storage {
         Lock l = rmw.writeLock();
         l.lock();
         try {
+            long end = offset + src.remaining();
+            long oldSize = inner.size();
             while (src.hasRemaining()) {
                 long start = Align.down(offset, align);
                 int skip = (int) (offset - start);
@@ -77,6 +79,10 @@ public final class AlignedStorage implements Storage {
                 inner.write(bounce, start);
                 src.position(src.position() + n);
                 offset += n;
+            }
+            // the last block went out whole: a write past the end leaves the storage ending where the write does
+            if (end > oldSize && inner.size() > end) {
+                inner.resize(end, Preallocation.OFF);
             }
         } finally {
             l.unlock();

@@ -73,6 +73,15 @@ public interface FormatImage extends Closeable {
         throw new UnsupportedFeatureException(formatName() + " has no special mappings");
     }
 
+    /**
+     * Whether block status reports the storage's holes under this layer's data mappings as zeroes (QEMU's
+     * BDRV_BLOCK_RECURSE). Formats with their own allocation say no: their data is data, as QEMU reports it, and
+     * only qcow2 images whose metadata looks preallocated say yes. (Raw passes its storage's status through.)
+     */
+    default boolean reportsHolesUnderData() throws IOException {
+        return false;
+    }
+
     /** Writes back cached metadata, in an order that keeps the image consistent (not the storages' caches). */
     void flush() throws IOException;
 

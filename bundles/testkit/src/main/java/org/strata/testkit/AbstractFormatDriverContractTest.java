@@ -50,7 +50,7 @@ public abstract class AbstractFormatDriverContractTest {
         return Map.of();
     }
 
-    /** Whether the format can shrink an image. */
+    /** Whether the format can shrink an image (where it cannot, shrinking must be refused cleanly). */
     protected boolean canShrink() {
         return true;
     }
@@ -115,9 +115,11 @@ public abstract class AbstractFormatDriverContractTest {
     }
 
     @Test
-    void writesPastTheEndAreRefused() throws IOException {
+    void writesPastTheEndAreRefusedWritingNothing() throws IOException {
         try (FormatAccess a = create(1 << 20)) {
             assertThrows(IOException.class, () -> a.write(Patterns.filled(4096, 1), (1 << 20) - 2048));
+            assertEquals(1 << 20, a.size());
+            assertArrayEquals(new byte[4096], read(a, (1 << 20) - 4096, 4096));
         }
     }
 
@@ -205,17 +207,33 @@ public abstract class AbstractFormatDriverContractTest {
     }
 
     @Test
-    void resizeGrowsWithZeroesAndShrinks() throws IOException {
+    void resizeGrowsWithZeroes() throws IOException {
         try (FormatAccess a = create(1 << 20)) {
             a.write(Patterns.filled(1 << 20, 0x44), 0);
             a.resizeGrow(3 << 20, org.strata.api.Preallocation.OFF);
             assertEquals(3 << 20, a.size());
+            assertArrayEquals(Patterns.filled(1 << 20, 0x44).array(), read(a, 0, 1 << 20));
             assertArrayEquals(new byte[2 << 20], read(a, 1 << 20, 2 << 20));
+        }
+    }
+
+    /** A format that can shrink cuts the image (growing again gives zeroes); one that cannot refuses, unchanged. */
+    @Test
+    void shrinkingCutsTheImageOrIsRefusedChangingNothing() throws IOException {
+        try (FormatAccess a = create(1 << 20)) {
+            a.write(Patterns.filled(1 << 20, 0x44), 0);
             if (canShrink()) {
                 a.resizeShrink(512 * 1024);
                 assertEquals(512 * 1024, a.size());
                 a.resizeGrow(1 << 20, org.strata.api.Preallocation.OFF);
+                assertArrayEquals(Patterns.filled(512 * 1024, 0x44).array(), read(a, 0, 512 * 1024));
                 assertArrayEquals(new byte[512 * 1024], read(a, 512 * 1024, 512 * 1024));
+            } else {
+                IOException e = assertThrows(IOException.class, () -> a.resizeShrink(512 * 1024));
+                assertTrue(e.getMessage() != null && !e.getMessage().isBlank() && !e.getMessage().contains("\n"),
+                        "no clear one-line message: " + e);
+                assertEquals(1 << 20, a.size());
+                assertArrayEquals(Patterns.filled(1 << 20, 0x44).array(), read(a, 0, 1 << 20));
             }
         }
     }

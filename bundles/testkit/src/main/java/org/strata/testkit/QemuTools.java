@@ -82,8 +82,11 @@ public final class QemuTools {
         return cmd;
     }
 
-    /** Fails the test when {@code tool} is not on the PATH. */
+    /** Fails the test when {@code tool} (a name on the PATH, or a path) is not installed. */
     public static void requireTool(String tool) {
+        if (tool.contains("/") && Files.isExecutable(Path.of(tool))) {
+            return;
+        }
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
             if (Files.isExecutable(Path.of(dir, tool))) {
                 return;

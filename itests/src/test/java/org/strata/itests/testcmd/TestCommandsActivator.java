@@ -44,6 +44,11 @@ public final class TestCommandsActivator implements BundleActivator {
             return null;
         });
         register(context, "mode", (session, args) -> context.getProperty("strata.mode"));
+        register(context, "log", (session, args) -> {
+            System.getLogger("org.strata.itests").log(System.Logger.Level.valueOf(args.get(0).toString()),
+                    args.get(1).toString());
+            return null;
+        });
         register(context, "config", (session, args) -> config(context, args.get(0).toString(), args.get(1).toString()));
     }
 

@@ -49,6 +49,8 @@ final class Qcow2Image implements FormatImage {
     final BitmapTracker tracker;
     private FormatAccess backing;
     private volatile boolean closed;
+    /** Whether the metadata looks preallocated: decided at the first block status query after opening, as QEMU does. */
+    private volatile Boolean metadataPreallocated;
 
     private Qcow2Image(ImageState state, ImageContext context) {
         this.s = state;
@@ -139,6 +141,27 @@ final class Qcow2Image implements FormatImage {
     /** Whether unallocated ranges show a backing file (named in the header, opened or not). */
     boolean hasBackingFile() {
         return s.header.backingFile != null && !s.header.backingFile.isEmpty();
+    }
+
+    /** Only in an image whose metadata looks preallocated, as QEMU decides it once per open image. */
+    @Override
+    public boolean reportsHolesUnderData() throws IOException {
+        Boolean decided = metadataPreallocated;
+        if (decided != null) {
+            return decided;
+        }
+        lock.lock();
+        try {
+            if (metadataPreallocated == null) {
+                long cluster = s.clusterSize();
+                long allocated = s.file.allocatedSize(); // -1 where the storage cannot tell: then QEMU says no
+                metadataPreallocated = allocated >= 0
+                        && refcounts.inUseExceeds(allocated / cluster, (s.file.size() + cluster - 1) / cluster);
+            }
+            return metadataPreallocated;
+        } finally {
+            lock.unlock();
+        }
     }
 
     // ------------------------------------------------------------------ mappings
@@ -517,6 +540,7 @@ final class Qcow2Image implements FormatImage {
             map.load();
             snapshots.load();
             writer.forgetCompressedCursor();
+            metadataPreallocated = null;
         } finally {
             lock.unlock();
         }

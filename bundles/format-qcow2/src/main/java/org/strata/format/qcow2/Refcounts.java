@@ -412,6 +412,21 @@ final class Refcounts {
         }
     }
 
+    /**
+     * QEMU's guess whether the image was created with preallocated metadata: the clusters in use (of the file's
+     * {@code fileClusters}) outnumber its {@code allocatedClusters} by more than a ninth and by at least two.
+     */
+    boolean inUseExceeds(long allocatedClusters, long fileClusters) throws IOException {
+        long threshold = Math.max(allocatedClusters * 10 / 9, allocatedClusters + 2);
+        long inUse = 0;
+        for (long c = 0; c < fileClusters && inUse < threshold; c++) {
+            if (get(c) != 0) {
+                inUse++;
+            }
+        }
+        return inUse >= threshold;
+    }
+
     /** The highest cluster index with a nonzero refcount, or -1. */
     long lastUsedCluster() throws IOException {
         for (int idx = table.length - 1; idx >= 0; idx--) {

@@ -4,99 +4,57 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.strata.api.BlockStatus;
 import org.strata.api.FormatAccess;
-import org.strata.api.Mapping;
-import org.strata.api.ShallowMapping;
+import org.strata.core.ops.Extent;
 
 /**
- * Turns an image's mappings into block status extents: {@code base:allocation} from the resolved mappings
- * (zero and end-of-file ranges are holes that read as zeroes; raw data asks its storage about holes), and
- * {@code qemu:allocation-depth} from walking the backing chain layer by layer.
+ * Turns an image's block status into the NBD extents of one context. The status is the engine's
+ * ({@link Extent#above}: what image:map, compare and convert decide on, as QEMU's block status of the chain), so
+ * an export describes exactly the extents the image's map shows: {@code base:allocation} from the data and zero
+ * flags, {@code qemu:allocation-depth} from the layer that allocates each range (1 for the top, 0 for none).
  */
 final class BlockStatusCollector {
 
     /** Extents per context and reply; the client asks again for the rest. */
     static final int MAX_EXTENTS = 1 << 16;
 
+    private final MetaContext context;
     private final long maxExtentLength;
     private final boolean reqOne;
-    private final long end;
     private final List<long[]> extents = new ArrayList<>();
 
     /**
      * @param maxExtentLength the longest extent the reply format can carry (32 bits without extended headers)
      * @param reqOne          the client wants one extent only
      */
-    private BlockStatusCollector(long offset, long length, long maxExtentLength, boolean reqOne) {
-        this.end = offset + length;
+    private BlockStatusCollector(MetaContext context, long maxExtentLength, boolean reqOne) {
+        this.context = context;
         this.maxExtentLength = maxExtentLength;
         this.reqOne = reqOne;
     }
 
-    static List<long[]> collect(FormatAccess access, MetaContext context, long offset, long length,
+    /** The extents of {@code [offset, offset + length)} for each context, in the order given. */
+    static List<List<long[]>> collect(FormatAccess access, List<MetaContext> contexts, long offset, long length,
             long maxExtentLength, boolean reqOne) throws IOException {
-        BlockStatusCollector c = new BlockStatusCollector(offset, length, maxExtentLength, reqOne);
-        if (context == MetaContext.BASE_ALLOCATION) {
-            c.allocation(access, offset);
-        } else {
-            c.depth(access, offset);
+        List<BlockStatusCollector> collectors = new ArrayList<>();
+        for (MetaContext c : contexts) {
+            collectors.add(new BlockStatusCollector(c, maxExtentLength, reqOne));
         }
-        return c.result();
+        long end = offset + length;
+        for (long pos = offset; pos < end && !collectors.stream().allMatch(BlockStatusCollector::full); ) {
+            Extent e = Extent.above(access, pos, end - pos);
+            for (BlockStatusCollector c : collectors) {
+                c.add(e);
+            }
+            pos += e.length();
+        }
+        return collectors.stream().map(BlockStatusCollector::result).toList();
     }
 
-    private void allocation(FormatAccess access, long offset) throws IOException {
-        long pos = offset;
-        while (pos < end && !full()) {
-            Mapping m = access.getMapping(pos, end - pos);
-            long n = Math.min(m.length(), end - pos);
-            if (m instanceof Mapping.Raw raw) {
-                long done = 0;
-                while (done < n && !full()) {
-                    BlockStatus st = raw.storage().blockStatus(raw.offset() + done, n - done);
-                    long k = st.length() <= 0 ? n - done : Math.min(st.length(), n - done);
-                    int flags = st.zero() ? (st.data() ? Nbd.STATE_ZERO : Nbd.STATE_HOLE | Nbd.STATE_ZERO) : 0;
-                    add(k, flags);
-                    done += k;
-                }
-            } else if (m instanceof Mapping.Special) {
-                add(n, 0);
-            } else {
-                add(n, Nbd.STATE_HOLE | Nbd.STATE_ZERO);
-            }
-            pos += n;
-        }
-    }
-
-    private void depth(FormatAccess access, long offset) throws IOException {
-        long pos = offset;
-        while (pos < end && !full()) {
-            FormatAccess layer = access;
-            long layerOffset = pos;
-            long n = end - pos;
-            int depth = 0;
-            int found;
-            while (true) {
-                ShallowMapping m = layer.getShallowMapping(layerOffset, n);
-                n = Math.min(n, m.length());
-                if (m instanceof ShallowMapping.Indirect i) {
-                    layer = i.layer();
-                    layerOffset = i.offset();
-                    depth++;
-                    continue;
-                }
-                if (m instanceof ShallowMapping.Raw || m instanceof ShallowMapping.Special) {
-                    found = depth + 1;
-                } else if (m instanceof ShallowMapping.Zero z && z.explicit()) {
-                    found = depth + 1;
-                } else {
-                    found = 0; // unallocated in the whole chain, or past a layer's end
-                }
-                break;
-            }
-            add(n, found);
-            pos += n;
-        }
+    private void add(Extent e) {
+        add(e.length(), context == MetaContext.BASE_ALLOCATION
+                ? (e.data() ? 0 : Nbd.STATE_HOLE) | (e.zero() ? Nbd.STATE_ZERO : 0)
+                : e.allocated() ? e.depth() + 1 : 0);
     }
 
     /** Whether no more extents are wanted: the first is complete under REQ_ONE, or the reply is full. */

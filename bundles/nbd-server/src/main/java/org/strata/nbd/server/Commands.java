@@ -3,7 +3,6 @@ package org.strata.nbd.server;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileSystemException;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.strata.api.FormatAccess;
@@ -199,12 +198,8 @@ final class Commands {
         long maxExtent = session.extended() ? Long.MAX_VALUE : 0xffff_f000L;
         List<List<long[]>> extents = export.handle.call(a -> {
             checkRange(a, r, Nbd.EINVAL);
-            List<List<long[]>> all = new ArrayList<>();
-            for (MetaContext c : contexts) {
-                all.add(BlockStatusCollector.collect(a, c, r.offset(), r.length(), maxExtent,
-                        r.has(Nbd.CMD_FLAG_REQ_ONE)));
-            }
-            return all;
+            return BlockStatusCollector.collect(a, contexts, r.offset(), r.length(), maxExtent,
+                    r.has(Nbd.CMD_FLAG_REQ_ONE));
         });
         out.blockStatus(r, contexts, extents);
     }

@@ -1,6 +1,7 @@
 package org.strata.storage.file;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
@@ -34,16 +35,19 @@ final class BlockDeviceStorage extends FileStorage {
         }
     }
 
+    /** Refused whole when it ends past the end of the device: nothing of it is written. */
+    @Override
+    public void write(ByteBuffer src, long offset) throws IOException {
+        checkWritable();
+        checkWithinDevice("write to", offset, src.remaining());
+        super.write(src, offset);
+    }
+
     @Override
     public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
         checkWritable();
-        checkRange(offset, length);
+        checkWithinDevice("write zeroes to", offset, length);
         long end = offset + length;
-        long size = size();
-        if (end > size) {
-            throw new IOException("Could not write zeroes to '" + location + "': the range " + offset + "+"
-                    + length + " ends past the end of the device (" + size + " bytes)");
-        }
         long start = Align.up(offset, sectorSize);
         long stop = Align.down(end, sectorSize);
         if (stop <= start) {
@@ -99,6 +103,15 @@ final class BlockDeviceStorage extends FileStorage {
             }
             // A discard is a hint: a device without it keeps the data.
             canDiscard = false;
+        }
+    }
+
+    private void checkWithinDevice(String what, long offset, long length) throws IOException {
+        checkRange(offset, length);
+        long size = size();
+        if (offset + length > size) {
+            throw new IOException("Could not " + what + " '" + location + "': the range " + offset + "+" + length
+                    + " ends past the end of the device (" + size + " bytes)");
         }
     }
 

@@ -7,10 +7,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
-import org.strata.testkit.AbstractStorageContractTest;
+import org.strata.testkit.AbstractFixedSizeStorageContractTest;
 
 /** The storage contract on real loop devices (host block devices: fixed size). */
-class BlockDeviceContractTest extends AbstractStorageContractTest {
+class BlockDeviceContractTest extends AbstractFixedSizeStorageContractTest {
 
     @TempDir
     Path dir;
@@ -25,11 +25,6 @@ class BlockDeviceContractTest extends AbstractStorageContractTest {
             throw new AssertionError("not opened as a block device: " + s);
         }
         return s;
-    }
-
-    @Override
-    protected boolean resizable() {
-        return false;
     }
 
     @AfterEach

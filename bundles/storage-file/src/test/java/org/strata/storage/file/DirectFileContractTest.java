@@ -8,14 +8,13 @@ import org.strata.api.AlignedStorage;
 import org.strata.api.Preallocation;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
-import org.strata.testkit.AbstractStorageContractTest;
+import org.strata.testkit.AbstractResizableStorageContractTest;
 
 /**
- * The storage contract on files opened with O_DIRECT, where every request the kernel sees is aligned.
- * Not resizable here only because an unaligned write past the end grows the file to the next aligned
- * end (the contract wants the exact end); {@link DirectIoTest} covers resizing.
+ * The storage contract on files opened with O_DIRECT, where every request the kernel sees is aligned (an
+ * unaligned write past the end still leaves the file ending where the write does).
  */
-class DirectFileContractTest extends AbstractStorageContractTest {
+class DirectFileContractTest extends AbstractResizableStorageContractTest {
 
     @TempDir
     Path dir;
@@ -30,10 +29,5 @@ class DirectFileContractTest extends AbstractStorageContractTest {
         }
         s.resize(size, Preallocation.OFF);
         return s;
-    }
-
-    @Override
-    protected boolean resizable() {
-        return false;
     }
 }

@@ -7,9 +7,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.strata.api.Preallocation;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
-import org.strata.testkit.AbstractStorageContractTest;
+import org.strata.testkit.AbstractResizableStorageContractTest;
 
-class FileStorageContractTest extends AbstractStorageContractTest {
+class FileStorageContractTest extends AbstractResizableStorageContractTest {
 
     @TempDir
     Path dir;

@@ -6,10 +6,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
-import org.strata.testkit.AbstractStorageContractTest;
+import org.strata.testkit.AbstractFixedSizeStorageContractTest;
 
 /** The storage contract against {@code nbdkit memory} over a Unix socket. */
-class NbdkitContractTest extends AbstractStorageContractTest {
+class NbdkitContractTest extends AbstractFixedSizeStorageContractTest {
 
     @TempDir
     Path dir;
@@ -24,10 +24,5 @@ class NbdkitContractTest extends AbstractStorageContractTest {
             server.close();
             throw e;
         }
-    }
-
-    @Override
-    protected boolean resizable() {
-        return false;
     }
 }

@@ -7,10 +7,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
-import org.strata.testkit.AbstractStorageContractTest;
+import org.strata.testkit.AbstractFixedSizeStorageContractTest;
 
 /** The storage contract against {@code qemu-nbd} serving a raw file over TCP. */
-class QemuNbdContractTest extends AbstractStorageContractTest {
+class QemuNbdContractTest extends AbstractFixedSizeStorageContractTest {
 
     @TempDir
     Path dir;
@@ -29,10 +29,5 @@ class QemuNbdContractTest extends AbstractStorageContractTest {
             server.close();
             throw e;
         }
-    }
-
-    @Override
-    protected boolean resizable() {
-        return false;
     }
 }

@@ -15,7 +15,7 @@ import org.strata.api.StorageOptions;
 import org.strata.format.raw.RawFormatDriver;
 import org.strata.nbd.server.ListenAddress;
 import org.strata.nbd.server.NbdServerCore;
-import org.strata.testkit.AbstractStorageContractTest;
+import org.strata.testkit.AbstractFixedSizeStorageContractTest;
 import org.strata.testkit.MemoryStorage;
 import org.strata.testkit.StandaloneContext;
 
@@ -58,28 +58,18 @@ class StrataServerContractTest {
     }
 
     @Nested
-    class ExtendedHeaders extends AbstractStorageContractTest {
+    class ExtendedHeaders extends AbstractFixedSizeStorageContractTest {
         @Override
         protected Storage create(long size) throws IOException {
             return open(size, true);
         }
-
-        @Override
-        protected boolean resizable() {
-            return false;
-        }
     }
 
     @Nested
-    class StructuredReplies extends AbstractStorageContractTest {
+    class StructuredReplies extends AbstractFixedSizeStorageContractTest {
         @Override
         protected Storage create(long size) throws IOException {
             return open(size, false);
-        }
-
-        @Override
-        protected boolean resizable() {
-            return false;
         }
     }
 
