@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.strata.api.CacheMode;
 import org.strata.api.CreateRequest;
 import org.strata.api.FormatAccess;
 import org.strata.api.FormatDriver;
@@ -59,7 +60,7 @@ final class ConvertCommand extends ImageCommand {
         Options o = spec().value('O', "output-format").value('o', "options").flag('c', "compress")
                 .flag('p', "progress").value('S', "sparse").flag('n', "no-create").value('B', "backing")
                 .value('F', "backing-format").value('m', "workers").flag('W', "out-of-order")
-                .value('T', "source-cache").value('r', "rate-limit").flag((char) 0, "target-is-zero")
+                .value('t', "cache").value('T', "source-cache").value('r', "rate-limit").flag((char) 0, "target-is-zero")
                 .flag((char) 0, "job").parse(inv.args);
         List<String> files = o.operands(2, 2, "source and target file names");
         String outFormat = o.get("output-format", "raw");
@@ -92,19 +93,20 @@ final class ConvertCommand extends ImageCommand {
         if (compress && driver.createOptions().stream().noneMatch(c -> c.name().equals("compression_type"))) {
             throw new CommandFailure("Compression not supported for this file format", 1);
         }
+        // as qemu-img convert: the target is written with cache=unsafe unless -t says otherwise
+        CacheMode targetCache = cacheMode(o, CacheMode.UNSAFE);
+        CacheMode sourceCache = sourceCacheMode(o);
         List<Closeable> opened = new ArrayList<>();
         try {
-            String srcCache = o.get("source-cache", "writeback");
-            FormatAccess src = images.opener().open(files.get(0), request(inv, o, "format", false)
-                    .withDirect(srcCache.equals("none") || srcCache.equals("directsync")));
+            FormatAccess src = images.opener().open(files.get(0), request(inv, o, "format", false, sourceCache));
             opened.add(src);
             if (create) {
                 Map<String, String> opts = new LinkedHashMap<>(CreateOptions.parse(o.all("options")));
                 images.opener().create(files.get(1), outFormat,
-                        new CreateRequest(src.size(), opts, backing, o.get("backing-format"), true), inv.openRequest(o));
+                        new CreateRequest(src.size(), opts, backing, o.get("backing-format"), true), baseRequest(inv, o));
             }
             FormatAccess dst = open(files.get(1),
-                    request(inv, o, "output-format", true, "unsafe").withForceShare(false));
+                    request(inv, o, "output-format", true, targetCache).withForceShare(false));
             opened.add(0, dst);
             if (dst.size() < src.size()) {
                 throw new CommandFailure("output file is smaller than input file", 1);

@@ -78,7 +78,7 @@ final class CreateCommand extends ImageCommand {
         }
         CreateRequest request = new CreateRequest(size, options, backing, backingFormat, !unsafe);
         Map<String, String> printed = images.opener().create(file, format, request,
-                inv.openRequest(o));
+                baseRequest(inv, o));
         if (!o.has("quiet")) {
             StringBuilder sb = new StringBuilder("Formatting '" + file + "', fmt=" + format);
             printed.forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));

@@ -42,7 +42,7 @@ final class IoCommand extends ImageCommand {
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value('c', "cmd").parse(inv.args);
+        Options o = spec().value('t', "cache").value('c', "cmd").parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
         List<IoOp> ops = new ArrayList<>();
         for (String c : o.all("cmd")) {

@@ -44,7 +44,7 @@ final class BlockDeviceStorage extends FileStorage {
     }
 
     @Override
-    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+    protected void zeroRange(long offset, long length, boolean mayUnmap) throws IOException {
         checkWritable();
         checkWithinDevice("write zeroes to", offset, length);
         long end = offset + length;

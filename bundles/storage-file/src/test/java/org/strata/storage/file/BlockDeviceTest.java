@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.strata.api.CacheMode;
 import org.strata.api.Preallocation;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
@@ -95,7 +96,7 @@ class BlockDeviceTest {
     @Test
     void directIoOnADevice() throws IOException {
         String dev = loops.attach(dir.resolve("c"), MIB);
-        try (Storage s = driver.open(dev, new StorageOptions(true, false, true))) {
+        try (Storage s = driver.open(dev, new StorageOptions(true, false, CacheMode.NONE))) {
             assertTrue(s.reqAlign() >= 512, "align " + s.reqAlign());
             s.write(ByteBuffer.wrap(Patterns.filled(1000, 0x42).array()), 777);
             assertArrayEquals(Patterns.filled(1000, 0x42).array(), read(s, 777, 1000));
