@@ -10,17 +10,22 @@ import org.strata.core.image.OpenRequest;
 /** A command that works on image files: the options every image command shares, and opening. */
 abstract class ImageCommand implements Command {
 
+    /** {@code -U}: open without taking locks. */
+    static final String FORCE_SHARE = "force-share";
+
     protected final ImageService images;
 
     ImageCommand(ImageService images) {
         this.images = images;
     }
 
-    /** The options every image command takes: {@code -f}, {@code -U}, {@code -t}, {@code --allow-root}. */
+    /**
+     * The options every image command takes: {@code -f}, {@code -t}, {@code --allow-root}, {@code -q}. The commands
+     * that only read an image (or a chain's backing files) add {@code -U} with {@link #FORCE_SHARE}, as qemu-img's do.
+     */
     static Options.Spec spec() {
         return new Options.Spec()
                 .value('f', "format")
-                .flag('U', "force-share")
                 .value('t', "cache")
                 .value((char) 0, "allow-root")
                 .flag('q', "quiet");
@@ -43,12 +48,20 @@ abstract class ImageCommand implements Command {
             case "writeback", "writethrough", "unsafe" -> false;
             default -> throw new UsageException("Invalid cache option: " + cache);
         };
-        boolean forceShare = o.has("force-share");
+        boolean forceShare = o.has(FORCE_SHARE);
         if (forceShare && writable) {
             throw new UsageException("force-share=on can only be used with read-only images");
         }
         return inv.openRequest(o).withFormat(o.get(formatOption)).withWritable(writable)
                 .withForceShare(forceShare).withDirect(direct).withNoFlush(cache.equals("unsafe"));
+    }
+
+    /**
+     * How to open an image the command writes besides the one {@code -f} names (convert's target): -U shares only
+     * the images the command reads, so it never applies here.
+     */
+    static OpenRequest targetRequest(Invocation inv, Options o, String formatOption, String defaultCache) {
+        return request(inv, o, formatOption, false, defaultCache).withForceShare(false).withWritable(true);
     }
 
     /** The driver of a format the user names for a new image, failing as qemu-img does for an unknown one. */
