@@ -13,6 +13,7 @@ import org.strata.api.FormatDriver;
 import org.strata.api.FormatImage;
 import org.strata.api.IoThreads;
 import org.strata.api.Storage;
+import org.strata.api.StorageDriver;
 
 /**
  * Opens and creates the images users name, with their backing chains. The image the user names is probed
@@ -65,28 +66,31 @@ public final class ImageOpener {
     }
 
     /**
-     * Creates the image {@code name} in {@code format}.
-     *
-     * @return the effective options, as the driver prints them after {@code Formatting '...', fmt=...}
+     * Creates the image {@code name} in {@code format}. The driver checks the request before the file is created
+     * (see {@link DeferredStorage}); when creation fails anyway, the files it made are removed again.
      */
-    public Map<String, String> create(String name, String format, CreateRequest create, OpenRequest request)
+    public CreatedImage create(String name, String format, CreateRequest create, OpenRequest request)
             throws IOException {
         FormatDriver driver = drivers.format(format);
         ImageLocation location = ImageLocation.parse(name, request.cwd());
         AllowedRoots roots = rootsFor(location, request);
-        Resources opened = new Resources();
-        try (Storage storage = drivers.storageFor(location.storage()).create(location.storage(),
-                request.withDirect(false).storageOptions(true))) {
+        StorageDriver storageDriver = drivers.storageFor(location.storage());
+        NewFiles made = new NewFiles();
+        try (Resources opened = new Resources();
+             Storage storage = new DeferredStorage(location.storage(), storageDriver.name(), () -> made.create(
+                     storageDriver, location.storage(), request.withDirect(false).storageOptions(true), name))) {
             LayerContext context = new LayerContext(this, name, location.storage(), true,
-                    request.withOpenBacking(create.openBacking()), roots, Set.of(location.storage()), opened);
+                    request.withOpenBacking(create.openBacking()), roots, Set.of(location.storage()), opened, made);
             Map<String, String> printed = driver.create(storage, create, context);
             storage.flush();
-            return printed;
+            return new CreatedImage(printed, made);
         } catch (IOException | RuntimeException e) {
-            opened.closeQuietly(e);
+            try {
+                made.remove();
+            } catch (IOException removal) {
+                e.addSuppressed(removal);
+            }
             throw e;
-        } finally {
-            opened.close();
         }
     }
 
@@ -118,7 +122,7 @@ public final class ImageOpener {
             Set<String> below = new HashSet<>(chain);
             below.add(storageLocation);
             LayerContext context = new LayerContext(this, name, storageLocation, writable, request, roots,
-                    Set.copyOf(below), opened);
+                    Set.copyOf(below), opened, new NewFiles());
             FormatImage image = driver.open(storage, context);
             return new FormatAccess(image, opened, IoThreads.executor());
         } catch (IOException | RuntimeException e) {

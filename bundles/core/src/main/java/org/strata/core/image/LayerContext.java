@@ -24,9 +24,11 @@ final class LayerContext implements ImageContext {
     private final AllowedRoots roots;
     private final Set<String> chain;
     private final Resources opened;
+    private final NewFiles made;
 
+    /** @param made where the files this layer creates (a new external data file) are recorded */
     LayerContext(ImageOpener opener, String name, String storageLocation, boolean writable, OpenRequest request,
-                 AllowedRoots roots, Set<String> chain, Resources opened) {
+                 AllowedRoots roots, Set<String> chain, Resources opened, NewFiles made) {
         this.opener = opener;
         this.name = name;
         this.storageLocation = storageLocation;
@@ -35,6 +37,7 @@ final class LayerContext implements ImageContext {
         this.roots = roots;
         this.chain = chain;
         this.opened = opened;
+        this.made = made;
     }
 
     @Override
@@ -78,8 +81,8 @@ final class LayerContext implements ImageContext {
         } else {
             target = roots.checkNew(baseDirectory().resolve(reference).normalize(), "data file", name).toString();
         }
-        return opened.add(opener.drivers().storageFor(target).create(target,
-                request.withDirect(false).storageOptions(true)));
+        return opened.add(made.create(opener.drivers().storageFor(target), target,
+                request.withDirect(false).storageOptions(true), reference));
     }
 
     /** The storage location of a referenced file, after the allowed-roots check. */
