@@ -38,7 +38,8 @@ final class CheckCommand extends ImageCommand {
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value('T', "source-cache").value((char) 0, "output").value('r', "repair").parse(inv.args);
+        Options o = spec().flag('U', FORCE_SHARE).value('T', "source-cache").value((char) 0, "output")
+                .value('r', "repair").parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
         boolean json = o.json();
         RepairMode mode = switch (o.get("repair", "none")) {

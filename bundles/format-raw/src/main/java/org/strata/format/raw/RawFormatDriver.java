@@ -54,7 +54,7 @@ public final class RawFormatDriver implements FormatDriver {
             if (e.getKey().equals("preallocation")) {
                 prealloc = Preallocation.parse(e.getValue());
                 if (prealloc == Preallocation.METADATA) {
-                    throw new IllegalArgumentException("Unsupported preallocation mode 'metadata' for raw");
+                    throw new IllegalArgumentException("Unsupported preallocation mode: metadata");
                 }
             } else if (!e.getKey().equals("size")) {
                 throw new IllegalArgumentException("Invalid parameter '" + e.getKey() + "'");
