@@ -68,6 +68,16 @@ public interface FormatImage extends Closeable {
      */
     void discardToBacking(long offset, long length) throws IOException;
 
+    /**
+     * Whether block status ({@code image:map}, measure, convert) looks into the storage under this layer's
+     * {@link ShallowMapping.Raw} mappings and reports its holes as zeroes, as QEMU's driver of the format does
+     * (its {@code BDRV_BLOCK_RECURSE}): true where the guest's bytes lie in the file as they are (raw, a fixed
+     * VHD), false (the default) where allocated data counts as data whatever the file holds under it.
+     */
+    default boolean storageHolesReadAsZeroes() throws IOException {
+        return false;
+    }
+
     /** Reads data of a {@link ShallowMapping.Special} mapping: {@code dst.remaining()} bytes at guest {@code offset}. */
     default void readSpecial(ByteBuffer dst, long offset) throws IOException {
         throw new UnsupportedFeatureException(formatName() + " has no special mappings");

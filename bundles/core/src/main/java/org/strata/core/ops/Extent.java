@@ -42,10 +42,10 @@ public record Extent(long length, boolean allocated, boolean data, boolean zero,
         if (m instanceof ShallowMapping.Raw r) {
             BlockStatus st = r.storage().blockStatus(r.offset(), len);
             len = Math.min(len, st.length());
-            // a raw layer passes its file's status through (holes read as zeroes); other formats report data,
-            // and zeroes where a data cluster is a hole of the file only in images with preallocated metadata
+            // a raw layer passes its file's status through (holes are zeroes, not data); other formats report data,
+            // and zeroes too where their driver looks into the file (a fixed VHD, qcow2 with preallocated metadata)
             boolean raw = layer.formatName().equals("raw");
-            boolean zero = st.zero() && (raw || preallocatedMetadata(layer));
+            boolean zero = st.zero() && layer.image().storageHolesReadAsZeroes();
             e = new Extent(len, true, !raw || !st.zero(), zero, r.storage(), r.offset(), depth, false);
         } else if (m instanceof ShallowMapping.Special) {
             e = new Extent(len, true, true, false, null, -1, depth, false);
@@ -121,23 +121,6 @@ public record Extent(long length, boolean allocated, boolean data, boolean zero,
             p += m.length();
         }
         return new Extent(len, explicit, false, true, null, -1, depth, false);
-    }
-
-    /**
-     * QEMU's guess whether an image was created with preallocated metadata, the only case in which it looks for
-     * holes under data clusters: the file's clusters (nearly all referenced, in practice) outnumber its
-     * allocated blocks by more than a ninth and by at least two clusters.
-     */
-    private static boolean preallocatedMetadata(FormatAccess layer) throws IOException {
-        long cluster = layer.image().info().clusterSize();
-        Storage file = layer.image().storages().get(0);
-        long allocated = file.allocatedSize();
-        if (cluster <= 0 || allocated < 0) {
-            return false;
-        }
-        long real = allocated / cluster;
-        long clusters = (file.size() + cluster - 1) / cluster;
-        return clusters >= Math.max(real * 10 / 9, real + 2);
     }
 
     private Extent withEof(boolean atEof) {

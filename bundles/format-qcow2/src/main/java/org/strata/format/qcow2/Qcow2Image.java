@@ -136,6 +136,23 @@ final class Qcow2Image implements FormatImage {
         return backing;
     }
 
+    /**
+     * As QEMU's qcow2 driver: holes in the file under data clusters read as zeroes only in images it guesses were
+     * created with preallocated metadata, where the file's clusters (nearly all referenced, in practice)
+     * outnumber its allocated blocks by more than a ninth and by at least two clusters.
+     */
+    @Override
+    public boolean storageHolesReadAsZeroes() throws IOException {
+        long cluster = s.clusterSize();
+        long allocated = s.file.allocatedSize();
+        if (allocated < 0) {
+            return false;
+        }
+        long real = allocated / cluster;
+        long clusters = (s.file.size() + cluster - 1) / cluster;
+        return clusters >= Math.max(real * 10 / 9, real + 2);
+    }
+
     /** Whether unallocated ranges show a backing file (named in the header, opened or not). */
     boolean hasBackingFile() {
         return s.header.backingFile != null && !s.header.backingFile.isEmpty();

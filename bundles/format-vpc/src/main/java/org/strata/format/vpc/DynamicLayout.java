@@ -104,4 +104,10 @@ final class DynamicLayout implements Layout {
     public long clusterSize() {
         return blockSize;
     }
+
+    /** qemu reports an allocated block as data, whatever the file holds under it. */
+    @Override
+    public boolean storageHolesReadAsZeroes() {
+        return false;
+    }
 }

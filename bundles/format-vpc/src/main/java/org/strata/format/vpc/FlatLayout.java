@@ -47,4 +47,10 @@ final class FlatLayout implements Layout {
     public long clusterSize() {
         return 0;
     }
+
+    /** qemu asks the file about a fixed disk's data (BDRV_BLOCK_RECURSE): its holes are zeroes. */
+    @Override
+    public boolean storageHolesReadAsZeroes() {
+        return true;
+    }
 }

@@ -21,4 +21,7 @@ interface Layout {
 
     /** The allocation unit qemu-img info reports as cluster_size, 0 for none. */
     long clusterSize();
+
+    /** Whether block status reports holes of the file under data as zeroes, as qemu does for this layout. */
+    boolean storageHolesReadAsZeroes();
 }

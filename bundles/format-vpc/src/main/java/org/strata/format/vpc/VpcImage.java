@@ -51,6 +51,11 @@ final class VpcImage implements FormatImage {
     }
 
     @Override
+    public boolean storageHolesReadAsZeroes() {
+        return disk.layout().storageHolesReadAsZeroes();
+    }
+
+    @Override
     public ShallowMapping.Raw ensureDataMapping(long offset, long length, boolean overwrite) throws IOException {
         checkWritable();
         return disk.layout().mapForWrite(offset, length, overwrite);
