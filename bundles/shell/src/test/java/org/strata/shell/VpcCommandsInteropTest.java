@@ -87,6 +87,8 @@ class VpcCommandsInteropTest {
                     shell.run("image:info", "-f", "vpc", "--output=json", "s.vhd").ok().out()
                             .replaceAll("\"actual-size\": [0-9]+", ""));
         }
+        assertEquals(qemu("qemu-img", "create", "-f", "vpc", "-o", "help").ok(),
+                shell.run("image:create", "-f", "vpc", "-o", "help").ok().out());
         Shell.Result bad = shell.run("image:create", "-f", "vpc", "-o", "subformat=foo", "x.vhd", "1M");
         assertEquals(1, bad.status());
         assertEquals("image:create: Parameter 'subformat' does not accept value 'foo'\n", bad.err());
