@@ -102,6 +102,10 @@ final class Footer {
         return ~sum;
     }
 
+    boolean hasCookie() {
+        return hasCookie(view());
+    }
+
     boolean checksumValid() {
         return checksum(bytes, CHECKSUM) == view().getInt(CHECKSUM);
     }

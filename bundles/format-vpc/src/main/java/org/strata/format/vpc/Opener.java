@@ -29,13 +29,13 @@ final class Opener {
     static Opened open(Storage file, boolean writable) throws IOException {
         long fileSize = file.size();
         Footer footer = Footer.of(read(file, 0, Footer.SIZE));
-        boolean dynamic = Footer.hasCookie(footer.buffer());
-        if (!dynamic) {
+        boolean atStart = footer.hasCookie();
+        if (!atStart) {
             if (fileSize < Footer.SIZE) {
                 throw new ImageFormatException("File too small for a VHD header");
             }
             footer = Footer.of(read(file, fileSize - Footer.SIZE, Footer.SIZE));
-            if (!Footer.hasCookie(footer.buffer()) || !footer.isFixed()) {
+            if (!footer.hasCookie() || !footer.isFixed()) {
                 throw new ImageFormatException("invalid VPC image");
             }
         }
@@ -46,7 +46,7 @@ final class Opener {
         if (sectors > Footer.MAX_SECTORS) {
             throw new ImageFormatException("File too large");
         }
-        if (!dynamic) {
+        if (!atStart) {
             // nothing may be written over the footer, nor past it (the footer must stay the file's last sector)
             return new Opened(footer, sectors, new FlatLayout(file, writable,
                     new Metadata().add(fileSize - Footer.SIZE, -1)));
