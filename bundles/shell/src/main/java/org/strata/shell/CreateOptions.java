@@ -88,7 +88,8 @@ final class CreateOptions {
     static String help(String format, List<CreateOption> options) {
         StringBuilder sb = new StringBuilder("Supported " + format + " options:\n");
         for (CreateOption o : options) {
-            String left = "  " + o.name() + "=<" + o.type() + ">";
+            // as qemu's help: a bool shows the words it takes
+            String left = "  " + o.name() + "=<" + (o.type().equals("bool") ? "bool (on/off)" : o.type()) + ">";
             sb.append(String.format("%-24s - %s", left, o.description()));
             if (o.defaultValue() != null) {
                 sb.append(" (default: ").append(o.defaultValue()).append(')');

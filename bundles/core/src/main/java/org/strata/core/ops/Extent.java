@@ -40,11 +40,12 @@ public record Extent(long length, boolean allocated, boolean data, boolean zero,
         long len = Math.min(max, m.length());
         Extent e;
         if (m instanceof ShallowMapping.Raw r) {
-            // a raw layer passes its file's status through (holes read as zeroes); other formats report data, and
-            // zeroes where it lies on a hole of the storage only when the driver says so (preallocated metadata)
+            // a raw layer passes its file's status through (holes are zeroes, not data); other formats report data,
+            // and zeroes too where their driver looks into the file (a fixed VHD, qcow2 with preallocated metadata).
+            // The storage is only asked where its answer matters.
             boolean raw = layer.formatName().equals("raw");
             boolean zero = false;
-            if (raw || layer.image().reportsHolesUnderData()) {
+            if (layer.image().storageHolesReadAsZeroes()) {
                 BlockStatus st = r.storage().blockStatus(r.offset(), len);
                 len = Math.min(len, st.length());
                 zero = st.zero();

@@ -47,7 +47,7 @@ final class Measure {
             if (m instanceof Mapping.Raw r) {
                 BlockStatus st = r.storage().blockStatus(r.offset(), n);
                 n = Math.min(n, Math.max(1, st.length()));
-                data = !st.zero();
+                data = !st.zero() || !layer(source, r.depth()).image().storageHolesReadAsZeroes();
             }
             if (data) {
                 long end = (offset + n + cs - 1) / cs * cs;
@@ -57,6 +57,15 @@ final class Measure {
             offset += n;
         }
         return required;
+    }
+
+    /** The layer {@code depth} levels below {@code top}. */
+    private static FormatAccess layer(FormatAccess top, int depth) {
+        FormatAccess layer = top;
+        for (int i = 0; i < depth; i++) {
+            layer = layer.image().backing();
+        }
+        return layer;
     }
 
     /** qcow2's fully preallocated size: header, L2 and L1 tables, refcount structures, data. */
