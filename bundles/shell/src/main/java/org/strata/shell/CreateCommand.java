@@ -77,8 +77,13 @@ final class CreateCommand extends ImageCommand {
             throw new CommandFailure(file + ": Image creation needs a size parameter", 1);
         }
         CreateRequest request = new CreateRequest(size, options, backing, backingFormat, !unsafe);
-        Map<String, String> printed = images.opener().create(file, format, request,
-                inv.openRequest(o));
+        Map<String, String> printed;
+        try {
+            printed = images.opener().create(file, format, request, inv.openRequest(o));
+        } catch (IllegalArgumentException e) {
+            // as qemu-img create: a refused option names the file
+            throw new CommandFailure(file + ": " + e.getMessage(), 1, e);
+        }
         if (!o.has("quiet")) {
             StringBuilder sb = new StringBuilder("Formatting '" + file + "', fmt=" + format);
             printed.forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
