@@ -31,9 +31,16 @@ final class Measure {
         long blocks = Bat.blocks(size, bs);
         boolean preallocated = o.fixed && !o.zeroBlocks;
         long base = o.fixed ? data + size : data;
-        long used = preallocated ? 0 : source != null ? blocksWithData(source, bs) : 0;
-        long all = preallocated ? 0 : blocks;
-        return new Measurement(base + used * bs, base + all * bs, -1);
+        if (preallocated) {
+            return new Measurement(base, base, -1);
+        }
+        // blocks are appended at the next MiB
+        long used = source != null ? blocksWithData(source, bs) : 0;
+        return new Measurement(withBlocks(base, used, bs), withBlocks(base, blocks, bs), -1);
+    }
+
+    private static long withBlocks(long base, long blocks, long bs) {
+        return blocks == 0 ? base : Layout.roundUp(base, Layout.MIB) + blocks * bs;
     }
 
     /** Blocks of {@code bs} bytes in which {@code source} has data (not zeroes, not holes). */

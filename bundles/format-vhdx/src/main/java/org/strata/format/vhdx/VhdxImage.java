@@ -122,46 +122,43 @@ final class VhdxImage implements FormatImage {
             usable();
             long bs = bat.blockSize;
             long block = offset / bs;
-            long entry = bat.entry(block);
-            int state = Bat.state(entry);
+            long host = dataOffset(block);
             long length = Math.min(maxLength, bs - offset % bs);
-            if (state == Bat.FULLY_PRESENT) {
-                long host = host(block, entry);
+            if (host >= 0) {
                 // runs of blocks that follow each other in the file too are one mapping
-                for (long b = block + 1; length < maxLength && bat.entry(b) == (entry + (b - block) * bs); b++) {
+                for (long b = block + 1; length < maxLength && dataOffset(b) == host + (b - block) * bs; b++) {
                     length = Math.min(maxLength, length + bs);
                 }
                 return new ShallowMapping.Raw(file, host + offset % bs, length, writable && changedThisSession);
             }
-            if (!Bat.readsZero(state)) {
-                throw unreadable(block, state);
-            }
-            for (long b = block + 1; length < maxLength && sameZero(state, Bat.state(bat.entry(b))); b++) {
+            boolean explicit = Bat.state(bat.entry(block)) == Bat.ZERO;
+            for (long b = block + 1; length < maxLength && dataOffset(b) < 0
+                    && (Bat.state(bat.entry(b)) == Bat.ZERO) == explicit; b++) {
                 length = Math.min(maxLength, length + bs);
             }
-            return new ShallowMapping.Zero(state == Bat.ZERO, length);
+            return new ShallowMapping.Zero(explicit, length);
         } finally {
             lock.unlock();
         }
     }
 
-    private static boolean sameZero(int state, int other) {
-        return Bat.readsZero(other) && (other == Bat.ZERO) == (state == Bat.ZERO);
-    }
-
-    /** A present block's file offset, refusing one in the header section (QEMU would read the file's start). */
-    private long host(long block, long entry) throws ImageFormatException {
-        long host = Bat.offset(entry);
-        if (host < Layout.HEADER_SECTION_END) {
-            throw new ImageFormatException(name + ": VHDX BAT entry " + bat.index(block)
-                    + " points into the header section");
+    /**
+     * Where {@code block}'s data lies in the file, or -1 when the block reads as zeroes (every state but the
+     * present ones, as QEMU reads them). A block in the header section is refused (QEMU would read the file's
+     * start), and so are states no dynamic or fixed image has.
+     */
+    private long dataOffset(long block) throws ImageFormatException {
+        long entry = bat.entry(block);
+        int state = Bat.state(entry);
+        if (Bat.readsZero(state)) {
+            return -1;
         }
-        return host;
-    }
-
-    private ImageFormatException unreadable(long block, int state) {
-        return new ImageFormatException(name + ": VHDX BAT entry " + bat.index(block) + " has the invalid state "
-                + state);
+        String problem = state != Bat.FULLY_PRESENT ? " has the invalid state " + state
+                : Bat.offset(entry) < Layout.HEADER_SECTION_END ? " points into the header section" : null;
+        if (problem != null) {
+            throw new ImageFormatException(name + ": VHDX BAT entry " + bat.index(block) + problem);
+        }
+        return Bat.offset(entry);
     }
 
     @Override
@@ -171,16 +168,10 @@ final class VhdxImage implements FormatImage {
             beforeChange();
             long bs = bat.blockSize;
             long block = offset / bs;
-            long entry = bat.entry(block);
-            int state = Bat.state(entry);
-            long host;
-            if (state == Bat.FULLY_PRESENT) {
-                host = host(block, entry);
-            } else if (Bat.readsZero(state)) {
+            long host = dataOffset(block);
+            if (host < 0) {
                 host = allocate(bs);
                 bat.set(block, host | Bat.FULLY_PRESENT);
-            } else {
-                throw unreadable(block, state);
             }
             return new ShallowMapping.Raw(file, host + offset % bs, Math.min(length, bs - offset % bs), true);
         } finally {
@@ -256,10 +247,8 @@ final class VhdxImage implements FormatImage {
                 long block = pos / bs;
                 long in = pos % bs;
                 long n = Math.min(end - pos, bs - in);
-                long entry = bat.entry(block);
-                int state = Bat.state(entry);
-                if (state == Bat.FULLY_PRESENT) {
-                    long host = host(block, entry);
+                long host = dataOffset(block);
+                if (host >= 0) {
                     boolean whole = in == 0 && (n == bs || pos + n == size);
                     if (how != Zeroing.KEEP && whole && !meta.leaveBlocksAllocated()) {
                         bat.set(block, Bat.ZERO);
@@ -269,8 +258,6 @@ final class VhdxImage implements FormatImage {
                     } else {
                         file.writeZeroes(host + in, n, how == Zeroing.UNMAP);
                     }
-                } else if (!Bat.readsZero(state)) {
-                    throw unreadable(block, state);
                 }
                 pos += n;
             }
@@ -382,9 +369,9 @@ final class VhdxImage implements FormatImage {
         if (at % bs == 0) {
             return;
         }
-        long entry = bat.entry(at / bs);
-        if (Bat.state(entry) == Bat.FULLY_PRESENT) {
-            file.writeZeroes(host(at / bs, entry) + at % bs, bs - at % bs, false);
+        long host = dataOffset(at / bs);
+        if (host >= 0) {
+            file.writeZeroes(host + at % bs, bs - at % bs, false);
         }
     }
 
