@@ -123,6 +123,10 @@ class VhdxCommandsInteropTest {
         assertEquals(1, refused.err().lines().count());
         assertTrue(refused.err().startsWith("image:info: Could not open 'ours.vhdx': VHDX image file 'ours.vhdx'"
                 + " opened read-only, but contains a log that needs to be replayed"), refused.err());
+        var refusedCheck = q.run("qemu-img", "check", "theirs.vhdx");
+        Shell.Result ourRefusedCheck = shell.run("image:check", "ours.vhdx");
+        assertEquals(refusedCheck.exitCode(), ourRefusedCheck.status());
+        Qemu.assertSameError(refusedCheck.stderr().replace("theirs", "ours"), ourRefusedCheck.err(), "image:check");
         var theirs = q.run("qemu-img", "check", "-r", "all", "--output=json", "theirs.vhdx");
         Shell.Result ours = shell.run("image:check", "-r", "all", "--output=json", "ours.vhdx");
         assertEquals(theirs.stdout().replace("theirs", "ours"), ours.out());
