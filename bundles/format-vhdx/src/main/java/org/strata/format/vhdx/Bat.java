@@ -2,6 +2,7 @@ package org.strata.format.vhdx;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.BitSet;
 
 import org.strata.api.ImageFormatException;
@@ -155,10 +156,10 @@ final class Bat {
         int used = (int) usedEntries(virtualSize, blockSize, chunkRatio);
         int old = entries.length;
         if (used > old) {
-            entries = java.util.Arrays.copyOf(entries, used);
+            entries = Arrays.copyOf(entries, used);
             markDirty(old, used);
         } else {
-            java.util.Arrays.fill(entries, used, old, 0);
+            Arrays.fill(entries, used, old, 0);
             markDirty(used, old);
         }
     }

@@ -2,6 +2,7 @@ package org.strata.format.vhdx;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * QEMU's checks of the BAT (qemu-img check, and at every open): a present block must lie inside the file and
@@ -59,13 +60,13 @@ final class Checker {
     }
 
     /** The region a block overlaps, the latest registered first as QEMU searches them. */
-    private static java.util.Optional<RegionTable.Region> overlap(long offset, long length,
+    private static Optional<RegionTable.Region> overlap(long offset, long length,
                                                                   List<RegionTable.Region> regions) {
         for (int k = regions.size() - 1; k >= 0; k--) {
             if (regions.get(k).overlaps(offset, length)) {
-                return java.util.Optional.of(regions.get(k));
+                return Optional.of(regions.get(k));
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 }

@@ -10,6 +10,7 @@ import java.util.SortedMap;
 import java.util.zip.CRC32C;
 
 import org.strata.api.ImageFormatException;
+import org.strata.api.Preallocation;
 import org.strata.api.Storage;
 
 /**
@@ -229,7 +230,7 @@ final class Log {
             file.write(data.clear(), d.fileOffset());
         }
         if (size < e.lastFileOffset()) {
-            file.resize(limit, org.strata.api.Preallocation.OFF);
+            file.resize(limit, Preallocation.OFF);
         }
     }
 

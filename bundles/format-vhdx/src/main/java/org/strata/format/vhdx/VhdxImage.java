@@ -7,6 +7,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.strata.api.Buffers;
 import org.strata.api.CheckResult;
 import org.strata.api.FormatAccess;
 import org.strata.api.FormatImage;
@@ -381,7 +382,7 @@ final class VhdxImage implements FormatImage {
         bat.relocate(moved);
         ByteBuffer chunk = Layout.buffer((int) Layout.MIB);
         for (long at = moved.offset(); at < moved.end(); at += chunk.capacity()) {
-            org.strata.api.Buffers.fillZero(chunk.clear());
+            Buffers.fillZero(chunk.clear());
             bat.encode(chunk, at);
             file.write(chunk.clear(), at);
         }
