@@ -162,6 +162,23 @@ class VhdxCommandsInteropTest {
     }
 
     @Test
+    void aQcow2OverlayOnAVhdxBaseIsMappedAndCommittedAsQemuImgDoesIt() {
+        qemuImage("base.vhdx", "-o", "block_size=1M");
+        q.img("create", "-q", "-f", "qcow2", "-b", "base.vhdx", "-F", "vhdx", "top.qcow2");
+        q.io("-c", "write -P 0x44 5M 128k", "top.qcow2");
+        for (List<String> c : List.of(List.of("map", "--output=json"), List.of("info", "--backing-chain",
+                "--output=json"))) {
+            var theirs = q.run(Qemu.prepend("qemu-img", Qemu.concat(c, "top.qcow2")));
+            Shell.Result ours = shell.run("image:" + c.get(0), Qemu.concat(c.subList(1, c.size()), "top.qcow2"));
+            assertEquals(Qemu.withoutActualSize(theirs.stdout()), Qemu.withoutActualSize(ours.out()), c.toString());
+        }
+        q.img("convert", "-O", "raw", "top.qcow2", "expected.raw");
+        shell.run("image:commit", "top.qcow2").ok();
+        q.assertClean("base.vhdx");
+        q.assertSameContent("base.vhdx", "expected.raw");
+    }
+
+    @Test
     void measureSaysWhatAConvertedImageTakes() {
         q.img("create", "-q", "-f", "vhdx", "-o", "block_size=1M", "a.vhdx", "20M");
         q.io("-c", "write -P 0x11 0 300k", "-c", "write -P 0x22 9M 1M", "-c", "write -P 0x33 20959232 4096", "a.vhdx");
