@@ -54,8 +54,15 @@ final class CheckCommand extends ImageCommand {
         CheckResult fixed = null;
         String format;
         // a repair opens even an image marked corrupt (the driver lets only a repair write to it)
-        try (FormatAccess image = images.opener().open(file, request(inv, o, "format", mode != RepairMode.NONE,
-                sourceCacheMode(o)))) {
+        FormatAccess opened;
+        try {
+            opened = images.opener().open(file, request(inv, o, "format", mode != RepairMode.NONE,
+                    sourceCacheMode(o)));
+        } catch (IOException e) {
+            // as qemu-img: an image that does not open is not a failed check
+            throw new CommandFailure(Errors.oneLine(e), 1, e);
+        }
+        try (FormatAccess image = opened) {
             format = image.formatName();
             if (mode == RepairMode.NONE) {
                 result = image.image().check(mode);
