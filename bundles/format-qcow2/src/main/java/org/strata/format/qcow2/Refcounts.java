@@ -197,6 +197,9 @@ final class Refcounts {
             for (long c = start; c < start + n; c++) {
                 add(c, 1);
             }
+            if (freeHint == start) {
+                freeHint = start + n;
+            }
             endHint = Math.max(endHint, start + n);
             if (start + n - 1 > (L2Entry.OFFSET_MASK >>> g.clusterBits)) {
                 throw new IOException(s.name + ": image file would grow beyond the largest qcow2 offset");
@@ -254,7 +257,9 @@ final class Refcounts {
                 }
             }
         }
-        freeHint = firstFree >= 0 && firstFree < runStart ? firstFree : runStart + n;
+        // Everything before the first free cluster is in use; the run itself stays free until it is allocated
+        // (the caller may have to create refcount blocks for it first and search again).
+        freeHint = firstFree;
         return runStart;
     }
 
