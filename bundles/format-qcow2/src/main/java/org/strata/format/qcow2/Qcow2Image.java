@@ -551,6 +551,34 @@ final class Qcow2Image implements FormatImage {
 
     // ------------------------------------------------------------------ information, check, snapshots
 
+    /**
+     * QEMU's guess that this image was created with preallocated metadata (qcow2_detect_metadata_preallocation),
+     * the one case in which its block status looks for holes of the file under data clusters: more clusters of the
+     * file have a refcount than it has allocated blocks for, by more than a ninth and by more than two.
+     */
+    boolean preallocatedMetadata() throws IOException {
+        lock.lock();
+        try {
+            long allocated = s.file.allocatedSize();
+            if (allocated < 0) {
+                return false;
+            }
+            long real = allocated / s.clusterSize();
+            long threshold = Math.max(real * 10 / 9, real + 2);
+            long end = s.geometry.clustersFor(s.file.size());
+            long referenced = 0;
+            for (long c = 0; c < end && referenced <= threshold; c++) {
+                if (refcounts.get(c) != 0) {
+                    referenced++;
+                }
+            }
+            return referenced > threshold;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+
     @Override
     public ImageInfo info() throws IOException {
         lock.lock();
