@@ -144,6 +144,16 @@ class BlockDeviceInteropTest {
         q.assertSameContent("src.qcow2", dev);
         assertEquals(4096, info(dev).get("cluster-size").getAsLong());
         assertEquals(DEVICE, deviceSize());
+
+        // more data than the device holds: refused when the device is full, the image stays consistent
+        q.img("create", "-q", "-f", "qcow2", "big.qcow2", "48M");
+        q.io("-c", "write -q -P 0x88 0 40M", "big.qcow2");
+        q.img("create", "-q", "-f", "qcow2", dev, "48M");
+        Shell.Result r = shell.run("image:convert", "-n", "-O", "qcow2", "big.qcow2", dev);
+        assertEquals(1, r.status());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains(dev + ": the device is too small"), r.err());
+        q.assertClean(dev);
     }
 
     @Test
