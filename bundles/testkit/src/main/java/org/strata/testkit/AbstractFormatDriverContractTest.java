@@ -50,14 +50,14 @@ public abstract class AbstractFormatDriverContractTest {
         return Map.of();
     }
 
-    /** Whether the format can shrink an image (where it cannot, shrinking must be refused cleanly). */
-    protected boolean canShrink() {
-        return true;
-    }
-
     /** Whether the format can resize an image at all (qemu's vpc, for one, cannot); if not, resizes must fail. */
     protected boolean canResize() {
         return true;
+    }
+
+    /** Whether the format can shrink an image (where it cannot, shrinking must be refused cleanly). */
+    protected boolean canShrink() {
+        return canResize();
     }
 
     private int counter;
