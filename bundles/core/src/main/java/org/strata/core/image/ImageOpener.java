@@ -45,7 +45,8 @@ public final class ImageOpener {
         if (shared == null) {
             return opened.add(openLayer(name, location, format, false, false, request, roots, chain));
         }
-        SharedLayers.Key key = new SharedLayers.Key(location, format, request.forceShare(), request.direct());
+        SharedLayers.Key key = new SharedLayers.Key(location, format, request.forceShare(), request.direct(),
+                drivers.generation());
         FormatAccess access = shared.acquire(key,
                 () -> openLayer(name, location, format, false, false, request, roots, chain));
         opened.add(() -> shared.release(key, access));

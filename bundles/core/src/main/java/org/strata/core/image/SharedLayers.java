@@ -22,8 +22,11 @@ public final class SharedLayers {
         }
     }
 
-    /** What makes two opens the same shared layer. */
-    record Key(String location, String format, boolean forceShare, boolean direct) {
+    /**
+     * What makes two opens the same shared layer; a layer opened with other driver versions (an older
+     * {@link DriverLookup#generation}) is never shared with a new open.
+     */
+    record Key(String location, String format, boolean forceShare, boolean direct, long drivers) {
     }
 
     /** Opens a layer when it is not shared yet. */
