@@ -13,6 +13,7 @@ packages=(
   qemu-system-common  # qemu-storage-daemon
   nbdkit              # NBD servers for the NBD client backend's tests
   libnbd-bin          # nbdinfo, nbdcopy
+  python3-libnbd      # libnbd for /usr/bin/python3: the NBD load clients of the driver upgrade tests
   nginx               # serves images over http(s)
   fio                 # NBD load
   mount               # losetup for block device tests
