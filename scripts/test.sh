@@ -13,7 +13,7 @@ packages=(
   qemu-system-common  # qemu-storage-daemon
   nbdkit              # NBD servers for the NBD client backend's tests
   libnbd-bin          # nbdinfo, nbdcopy
-  python3-libnbd      # libnbd's Python binding (for /usr/bin/python3): block status queries in NBD tests
+  python3-libnbd      # libnbd's Python binding (for /usr/bin/python3): NBD test clients (block status, load)
   nginx               # serves images over http(s)
   fio                 # NBD load
   mount               # losetup for block device tests

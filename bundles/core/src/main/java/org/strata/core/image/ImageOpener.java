@@ -51,7 +51,8 @@ public final class ImageOpener {
         if (shared == null) {
             return opened.add(openLayer(name, location, where, format, false, false, request, roots, chain));
         }
-        SharedLayers.Key key = new SharedLayers.Key(where, format, request.forceShare(), request.cache());
+        SharedLayers.Key key = new SharedLayers.Key(where, format, request.forceShare(), request.cache(),
+                drivers.generation());
         FormatAccess access = shared.acquire(key,
                 () -> openLayer(name, location, where, format, false, false, request, roots, chain));
         opened.add(() -> shared.release(key, access));
