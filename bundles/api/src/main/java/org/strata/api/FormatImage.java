@@ -68,6 +68,15 @@ public interface FormatImage extends Closeable {
      */
     void discardToBacking(long offset, long length) throws IOException;
 
+    /**
+     * Whether the guest reads zeroes where a data mapping of this layer lies over a hole of its storage, so that
+     * block status reports them as zeroes (QEMU's {@code BDRV_BLOCK_RECURSE}): true for data that is a file's bytes
+     * as they are, such as a VMDK flat extent. False by default: a data cluster of an image format is data.
+     */
+    default boolean holesReadAsZeroes(ShallowMapping.Raw mapping) {
+        return false;
+    }
+
     /** Reads data of a {@link ShallowMapping.Special} mapping: {@code dst.remaining()} bytes at guest {@code offset}. */
     default void readSpecial(ByteBuffer dst, long offset) throws IOException {
         throw new UnsupportedFeatureException(formatName() + " has no special mappings");

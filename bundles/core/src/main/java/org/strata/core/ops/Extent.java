@@ -43,9 +43,10 @@ public record Extent(long length, boolean allocated, boolean data, boolean zero,
             BlockStatus st = r.storage().blockStatus(r.offset(), len);
             len = Math.min(len, st.length());
             // a raw layer passes its file's status through (holes read as zeroes); other formats report data,
-            // and zeroes where a data cluster is a hole of the file only in images with preallocated metadata
+            // and zeroes where a data cluster is a hole of the file only where the format says holes read as
+            // zeroes (flat extents) or in images with preallocated metadata
             boolean raw = layer.formatName().equals("raw");
-            boolean zero = st.zero() && (raw || preallocatedMetadata(layer));
+            boolean zero = st.zero() && (raw || layer.image().holesReadAsZeroes(r) || preallocatedMetadata(layer));
             e = new Extent(len, true, !raw || !st.zero(), zero, r.storage(), r.offset(), depth, false);
         } else if (m instanceof ShallowMapping.Special) {
             e = new Extent(len, true, true, false, null, -1, depth, false);
