@@ -94,6 +94,15 @@ public interface FormatImage extends Closeable {
     /** The storages this layer reads and writes itself (its file, an external data file), not the backing image's. */
     List<Storage> storages();
 
+    /**
+     * The bytes this layer occupies on the host, as qemu-img info's {@code actual-size}: by default those of its
+     * own file (the first storage); -1 when unknown.
+     */
+    default long allocatedSize() throws IOException {
+        List<Storage> s = storages();
+        return s.isEmpty() ? -1 : s.get(0).allocatedSize();
+    }
+
     /** The backing image opened below this one, or null when there is none or it was not opened. */
     FormatAccess backing();
 

@@ -11,7 +11,6 @@ import java.util.Map;
 import org.strata.api.FormatAccess;
 import org.strata.api.ImageInfo;
 import org.strata.api.SnapshotInfo;
-import org.strata.api.Storage;
 import org.strata.core.image.ImageLocation;
 
 /** What {@code image:info} says of one layer, with qemu-img's keys and values. */
@@ -27,7 +26,7 @@ final class InfoReport {
         m.put("virtual-size", info.virtualSize());
         m.put("filename", filename);
         m.put("format", access.formatName());
-        long actual = allocated(access.image().storages());
+        long actual = access.image().allocatedSize();
         if (actual >= 0) {
             m.put("actual-size", actual);
         }
@@ -59,19 +58,6 @@ final class InfoReport {
         }
         m.put("dirty-flag", info.dirty());
         return m;
-    }
-
-    /** As QEMU: the allocated bytes of every file the layer holds data or metadata in; -1 when one is unknown. */
-    private static long allocated(List<Storage> storages) throws IOException {
-        long sum = 0;
-        for (Storage s : storages) {
-            long n = s.allocatedSize();
-            if (n < 0) {
-                return -1;
-            }
-            sum += n;
-        }
-        return storages.isEmpty() ? -1 : sum;
     }
 
     static Map<String, Object> snapshot(SnapshotInfo s) {
