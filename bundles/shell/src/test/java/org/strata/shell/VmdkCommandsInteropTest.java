@@ -142,6 +142,24 @@ class VmdkCommandsInteropTest {
     }
 
     @Test
+    void commitWritesTheParentAndKeepsTheTopAsQemuImgDoes() throws Exception {
+        written("zeroed_grain=on", "base.vmdk");
+        q.img("create", "-q", "-f", "vmdk", "-b", "base.vmdk", "-F", "vmdk", "top.vmdk");
+        q.io("-c", "write -P 3 1M 64k", "-c", "write -P 4 3000k 5000", "top.vmdk");
+        String expected = q.img("convert", "-O", "raw", "top.vmdk", "expected.raw");
+        Files.createDirectories(dir.resolve("q"));
+        for (String f : List.of("base.vmdk", "top.vmdk")) {
+            Files.copy(dir.resolve(f), dir.resolve("q").resolve(f));
+        }
+        assertEquals(q.img("commit", "q/top.vmdk").replace("q/", ""), shell.run("image:commit", "top.vmdk").ok().out());
+        q.assertSameContent("base.vmdk", "expected.raw");
+        // neither can empty a vmdk top: it keeps its data (and no longer matches its parent's new CID)
+        assertEquals(q.img("map", "--output=json", "q/top.vmdk"), shell.run("image:map", "--output=json", "top.vmdk")
+                .ok().out());
+        assertTrue(expected.isEmpty());
+    }
+
+    @Test
     void probingTellsVmdkApartAsQemuDoes() throws Exception {
         String descriptor = "version=1\nCID=1\nparentCID=ffffffff\ncreateType=\"monolithicFlat\"\n"
                 + "RW 2048 FLAT \"f.flat\" 0\n";

@@ -27,6 +27,8 @@ final class SparseExtent implements Extent {
     /** QEMU allocates grains only below this sector (2 TiB): grain table entries have 32 bits. */
     private static final long MAX_SECTORS = 1L << 32;
     private static final int COPY_CHUNK = 1 << 20;
+    /** At most this much of a stream is held in staged grains, whatever order the writers go in. */
+    private static final long MAX_STAGED_BYTES = 16 << 20;
 
     private final Storage storage;
     private final SparseHeader h;
@@ -266,10 +268,16 @@ final class SparseExtent implements Extent {
             throw new IOException(storage.location() + ": Could not write to allocated cluster for streamOptimized");
         }
         checkAllocatable(e, offset);
-        // the writer has moved on: the grains before this one that nobody is writing are done
+        // the writer has moved on: the grains before this one that nobody is writing are done; and whatever order
+        // writers go in, no more than a bounded number of grains wait
         for (StagedGrain earlier : staged.headMap(index).values().toArray(StagedGrain[]::new)) {
             if (earlier.idle()) {
                 append(earlier);
+            }
+        }
+        for (StagedGrain waiting : staged.values().toArray(StagedGrain[]::new)) {
+            if ((staged.size() + 1) * grainBytes > MAX_STAGED_BYTES && waiting.idle()) {
+                append(waiting);
             }
         }
         long grainStart = index * grainBytes;

@@ -253,6 +253,20 @@ final class VmdkImage implements FormatImage {
         return out;
     }
 
+    /** As QEMU: the descriptor's file and every extent's. */
+    @Override
+    public long allocatedSize() throws IOException {
+        long sum = 0;
+        for (Storage s : storages()) {
+            long n = s.allocatedSize();
+            if (n < 0) {
+                return -1;
+            }
+            sum += n;
+        }
+        return sum;
+    }
+
     @Override
     public FormatAccess backing() {
         return parent;

@@ -77,6 +77,33 @@ class QemuImagesReadTest {
         }
     }
 
+    /**
+     * A stream as VMware writes it (inside OVA files): the header says the grain directory is at the end, and the
+     * footer (a footer marker, the real header, an end-of-stream marker) says where. Read as QEMU reads it; writes
+     * are refused, since appending grains would bury the footer.
+     */
+    @Test
+    void streamsWithTheirGrainDirectoryInTheFooterReadIdentically() throws IOException {
+        Path src = dir.resolve("src.raw");
+        Files.write(src, java.util.Arrays.copyOf(Patterns.random(new Random(4), 1 << 20), 2 << 20));
+        Path img = dir.resolve("ova-disk.vmdk");
+        QemuTools.qemuImg("convert", "-O", "vmdk", "-o", "subformat=streamOptimized", src, img);
+        byte[] file = Files.readAllBytes(img);
+        ByteBuffer footer = ByteBuffer.allocate(1536).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        footer.putInt(12, 3); // footer marker
+        footer.put(512, file, 0, 79); // the real header
+        ByteBuffer header = ByteBuffer.wrap(file).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        header.putLong(56, -1L); // grain directory: at the end
+        byte[] vmware = java.util.Arrays.copyOf(file, file.length + 1536);
+        System.arraycopy(footer.array(), 0, vmware, file.length, 1536);
+        Files.write(img, vmware);
+        Qemu.assertReadsLikeQemu(img);
+        try (FormatAccess a = TestContext.open(img, true)) {
+            IOException e = assertThrows(IOException.class, () -> a.write(Patterns.filled(65536, 1), 3 << 19));
+            assertTrue(e.getMessage().contains("grain directory lies at its end"), e.getMessage());
+        }
+    }
+
     @Test
     void backingChainsWithRelativeNamesReadIdentically() throws IOException {
         Path base = dir.resolve("base.vmdk");
