@@ -227,13 +227,14 @@ class AgentTest {
         Path aside = home.resolve("vmdk.jar.aside");
         Files.move(jar, aside);
         waitFor(() -> ok("exec", "node:list").out(), s -> s.contains("detached"));
-        assertTrue(ok("exec", "image:info", "d.vmdk").out().contains("file format: raw"), "only raw is left to probe");
+        // once the node has let go of its files, only raw is left to probe the descriptor with
+        waitFor(() -> strata(home, images, "exec", "image:info", "d.vmdk").out(), s -> s.contains("file format: raw"));
         Path incoming = home.resolve("vmdk.incoming");
         Files.copy(aside, incoming);
         Files.move(incoming, jar, StandardCopyOption.ATOMIC_MOVE);
         waitFor(() -> ok("exec", "node:list").out(), s -> s.contains("attached") && !s.contains("detached"));
         qemuIo("-f", "raw", "-r", "-c", "read -P 0x5a 1M 1M", nbd("d"));
-        assertTrue(ok("exec", "image:info", "d.vmdk").out().contains("file format: vmdk"));
+        assertTrue(ok("exec", "image:info", "-U", "d.vmdk").out().contains("file format: vmdk"));
     }
 
     @Test
