@@ -40,14 +40,6 @@ final class Descriptor {
         return new Descriptor(new String(bytes, 0, end, StandardCharsets.ISO_8859_1));
     }
 
-    static Descriptor of(String text) {
-        return new Descriptor(text);
-    }
-
-    String text() {
-        return text;
-    }
-
     /** This descriptor cut to {@code length} chars (QEMU reads some keys from a shorter buffer). */
     Descriptor truncated(int length) {
         return text.length() <= length ? this : new Descriptor(text.substring(0, length));

@@ -66,6 +66,11 @@ final class SparseExtent implements Extent {
         return h;
     }
 
+    /** The size of a grain in bytes. */
+    long grainSize() {
+        return grainBytes;
+    }
+
     @Override
     public Storage storage() {
         return storage;

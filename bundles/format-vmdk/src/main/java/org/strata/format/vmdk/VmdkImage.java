@@ -110,7 +110,7 @@ final class VmdkImage implements FormatImage {
         long g = 512;
         for (Extent e : extents) {
             if (e instanceof SparseExtent s) {
-                g = Math.max(g, s.checkStep());
+                g = Math.max(g, s.grainSize());
             }
         }
         return g;
@@ -285,12 +285,12 @@ final class VmdkImage implements FormatImage {
             return 0;
         }
         for (Extent e : extents) {
-            if (!(e instanceof SparseExtent o) || o.checkStep() != s.checkStep()
+            if (!(e instanceof SparseExtent o) || o.grainSize() != s.grainSize()
                     || o.header().compressed() != s.header().compressed()) {
                 return 0;
             }
         }
-        return s.checkStep();
+        return s.grainSize();
     }
 
     /** qemu-img info's vmdk data, keys in QEMU's order. */

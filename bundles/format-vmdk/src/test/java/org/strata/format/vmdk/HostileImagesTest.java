@@ -281,6 +281,12 @@ class HostileImagesTest {
             assertEquals(0xffffffffL, a.image().info().formatSpecific().get("cid"));
             assertEquals(1000 * 512L, a.size());
         }
+        // sscanf skips newlines: a blank line right before an extent line reads as that line, which counts twice
+        Path twice = descriptor("twice.vmdk", flat + "\nRW 2048 FLAT \"f.flat\" 0\n");
+        assertBothRead(twice);
+        try (FormatAccess a = TestContext.open(twice, false)) {
+            assertEquals(2L << 20, a.size());
+        }
         Path tiny = dir.resolve("tiny.vmdk");
         Files.write(tiny, new byte[] {'K', 'D'});
         assertBothRefuse(tiny, "invalid VMDK image descriptor", "invalid VMDK image descriptor", false);

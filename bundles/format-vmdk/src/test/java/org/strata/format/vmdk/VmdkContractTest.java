@@ -75,6 +75,36 @@ class VmdkContractTest {
         }
     }
 
+    /**
+     * A descriptor of three extents whose boundaries fall inside grains: a flat one at an offset into its file, a
+     * sparse one with zeroed grains (its last grain partial), and another flat one.
+     */
+    @Nested
+    class SeveralExtents extends Subformat {
+        private int images;
+
+        @Override
+        protected FormatAccess create(long size) throws IOException {
+            java.nio.file.Path d = java.nio.file.Files.createDirectories(dir.resolve("multi" + (images++)));
+            long sectors = size / 512;
+            long a = sectors / 4 + 3;
+            long b = sectors / 2 - 5;
+            long c = sectors - a - b;
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(d.resolve("a.flat").toFile(), "rw")) {
+                f.setLength((16 + a) * 512);
+            }
+            TestContext.create(d.resolve("b.vmdk"), b * 512, Map.of("zeroed_grain", "on"));
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(d.resolve("c.flat").toFile(), "rw")) {
+                f.setLength(c * 512);
+            }
+            java.nio.file.Path desc = d.resolve("multi.vmdk");
+            java.nio.file.Files.writeString(desc, "# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\n"
+                    + "createType=\"monolithicFlat\"\n\n# Extent description\nRW " + a + " FLAT \"a.flat\" 16\nRW " + b
+                    + " SPARSE \"b.vmdk\"\nRW " + c + " FLAT \"c.flat\" 0\n");
+            return open(desc.toString(), true);
+        }
+    }
+
     @Nested
     class TwoGbMaxExtentFlat extends Subformat {
         @Override
