@@ -3,8 +3,6 @@ package org.strata.format.vmdk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
@@ -15,7 +13,8 @@ import org.strata.api.Storage;
 /**
  * The compressed grains of a stream-optimized extent: a grain marker (the grain's first guest sector, 64 bits, and
  * the compressed size, 32 bits) followed by a zlib stream, padded to a whole sector. Decompressed grains are kept in
- * a small cache, since the engine reads a grain in as many pieces as the guest asks for. Thread-safe.
+ * the image's {@link GrainCache}, since the engine reads a grain in as many pieces as the guest asks for.
+ * Thread-safe.
  */
 final class CompressedGrains {
 
@@ -23,26 +22,17 @@ final class CompressedGrains {
     static final int MARKER_BYTES = 12;
     /** The largest compressed grain this driver handles (VMware writes 64 KiB; QEMU allows 1 GiB). */
     static final int MAX_GRAIN_BYTES = 2 << 20;
-    private static final int CACHED = 4;
 
     private final Storage storage;
     private final boolean markers;
     private final int grainBytes;
-    private final Map<Long, Grain> cache = new LinkedHashMap<>(8, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, Grain> eldest) {
-            return size() > CACHED;
-        }
-    };
+    private final GrainCache cache;
 
-    /** A decompressed grain: its first {@code length} bytes of {@code data}. */
-    private record Grain(byte[] data, int length) {
-    }
-
-    CompressedGrains(Storage storage, boolean markers, int grainBytes) {
+    CompressedGrains(Storage storage, boolean markers, int grainBytes, GrainCache cache) {
         this.storage = storage;
         this.markers = markers;
         this.grainBytes = grainBytes;
+        this.cache = cache;
     }
 
     /**
@@ -50,7 +40,7 @@ final class CompressedGrains {
      * As QEMU, it fails when the grain holds fewer bytes than asked for.
      */
     void read(ByteBuffer dst, long hostOffset, int offsetInGrain) throws IOException {
-        Grain grain = grain(hostOffset);
+        GrainCache.Grain grain = grain(hostOffset);
         if (offsetInGrain + dst.remaining() > grain.length()) {
             throw new ImageFormatException(storage.location() + ": compressed grain at " + hostOffset + " holds "
                     + grain.length() + " bytes, fewer than the guest reads");
@@ -59,20 +49,20 @@ final class CompressedGrains {
     }
 
     /** Forgets the decompressed grains. */
-    synchronized void clear() {
-        cache.clear();
+    void clear() {
+        cache.clear(storage);
     }
 
-    private synchronized Grain grain(long hostOffset) throws IOException {
-        Grain g = cache.get(hostOffset);
+    private GrainCache.Grain grain(long hostOffset) throws IOException {
+        GrainCache.Grain g = cache.get(storage, hostOffset);
         if (g == null) {
             g = inflate(hostOffset);
-            cache.put(hostOffset, g);
+            cache.put(storage, hostOffset, g);
         }
         return g;
     }
 
-    private Grain inflate(long hostOffset) throws IOException {
+    private GrainCache.Grain inflate(long hostOffset) throws IOException {
         int dataOffset = 0;
         long length = grainBytes;
         if (markers) {
@@ -105,7 +95,7 @@ final class CompressedGrains {
                 throw new ImageFormatException(storage.location() + ": compressed grain at " + hostOffset
                         + " holds more than a grain");
             }
-            return new Grain(out, n);
+            return new GrainCache.Grain(out, n);
         } catch (DataFormatException e) {
             throw new ImageFormatException(storage.location() + ": invalid deflate data in the compressed grain at "
                     + hostOffset + ": " + e.getMessage());

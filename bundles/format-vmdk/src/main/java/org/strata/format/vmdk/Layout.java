@@ -33,6 +33,7 @@ record Layout(String createType, List<Placed> extents, long descOffset, long cid
 
     static Layout read(Storage storage, ImageContext context) throws IOException {
         String name = storage.location();
+        Caches caches = new Caches(new TableCache(), new GrainCache());
         int magic = SparseHeader.magic(storage);
         String createType;
         List<Placed> extents;
@@ -42,16 +43,16 @@ record Layout(String createType, List<Placed> extents, long descOffset, long cid
             if (h.isDescriptorOnly()) {
                 Descriptor d = readText(storage, h.descOffset << 9);
                 createType = descriptorType(d, name);
-                extents = extents(d, context, name);
+                extents = extents(d, context, name, caches);
             } else {
                 createType = h.compressed() ? "streamOptimized" : "monolithicSparse";
-                extents = List.of(new Placed(new SparseExtent(storage, h, 0), context.location(), ""));
+                extents = List.of(new Placed(new SparseExtent(storage, h, 0, caches), context.location(), ""));
             }
             descOffset = EMBEDDED_DESCRIPTOR;
         } else {
             Descriptor d = readText(storage, 0);
             createType = descriptorType(d, name);
-            extents = extents(d, context, name);
+            extents = extents(d, context, name, caches);
             descOffset = 0;
         }
         if (extents.isEmpty()) {
@@ -106,7 +107,8 @@ record Layout(String createType, List<Placed> extents, long descOffset, long cid
     }
 
     /** Opens the extents the descriptor names, through the gate, in order. */
-    private static List<Placed> extents(Descriptor d, ImageContext context, String name) throws IOException {
+    private static List<Placed> extents(Descriptor d, ImageContext context, String name, Caches caches)
+            throws IOException {
         List<Placed> out = new ArrayList<>();
         long start = 0;
         String dir = directoryOf(context.location());
@@ -117,7 +119,7 @@ record Layout(String createType, List<Placed> extents, long descOffset, long cid
             Storage file = context.openFile(line.fileName(), context.writable());
             Extent e = switch (line.type()) {
                 case "FLAT", "VMFS" -> flat(file, start, line, name);
-                default -> sparse(file, start, context.writable());
+                default -> sparse(file, start, context.writable(), caches);
             };
             String shown = line.fileName().startsWith("/") ? line.fileName() : dir + line.fileName();
             out.add(new Placed(e, shown, line.type()));
@@ -141,7 +143,7 @@ record Layout(String createType, List<Placed> extents, long descOffset, long cid
         return new FlatExtent(file, start, line.sectors() * 512, line.flatOffset() * 512);
     }
 
-    private static Extent sparse(Storage file, long start, boolean writable) throws IOException {
+    private static Extent sparse(Storage file, long start, boolean writable, Caches caches) throws IOException {
         int magic = SparseHeader.magic(file);
         if (magic != SparseHeader.VMDK4_MAGIC && magic != SparseHeader.VMDK3_MAGIC) {
             throw new ImageFormatException(file.location() + ": Image not in VMDK format");
@@ -151,7 +153,7 @@ record Layout(String createType, List<Placed> extents, long descOffset, long cid
             // QEMU would follow it, and loop forever on a descriptor naming itself
             throw new ImageFormatException(file.location() + ": a sparse extent may not be a descriptor itself");
         }
-        return new SparseExtent(file, h, start);
+        return new SparseExtent(file, h, start, caches);
     }
 
     /** QEMU's {@code bdrv_dirname} of the name the image was opened by: up to and with the last slash. */

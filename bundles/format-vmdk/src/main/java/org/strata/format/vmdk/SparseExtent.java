@@ -42,18 +42,20 @@ final class SparseExtent implements Extent {
     /** The sector where the next grain goes. */
     private long nextSector;
 
-    SparseExtent(Storage storage, SparseHeader h, long start) throws IOException {
+    /** @param caches the image's caches, shared by its extents */
+    SparseExtent(Storage storage, SparseHeader h, long start, Caches caches) throws IOException {
         this.storage = storage;
         this.h = h;
         this.start = start;
         this.length = h.capacity * 512;
         this.grainBytes = h.grainBytes();
-        this.tables = new TableCache(storage);
+        this.tables = caches.tables();
         if (h.compressed() && grainBytes > CompressedGrains.MAX_GRAIN_BYTES) {
             throw new UnsupportedFeatureException(storage.location() + ": compressed grains of " + grainBytes
                     + " bytes are not supported (at most " + CompressedGrains.MAX_GRAIN_BYTES + ")");
         }
-        this.compressed = h.compressed() ? new CompressedGrains(storage, h.hasMarkers(), (int) grainBytes) : null;
+        this.compressed = h.compressed() ? new CompressedGrains(storage, h.hasMarkers(), (int) grainBytes, caches.grains())
+                : null;
         this.nextSector = firstFreeSector();
     }
 
@@ -100,13 +102,13 @@ final class SparseExtent implements Extent {
             throw new ImageFormatException(storage.location() + ": grain directory entry " + l1Index
                     + " out of range (" + h.gdEntries + " entries)");
         }
-        long gt = tables.get(h.gdBytes() + l1Index * 4);
+        long gt = tables.get(storage, h.gdBytes() + l1Index * 4);
         if (gt == 0) {
             return new Entry(l1Index, 0, -1, 0);
         }
         long l2Index = (sector / h.grainSectors) % h.gtEntries;
         long at = gt * 512 + l2Index * 4;
-        return new Entry(l1Index, l2Index, at, tables.get(at));
+        return new Entry(l1Index, l2Index, at, tables.get(storage, at));
     }
 
     private Kind kind(Entry e) {
@@ -248,12 +250,12 @@ final class SparseExtent implements Extent {
 
     /** Points the grain table entry (and its copy in the backup grain table) at {@code sector}. */
     private void setEntry(Entry e, long sector) throws IOException {
-        tables.set(e.at(), sector);
+        tables.set(storage, e.at(), sector);
         long rgd = h.rgdBytes();
         if (rgd != 0) {
-            long backupGt = tables.get(rgd + e.l1Index() * 4);
+            long backupGt = tables.get(storage, rgd + e.l1Index() * 4);
             if (backupGt != 0) {
-                tables.set(backupGt * 512 + e.l2Index() * 4, sector);
+                tables.set(storage, backupGt * 512 + e.l2Index() * 4, sector);
             }
         }
     }
@@ -333,7 +335,7 @@ final class SparseExtent implements Extent {
     public void clearCache() throws IOException {
         synchronized (lock) {
             flush();
-            tables.clear();
+            tables.clear(storage);
             if (compressed != null) {
                 compressed.clear();
             }
@@ -399,7 +401,7 @@ final class SparseExtent implements Extent {
                     return new CheckError("could not get cluster_offset for sector " + (start + pos) / 512,
                             "Operation not permitted");
                 }
-                long gt = tables.get(h.gdBytes() + l1Index * 4);
+                long gt = tables.get(storage, h.gdBytes() + l1Index * 4);
                 long tableEnd = (l1Index + 1) * h.sectorsPerGt * 512;
                 // the steps from pos that stay in this grain table's range
                 long steps = Math.max(1, (Math.min(tableEnd, length) - pos + grainBytes - 1) / grainBytes);
@@ -408,7 +410,7 @@ final class SparseExtent implements Extent {
                     if (bad == null) {
                         bad = new BitSet(h.gtEntries);
                         for (int i = 0; i < h.gtEntries; i++) {
-                            long v = tables.get(gt * 512 + i * 4L);
+                            long v = tables.get(storage, gt * 512 + i * 4L);
                             boolean zeroed = v == 1 && h.hasZeroGrains();
                             if (v != 0 && !zeroed && v * 512 >= fileLength) {
                                 bad.set(i);
