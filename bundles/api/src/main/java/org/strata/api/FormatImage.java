@@ -69,12 +69,13 @@ public interface FormatImage extends Closeable {
     void discardToBacking(long offset, long length) throws IOException;
 
     /**
-     * Whether block status ({@code image:map}, measure, convert) looks into the storage under this layer's
-     * {@link ShallowMapping.Raw} mappings and reports its holes as zeroes, as QEMU's driver of the format does
-     * (its {@code BDRV_BLOCK_RECURSE}): true where the guest's bytes lie in the file as they are (raw, a fixed
-     * VHD), false (the default) where allocated data counts as data whatever the file holds under it.
+     * Whether the guest reads zeroes where {@code mapping}, a data mapping of this layer, lies over a hole of its
+     * storage, so that block status ({@code image:map}, measure, convert, NBD) looks into the storage and reports
+     * its holes as zeroes, as QEMU's driver of the format does (its {@code BDRV_BLOCK_RECURSE}): true where the
+     * guest's bytes are the file's bytes as they are (raw, a fixed VHD, a VMDK flat extent, qcow2 with
+     * preallocated metadata); false (the default) where allocated data counts as data whatever the file holds.
      */
-    default boolean storageHolesReadAsZeroes() throws IOException {
+    default boolean holesReadAsZeroes(ShallowMapping.Raw mapping) throws IOException {
         return false;
     }
 
@@ -94,6 +95,15 @@ public interface FormatImage extends Closeable {
 
     /** The storages this layer reads and writes itself (its file, an external data file), not the backing image's. */
     List<Storage> storages();
+
+    /**
+     * The bytes this layer occupies on the host, as qemu-img info's {@code actual-size}: by default those of its
+     * own file (the first storage); -1 when unknown.
+     */
+    default long allocatedSize() throws IOException {
+        List<Storage> s = storages();
+        return s.isEmpty() ? -1 : s.get(0).allocatedSize();
+    }
 
     /** The backing image opened below this one, or null when there is none or it was not opened. */
     FormatAccess backing();

@@ -84,17 +84,13 @@ final class CreateOptions {
         }
     }
 
-    /** The {@code -o help} text for a format. */
+    /** The {@code -o help} text for a format, as qemu-img 7.2 prints it (no defaults). */
     static String help(String format, List<CreateOption> options) {
         StringBuilder sb = new StringBuilder("Supported " + format + " options:\n");
         for (CreateOption o : options) {
-            // as qemu's help: a bool shows the words it takes
-            String left = "  " + o.name() + "=<" + (o.type().equals("bool") ? "bool (on/off)" : o.type()) + ">";
-            sb.append(String.format("%-24s - %s", left, o.description()));
-            if (o.defaultValue() != null) {
-                sb.append(" (default: ").append(o.defaultValue()).append(')');
-            }
-            sb.append('\n');
+            String type = o.type().equals("bool") ? "bool (on/off)" : o.type();
+            String left = "  " + o.name() + "=<" + type + ">";
+            sb.append(String.format("%-24s - %s", left, o.description())).append('\n');
         }
         sb.append("\nThe protocol level may support further options.\n");
         sb.append("Specify the target filename to include those options.");

@@ -58,6 +58,7 @@ final class Shell {
         registry.addFormat(new org.strata.format.qcow2.Qcow2FormatDriver());
         registry.addFormat(new org.strata.format.vpc.VpcFormatDriver());
         registry.addFormat(new org.strata.format.vhdx.VhdxFormatDriver());
+        registry.addFormat(new org.strata.format.vmdk.VmdkFormatDriver());
         ImageService images = new ImageService(registry, cwd, mode, configuredRoots, 5);
         jobs = new JobManager();
         OperationRunner runner = new OperationRunner(images, jobs);

@@ -248,6 +248,31 @@ class AgentTest {
                 images.resolve("d.vhd").toString());
     }
 
+    /** The vmdk driver is a drop-in bundle: taken out of deploy/ and put back while the daemon serves its node. */
+    @Test
+    void theVmdkBundleLeavesAndReturnsWhileTheDaemonServesItsNode() throws Exception {
+        ok("run", "image:create", "-f", "vmdk", "-o", "subformat=twoGbMaxExtentSparse", "d.vmdk", "16M");
+        ok("run", "image:io", "-c", "write -P 0x5a 1M 1M", "d.vmdk");
+        qemuIo("-f", "vmdk", "-c", "read -P 0x5a 1M 1M", image("d.vmdk"));
+        daemon = Daemon.start(home);
+        assertTrue(ok("exec", "driver:list").out().matches("(?s).*format +vmdk +org\\.strata\\.format\\.vmdk .*"));
+        ok("exec", "node:add", "--name", "d", "d.vmdk");
+        ok("exec", "export:add", "d");
+        qemuIo("-f", "raw", "-r", "-c", "read -P 0x5a 1M 1M", nbd("d"));
+        Path jar = home.resolve("deploy").resolve("strata-format-vmdk-0.1.0.jar");
+        Path aside = home.resolve("vmdk.jar.aside");
+        Files.move(jar, aside);
+        waitFor(() -> ok("exec", "node:list").out(), s -> s.contains("detached"));
+        // once the node has let go of its files, only raw is left to probe the descriptor with
+        waitFor(() -> strata(home, images, "exec", "image:info", "d.vmdk").out(), s -> s.contains("file format: raw"));
+        Path incoming = home.resolve("vmdk.incoming");
+        Files.copy(aside, incoming);
+        Files.move(incoming, jar, StandardCopyOption.ATOMIC_MOVE);
+        waitFor(() -> ok("exec", "node:list").out(), s -> s.contains("attached") && !s.contains("detached"));
+        qemuIo("-f", "raw", "-r", "-c", "read -P 0x5a 1M 1M", nbd("d"));
+        assertTrue(ok("exec", "image:info", "-U", "d.vmdk").out().contains("file format: vmdk"));
+    }
+
     @Test
     void imageCommandsTakeNbdUrlsAndJsonNames() throws Exception {
         ok("run", "image:create", "-f", "qcow2", "served.qcow2", "8M");

@@ -56,7 +56,7 @@ public record Extent(long length, boolean allocated, boolean data, boolean zero,
             // The storage is only asked where its answer matters.
             boolean raw = layer.formatName().equals("raw");
             boolean zero = false;
-            if (layer.image().storageHolesReadAsZeroes()) {
+            if (layer.image().holesReadAsZeroes(r)) {
                 BlockStatus st = r.storage().blockStatus(r.offset(), len);
                 len = Math.min(len, st.length());
                 zero = st.zero();

@@ -3,6 +3,7 @@ package org.strata.format.qcow2;
 import java.io.IOException;
 import java.util.Map;
 
+import org.strata.api.ShallowMapping;
 import org.strata.api.BlockStatus;
 import org.strata.api.FormatAccess;
 import org.strata.api.Mapping;
@@ -63,7 +64,8 @@ final class Measure {
             boolean data = m instanceof Mapping.Special;
             if (m instanceof Mapping.Raw r) {
                 data = true;
-                if (layer(source, r.depth()).image().storageHolesReadAsZeroes()) {
+                if (layer(source, r.depth()).image().holesReadAsZeroes(
+                        new ShallowMapping.Raw(r.storage(), r.offset(), n, false))) {
                     BlockStatus st = r.storage().blockStatus(r.offset(), n);
                     n = Math.min(n, Math.max(1, st.length()));
                     data = !st.zero();

@@ -148,7 +148,7 @@ final class Qcow2Image implements FormatImage {
      * use outnumber the file's allocated blocks by more than a ninth and by at least two clusters.
      */
     @Override
-    public boolean storageHolesReadAsZeroes() throws IOException {
+    public boolean holesReadAsZeroes(ShallowMapping.Raw mapping) throws IOException {
         Boolean decided = metadataPreallocated;
         if (decided != null) {
             return decided;

@@ -55,7 +55,7 @@ final class RawImage implements org.strata.api.FormatImage {
 
     /** The file's holes are the guest's zeroes: block status passes the file's through. */
     @Override
-    public boolean storageHolesReadAsZeroes() {
+    public boolean holesReadAsZeroes(ShallowMapping.Raw mapping) {
         return true;
     }
 

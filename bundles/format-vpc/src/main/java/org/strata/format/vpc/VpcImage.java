@@ -51,7 +51,7 @@ final class VpcImage implements FormatImage {
     }
 
     @Override
-    public boolean storageHolesReadAsZeroes() {
+    public boolean holesReadAsZeroes(ShallowMapping.Raw mapping) {
         return disk.layout().storageHolesReadAsZeroes();
     }
 
