@@ -48,7 +48,8 @@ final class CreateOptions {
     static String help(String format, List<CreateOption> options) {
         StringBuilder sb = new StringBuilder("Supported " + format + " options:\n");
         for (CreateOption o : options) {
-            String left = "  " + o.name() + "=<" + o.type() + ">";
+            // qemu-img spells its boolean type "bool (on/off)"
+            String left = "  " + o.name() + "=<" + (o.type().equals("bool") ? "bool (on/off)" : o.type()) + ">";
             sb.append(String.format("%-24s - %s", left, o.description()));
             if (o.defaultValue() != null) {
                 sb.append(" (default: ").append(o.defaultValue()).append(')');
