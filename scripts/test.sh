@@ -17,6 +17,7 @@ packages=(
   nginx               # serves images over http(s)
   fio                 # NBD load
   mount               # losetup for block device tests
+  7zip libvhdi-utils  # VHDX readers besides QEMU (QEMU 7.2 opens no 4 KiB-sector VHDX)
 )
 missing=()
 for pkg in "${packages[@]}"; do

@@ -8,20 +8,25 @@ import java.util.List;
 import org.strata.launcher.wire.Endpoint;
 
 /**
- * {@code strata [--home DIR] [--debug] [--allow-root DIR]... (daemon | exec CMD ARGS... | shell | run CMD ARGS...)}.
+ * {@code strata [--home DIR] [--debug] [--allow-root DIR|URL_PREFIX]... (daemon | exec CMD ARGS... | shell |
+ * run CMD ARGS...)}.
  * Options stop at the subcommand: everything after {@code exec CMD} or {@code run CMD} belongs to the command.
  */
 public final class Options {
 
     /** appended to usage errors, which stay one line */
     public static final String USAGE =
-            "usage: strata [--home DIR] [--debug] [--allow-root DIR]... (daemon | exec CMD [ARG...] | shell | run CMD [ARG...])";
+            "usage: strata [--home DIR] [--debug] [--allow-root DIR|URL_PREFIX]... (daemon | exec CMD [ARG...] | shell"
+                    + " | run CMD [ARG...])";
     private static final String SEPARATOR = "; ";
 
     /** the agent's home, absolute */
     public final File home;
     public final boolean debug;
-    /** --allow-root values as given (the command side resolves them against the caller's directory) */
+    /**
+     * --allow-root values as given, directories or URL prefixes (the command side resolves a directory against the
+     * caller's directory)
+     */
     public final List<String> allowRoots;
     public final String mode;
     /** for exec and run: the command name followed by its arguments */
@@ -50,7 +55,8 @@ public final class Options {
                 debug = true;
             } else if (a.equals("--home") || a.equals("--allow-root")) {
                 if (i + 1 >= args.length) {
-                    throw new LauncherException(a + " needs a directory\n" + USAGE);
+                    throw new LauncherException(a + (a.equals("--home") ? " needs a directory\n"
+                            : " needs a directory or URL prefix\n") + USAGE);
                 }
                 String value = args[++i];
                 if (a.equals("--home")) {

@@ -411,17 +411,22 @@ public final class FormatAccess implements Closeable {
     /** Writes back cached metadata and hands every buffered write to the storages. */
     public void flush() throws IOException {
         ensureOpen();
-        image.flush();
-        for (Storage s : image.storages()) {
-            s.flush();
-        }
+        writeBack(false);
     }
 
     /** {@link #flush()}, then makes everything durable. */
     public void sync() throws IOException {
-        flush();
+        ensureOpen();
+        writeBack(true);
+    }
+
+    private void writeBack(boolean durable) throws IOException {
+        image.flush();
         for (Storage s : image.storages()) {
-            s.sync();
+            s.flush();
+            if (durable) {
+                s.sync();
+            }
         }
     }
 
@@ -459,7 +464,10 @@ public final class FormatAccess implements Closeable {
         resize(newSize, Preallocation.OFF);
     }
 
-    /** Flushes, closes the image, then what its opener opened for it. Later calls do nothing. */
+    /**
+     * Makes what was written durable (as QEMU does on close: a no-op for storages in cache mode unsafe), closes the
+     * image, then what its opener opened for it. Later calls do nothing.
+     */
     @Override
     public void close() throws IOException {
         if (closed) {
@@ -474,10 +482,7 @@ public final class FormatAccess implements Closeable {
             closed = true;
             try (resources; image) {
                 if (image.isWritable()) {
-                    image.flush();
-                    for (Storage s : image.storages()) {
-                        s.flush();
-                    }
+                    writeBack(true);
                 }
             }
         } finally {

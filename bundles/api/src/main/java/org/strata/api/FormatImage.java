@@ -68,18 +68,19 @@ public interface FormatImage extends Closeable {
      */
     void discardToBacking(long offset, long length) throws IOException;
 
+    /**
+     * Whether block status ({@code image:map}, measure, convert) looks into the storage under this layer's
+     * {@link ShallowMapping.Raw} mappings and reports its holes as zeroes, as QEMU's driver of the format does
+     * (its {@code BDRV_BLOCK_RECURSE}): true where the guest's bytes lie in the file as they are (raw, a fixed
+     * VHD), false (the default) where allocated data counts as data whatever the file holds under it.
+     */
+    default boolean storageHolesReadAsZeroes() throws IOException {
+        return false;
+    }
+
     /** Reads data of a {@link ShallowMapping.Special} mapping: {@code dst.remaining()} bytes at guest {@code offset}. */
     default void readSpecial(ByteBuffer dst, long offset) throws IOException {
         throw new UnsupportedFeatureException(formatName() + " has no special mappings");
-    }
-
-    /**
-     * Whether block status reports the storage's holes under this layer's data mappings as zeroes (QEMU's
-     * BDRV_BLOCK_RECURSE). Formats with their own allocation say no: their data is data, as QEMU reports it, and
-     * only qcow2 images whose metadata looks preallocated say yes. (Raw passes its storage's status through.)
-     */
-    default boolean reportsHolesUnderData() throws IOException {
-        return false;
     }
 
     /** Writes back cached metadata, in an order that keeps the image consistent (not the storages' caches). */

@@ -24,13 +24,14 @@ final class AmendCommand extends ImageCommand {
 
     @Override
     public String usage() {
-        return "usage: image:amend [-f FMT] -o OPTS [-p] [-q] FILE\n"
-                + "  -o OPTS  format options, e.g. compat=1.1,lazy_refcounts=on (see image:create -o help)";
+        return "usage: image:amend [-f FMT] [-t CACHE] -o OPTS [-p] [-q] FILE\n"
+                + "  -o OPTS   format options, e.g. compat=1.1,lazy_refcounts=on (see image:create -o help)\n"
+                + "  -t CACHE  cache mode: writeback (default), writethrough, none, directsync, unsafe";
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value('o', "options").flag('p', "progress").parse(inv.args);
+        Options o = spec().value('t', "cache").value('o', "options").flag('p', "progress").parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
         Map<String, String> options = CreateOptions.parse(o.all("options"));
         if (options.isEmpty()) {

@@ -9,6 +9,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.strata.api.Buffers;
+import org.strata.api.CacheMode;
 import org.strata.api.FormatAccess;
 import org.strata.core.agent.ImageService;
 
@@ -32,17 +33,19 @@ final class BenchCommand extends ImageCommand {
     @Override
     public String usage() {
         return "usage: image:bench [-f FMT] [-c COUNT] [-d DEPTH] [-s SIZE] [-S STEP] [-o OFFSET] [-w]\n"
-                + "                   [-t none|writeback] [--pattern=N] [--flush-interval=N] [-U] [-q] FILE\n"
+                + "                   [-t CACHE] [--pattern=N] [--flush-interval=N] [-U] [-q] FILE\n"
                 + "  -c COUNT   requests in all (default 75000)    -d DEPTH  requests in flight (default 64)\n"
                 + "  -s SIZE    bytes per request (default 4096)   -S STEP   offset step (default SIZE)\n"
                 + "  -o OFFSET  first offset (default 0)           -w        write instead of read\n"
                 + "  --pattern=N  byte written with -w (default 0)\n"
+                + "  -t CACHE   writeback (default), writethrough, none, directsync, unsafe\n"
                 + "  --flush-interval=N  flush after every N writes (at least DEPTH); --no-drain  without waiting";
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value('c', "count").value('d', "depth").value('s', "size").value('S', "step")
+        Options o = spec().flag('U', FORCE_SHARE).value('t', "cache")
+                .value('c', "count").value('d', "depth").value('s', "size").value('S', "step")
                 .value('o', "offset").flag('w', "write").value((char) 0, "pattern")
                 .value((char) 0, "flush-interval").flag((char) 0, "no-drain").value('i', "aio").flag('n', "native")
                 .parse(inv.args);
@@ -52,12 +55,12 @@ final class BenchCommand extends ImageCommand {
         if (depth < 1) {
             throw new CommandFailure("Invalid queue depth specified", 1);
         }
-        long size = size(o.get("size", "4096"), "buffer size");
+        long size = Sizes.parse(o.get("size", "4096"), "buffer size");
         if (size > Integer.MAX_VALUE) {
             throw new CommandFailure("Invalid buffer size specified", 1);
         }
-        long step = size(o.get("step", "0"), "step_size");
-        long offset = size(o.get("offset", "0"), "offset");
+        long step = Sizes.parse(o.get("step", "0"), "step_size");
+        long offset = Sizes.parse(o.get("offset", "0"), "offset");
         boolean write = o.has("write");
         long pattern = number(o.get("pattern", "0"), "Invalid pattern byte specified");
         if (pattern > 0xff) {
@@ -68,7 +71,8 @@ final class BenchCommand extends ImageCommand {
         if (!List.of("threads", "native", "io_uring").contains(aio)) {
             throw new CommandFailure("Invalid aio option: " + aio, 1);
         }
-        if (!List.of("none", "writeback", "writethrough", "directsync", "unsafe").contains(o.get("cache", "writeback"))) {
+        if (CacheMode.byName(o.get("cache", CacheMode.WRITEBACK.toString())).isEmpty()) {
+            // qemu-img bench's own message
             throw new CommandFailure("Invalid cache mode", 1);
         }
         if (flushInterval > 0 && flushInterval < depth) {
@@ -194,15 +198,5 @@ final class BenchCommand extends ImageCommand {
             // reported below
         }
         throw new CommandFailure(message, 1);
-    }
-
-    /** A size with qemu's suffixes, or qemu-img's failure naming {@code what}. */
-    private static long size(String s, String what) throws CommandFailure {
-        try {
-            return Sizes.parse(s, what);
-        } catch (UsageException e) {
-            throw new CommandFailure("Invalid " + what + " specified. You may use k, M, G, T, P or E suffixes for"
-                    + " kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.", 1);
-        }
     }
 }

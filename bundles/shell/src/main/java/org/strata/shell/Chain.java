@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.strata.api.FormatAccess;
+import org.strata.api.StoragePath;
 import org.strata.core.image.ImageLocation;
 import org.strata.core.image.ImageOpener;
 import org.strata.core.image.OpenRequest;
@@ -16,10 +17,12 @@ import org.strata.core.image.OpenRequest;
  * Commands that work on single layers (commit writes into a base, a stream reads down to one) reopen them from
  * here with {@link #layerRequest}, under the same allowed roots the chain was admitted with.
  *
- * @param file   the top image as the user named it
- * @param layers top first
+ * @param file      the top image as the user named it
+ * @param layers    top first
+ * @param reopening how a layer reopens: as the top was opened, with the top's directory among the roots, so a
+ *                  layer in another directory is not judged by its own
  */
-record Chain(String file, List<Layer> layers, OpenRequest request) {
+record Chain(String file, List<Layer> layers, OpenRequest reopening) {
 
     /**
      * One image of the chain.
@@ -39,20 +42,14 @@ record Chain(String file, List<Layer> layers, OpenRequest request) {
                         a.image().info().backingFilename()));
             }
         }
-        return new Chain(file, List.copyOf(layers), request);
+        List<StoragePath> roots = new ArrayList<>(request.extraRoots());
+        roots.add(opener.directoryOf(layers.get(0).location()));
+        return new Chain(file, List.copyOf(layers), request.withExtraRoots(roots));
     }
 
-    /**
-     * How to reopen a layer of this chain alone: its recorded format, and the roots the top was opened with (the
-     * top's directory among them), so a layer in another directory is not judged by its own.
-     */
+    /** How to reopen a layer of this chain alone: with its recorded format, under the chain's roots. */
     OpenRequest layerRequest(int index) {
-        List<Path> roots = new ArrayList<>(request.extraRoots());
-        String top = layers.get(0).location();
-        if (!ImageLocation.isUrl(top) && Path.of(top).getParent() != null) {
-            roots.add(Path.of(top).getParent());
-        }
-        return request.withFormat(layers.get(index).format()).withExtraRoots(roots);
+        return reopening.withFormat(layers.get(index).format());
     }
 
     /**

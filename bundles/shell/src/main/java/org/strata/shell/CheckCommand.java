@@ -30,7 +30,7 @@ final class CheckCommand extends ImageCommand {
 
     @Override
     public String usage() {
-        return "usage: image:check [-f FMT] [-r leaks|all] [--output=human|json] [-U] [-q] FILE\n"
+        return "usage: image:check [-f FMT] [-T SRC_CACHE] [-r leaks|all] [--output=human|json] [-U] [-q] FILE\n"
                 + "  -r leaks  repair leaked clusters;  -r all  repair corruptions too\n"
                 + "  exit status: 0 clean, 2 corruptions, 3 leaks only, 1 the check could not complete,\n"
                 + "  63 the format cannot be checked";
@@ -38,7 +38,8 @@ final class CheckCommand extends ImageCommand {
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value((char) 0, "output").value('r', "repair").parse(inv.args);
+        Options o = spec().flag('U', FORCE_SHARE).value('T', "source-cache").value((char) 0, "output")
+                .value('r', "repair").parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
         boolean json = o.json();
         RepairMode mode = switch (o.get("repair", "none")) {
@@ -53,7 +54,15 @@ final class CheckCommand extends ImageCommand {
         CheckResult fixed = null;
         String format;
         // a repair opens even an image marked corrupt (the driver lets only a repair write to it)
-        try (FormatAccess image = images.opener().open(file, request(inv, o, "format", mode != RepairMode.NONE))) {
+        FormatAccess opened;
+        try {
+            opened = images.opener().open(file, request(inv, o, "format", mode != RepairMode.NONE,
+                    sourceCacheMode(o)));
+        } catch (IOException e) {
+            // as qemu-img: an image that does not open is not a failed check
+            throw new CommandFailure(Errors.oneLine(e), 1, e);
+        }
+        try (FormatAccess image = opened) {
             format = image.formatName();
             if (mode == RepairMode.NONE) {
                 result = image.image().check(mode);

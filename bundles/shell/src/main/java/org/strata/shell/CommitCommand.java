@@ -32,18 +32,20 @@ final class CommitCommand extends ImageCommand {
 
     @Override
     public String usage() {
-        return "usage: image:commit [-f FMT] [-b BASE] [-d] [-r RATE] [-p] [-q] [--job] FILE\n"
+        return "usage: image:commit [-f FMT] [-t CACHE] [-b BASE] [-d] [-r RATE] [-p] [-q] [--job] FILE\n"
                 + "  -b BASE  commit into this image further down the chain (default: the direct backing file);\n"
                 + "           BASE is named relative to the image that records it; the images in between are\n"
                 + "           left as they are (so they now read the base's new data)\n"
                 + "  -d       keep the top image's data (without -b it is emptied otherwise; -b implies -d)\n"
                 + "  -r RATE  copy at most RATE bytes per second\n"
-                + "  -p       show progress;  --job  run in the daemon's background";
+                + "  -p       show progress;  --job  run in the daemon's background\n"
+                + "  -t CACHE cache mode of the images written: writeback (default), writethrough, none, directsync,\n"
+                + "           unsafe";
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value('b', "base").flag('d', "drop").flag('p', "progress").value('r', "rate-limit")
+        Options o = spec().value('t', "cache").value('b', "base").flag('d', "drop").flag('p', "progress").value('r', "rate-limit")
                 .flag((char) 0, "job").parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
         long rate = o.has("rate-limit") ? Sizes.parse(o.get("rate-limit"), "rate limit") : 0;

@@ -30,7 +30,7 @@ final class CompareCommand extends ImageCommand {
 
     @Override
     public String usage() {
-        return "usage: image:compare [-f FMT] [-F FMT] [-s] [-U] [-q] A B\n"
+        return "usage: image:compare [-f FMT] [-F FMT] [-T SRC_CACHE] [-s] [-U] [-q] A B\n"
                 + "  -f FMT   the format of A;  -F FMT  the format of B\n"
                 + "  -s       strict: sizes and allocation must match too\n"
                 + "  exit status: 0 identical, 1 different, 2 error";
@@ -41,7 +41,8 @@ final class CompareCommand extends ImageCommand {
         Options o;
         java.util.List<String> files;
         try {
-            o = spec().value('F', "format-b").flag('s', "strict").parse(inv.args);
+            o = spec().flag('U', FORCE_SHARE).value('F', "format-b").value('T', "source-cache").flag('s', "strict")
+                    .parse(inv.args);
             files = o.operands(2, 2, "two image file names");
         } catch (UsageException e) {
             throw new CommandFailure(e.getMessage(), 2);
@@ -69,7 +70,7 @@ final class CompareCommand extends ImageCommand {
     private FormatAccess openOrFail(Invocation inv, Options o, String file, String formatOption)
             throws CommandFailure {
         try {
-            return images.opener().open(file, request(inv, o, formatOption, false));
+            return images.opener().open(file, request(inv, o, formatOption, false, sourceCacheMode(o)));
         } catch (IOException | RuntimeException e) {
             throw new CommandFailure(Errors.oneLine(e), 2, e);
         }

@@ -31,10 +31,10 @@ final class GogoCommand implements Function {
             args.add(a == null ? "" : a.toString());
         }
         Path cwd = session.currentDir() != null ? session.currentDir() : Path.of(System.getProperty("user.dir"));
-        List<Path> roots = new ArrayList<>();
+        List<String> roots = new ArrayList<>();
         if (session.get("strata.allowRoots") instanceof List<?> list) {
             for (Object o : list) {
-                roots.add(Path.of(o.toString()));
+                roots.add(o.toString());
             }
         }
         // Gogo's ThreadIO routes System.out and System.err to the session's streams

@@ -1,14 +1,22 @@
 package org.strata.shell;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
+import org.strata.api.CacheMode;
 import org.strata.api.FormatAccess;
 import org.strata.api.FormatDriver;
+import org.strata.api.StoragePath;
 import org.strata.core.agent.ImageService;
+import org.strata.core.image.Errors;
 import org.strata.core.image.OpenRequest;
 
 /** A command that works on image files: the options every image command shares, and opening. */
 abstract class ImageCommand implements Command {
+
+    /** {@code -U}: open without taking locks. */
+    static final String FORCE_SHARE = "force-share";
 
     protected final ImageService images;
 
@@ -16,39 +24,71 @@ abstract class ImageCommand implements Command {
         this.images = images;
     }
 
-    /** The options every image command takes: {@code -f}, {@code -U}, {@code -t}, {@code --allow-root}. */
+    /**
+     * The options every image command takes: {@code -f}, {@code --allow-root}, {@code -q}. Commands that take a cache
+     * mode as qemu-img does add {@code -t} ("cache") and {@code -T} ("source-cache"); the commands that only read an
+     * image (or a chain's backing files) add {@code -U} with {@link #FORCE_SHARE}, as qemu-img's do.
+     */
     static Options.Spec spec() {
         return new Options.Spec()
                 .value('f', "format")
-                .flag('U', "force-share")
-                .value('t', "cache")
                 .value((char) 0, "allow-root")
                 .flag('q', "quiet");
     }
 
-    /** How to open {@code -f}'s image (read-only unless {@code writable}), with -U, -t and --allow-root. */
-    static OpenRequest request(Invocation inv, Options o, String formatOption, boolean writable) {
-        return request(inv, o, formatOption, writable, "writeback");
+    /** The cache mode {@code -t} names, or {@code def}; a bad name fails with qemu-img's message. */
+    static CacheMode cacheMode(Options o, CacheMode def) {
+        String name = o.get("cache");
+        return name == null ? def : CacheMode.parse(name);
+    }
+
+    /** The cache mode {@code -T} names for the images a command only reads, writeback by default. */
+    static CacheMode sourceCacheMode(Options o) {
+        String name = o.get("source-cache", CacheMode.WRITEBACK.toString());
+        return CacheMode.byName(name)
+                .orElseThrow(() -> new IllegalArgumentException("Invalid source cache option: " + name));
     }
 
     /**
-     * As {@link #request(Invocation, Options, String, boolean)}, with the cache mode used when {@code -t} is not
-     * given (qemu-img convert writes its target with "unsafe": no flushes).
+     * The request every open starts from: read-only, relative to the caller, under the roots the caller allows
+     * ({@code --allow-root} before the subcommand and as an option: directories and URL prefixes).
      */
-    static OpenRequest request(Invocation inv, Options o, String formatOption, boolean writable,
-                               String defaultCache) {
-        String cache = o.get("cache", defaultCache);
-        boolean direct = switch (cache) {
-            case "none", "directsync" -> true;
-            case "writeback", "writethrough", "unsafe" -> false;
-            default -> throw new UsageException("Invalid cache option: " + cache);
-        };
-        boolean forceShare = o.has("force-share");
+    OpenRequest baseRequest(Invocation inv, Options o) {
+        List<StoragePath> roots = new ArrayList<>();
+        for (String root : inv.allowRoots(o)) {
+            try {
+                roots.add(images.opener().root(root, inv.cwd));
+            } catch (IOException e) {
+                throw new IllegalArgumentException("Invalid --allow-root '" + root + "': " + Errors.oneLine(e), e);
+            }
+        }
+        return OpenRequest.readOnly(inv.cwd).withExtraRoots(roots);
+    }
+
+    /**
+     * How to open {@code -f}'s image (read-only unless {@code writable}), with -U, --allow-root and the cache mode
+     * {@code -t} names (writeback where the command has no -t or it is not given).
+     */
+    OpenRequest request(Invocation inv, Options o, String formatOption, boolean writable) {
+        return request(inv, o, formatOption, writable, cacheMode(o, CacheMode.WRITEBACK));
+    }
+
+    /** As {@link #request(Invocation, Options, String, boolean)}, in {@code cache} mode. */
+    OpenRequest request(Invocation inv, Options o, String formatOption, boolean writable, CacheMode cache) {
+        boolean forceShare = o.has(FORCE_SHARE);
         if (forceShare && writable) {
             throw new UsageException("force-share=on can only be used with read-only images");
         }
-        return inv.openRequest(o).withFormat(o.get(formatOption)).withWritable(writable)
-                .withForceShare(forceShare).withDirect(direct).withNoFlush(cache.equals("unsafe"));
+        return baseRequest(inv, o).withFormat(o.get(formatOption)).withWritable(writable)
+                .withForceShare(forceShare).withCache(cache);
+    }
+
+    /**
+     * How to open an image the command writes besides the one {@code -f} names (convert's target): -U shares only
+     * the images the command reads, so it never applies here.
+     */
+    OpenRequest targetRequest(Invocation inv, Options o, String formatOption, CacheMode cache) {
+        return request(inv, o, formatOption, false, cache).withForceShare(false).withWritable(true);
     }
 
     /** The driver of a format the user names for a new image, failing as qemu-img does for an unknown one. */

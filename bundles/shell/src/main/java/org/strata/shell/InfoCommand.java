@@ -27,17 +27,19 @@ final class InfoCommand extends ImageCommand {
 
     @Override
     public String usage() {
-        return "usage: image:info [-f FMT] [--output=human|json] [--backing-chain] [-U] [--allow-root DIR] FILE\n"
+        return "usage: image:info [-f FMT] [--output=human|json] [--backing-chain] [-U] [--allow-root DIR|URL] FILE\n"
                 + "  -f FMT            the image format (probed when not given)\n"
                 + "  --output=FORMAT   human (default) or json, with qemu-img's keys\n"
                 + "  --backing-chain   show every image of the backing chain, top first\n"
                 + "  -U, --force-share open without taking locks (the image may be in use)\n"
-                + "  --allow-root DIR  also open files the image names below DIR";
+                + "  --allow-root DIR|URL  also open files the image names below DIR or a URL prefix\n"
+                + "                    (http://HOST/DIR/, nbd://HOST:PORT/)";
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value((char) 0, "output").flag((char) 0, "backing-chain").parse(inv.args);
+        Options o = spec().flag('U', FORCE_SHARE)
+                .value((char) 0, "output").flag((char) 0, "backing-chain").parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
         boolean chain = o.has("backing-chain");
         boolean json = o.json();

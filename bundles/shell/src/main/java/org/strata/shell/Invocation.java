@@ -5,9 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.strata.core.image.ImageLocation;
-import org.strata.core.image.OpenRequest;
-
 /** One call of a command: its arguments, where it prints, and the caller's working directory and settings. */
 final class Invocation {
 
@@ -17,10 +14,11 @@ final class Invocation {
     final Path cwd;
     final boolean tty;
     final boolean debug;
-    final List<Path> allowRoots;
+    /** --allow-root values given before the subcommand, as given (relative to {@link #cwd}) */
+    final List<String> allowRoots;
 
     Invocation(List<String> args, PrintStream out, PrintStream err, Path cwd, boolean tty, boolean debug,
-               List<Path> allowRoots) {
+               List<String> allowRoots) {
         this.args = List.copyOf(args);
         this.out = out;
         this.err = err;
@@ -30,17 +28,10 @@ final class Invocation {
         this.allowRoots = List.copyOf(allowRoots);
     }
 
-    /** A read-only open request relative to the caller, with the caller's and the options' allowed roots. */
-    OpenRequest openRequest(Options o) {
-        List<Path> roots = new ArrayList<>(allowRoots);
-        for (String r : o.all("allow-root")) {
-            if (ImageLocation.isUrl(r)) {
-                // a request carries directories only; URL prefixes are configured (AllowedRoots takes both)
-                throw new UsageException("--allow-root takes a directory; allow URL prefixes with allowed.roots in"
-                        + " etc/org.strata.agent.cfg: " + r);
-            }
-            roots.add(cwd.resolve(r).normalize());
-        }
-        return OpenRequest.readOnly(cwd).withExtraRoots(roots);
+    /** The roots the caller allows: {@code --allow-root} before the subcommand, then the command's own, as given. */
+    List<String> allowRoots(Options o) {
+        List<String> roots = new ArrayList<>(allowRoots);
+        roots.addAll(o.all("allow-root"));
+        return roots;
     }
 }

@@ -1,11 +1,11 @@
 package org.strata.shell;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.strata.api.CacheMode;
 import org.strata.core.agent.Node;
 import org.strata.core.agent.NodeManager;
 import org.strata.nbd.Exports;
@@ -45,22 +45,21 @@ final class NodeCommands {
 
         @Override
         public String usage() {
-            return "usage: node:add [-f FMT] [--name NAME] [--read-only] [--allow-root DIR] FILE\n"
+            return "usage: node:add [-f FMT] [--name NAME] [--read-only] [-t CACHE] [--allow-root DIR|URL] FILE\n"
                     + "  --name NAME   the node's name (default: the file name without extension)\n"
-                    + "  --read-only   open read-only (otherwise the node is locked against other writers)";
+                    + "  --read-only   open read-only (otherwise the node is locked against other writers)\n"
+                    + "  -t CACHE      cache mode: writeback (default), writethrough, none, directsync, unsafe";
         }
 
         @Override
         public int run(Invocation inv) throws Exception {
             Options o = new Options.Spec().value('f', "format").value('n', "name").flag('r', "read-only")
-                    .value((char) 0, "allow-root").parse(inv.args);
+                    .value('t', "cache").value((char) 0, "allow-root").parse(inv.args);
             String file = o.operands(1, 1, "filename").get(0);
+            CacheMode cache = ImageCommand.cacheMode(o, CacheMode.WRITEBACK);
             requireDaemon(nodes, name());
-            List<Path> roots = new ArrayList<>(inv.allowRoots);
-            for (String r : o.all("allow-root")) {
-                roots.add(inv.cwd.resolve(r).normalize());
-            }
-            Node n = nodes.add(o.get("name"), file, o.get("format"), o.has("read-only"), inv.cwd, roots);
+            Node n = nodes.add(o.get("name"), file, o.get("format"), o.has("read-only"), cache, inv.cwd,
+                    inv.allowRoots(o));
             inv.out.println("Node '" + n.name() + "' added: " + n.spec().file() + " (" + n.spec().format()
                     + (n.spec().readOnly() ? ", read-only" : "") + ")");
             return 0;
@@ -102,6 +101,7 @@ final class NodeCommands {
                     m.put("file", n.spec().file());
                     m.put("format", n.spec().format());
                     m.put("read-only", n.spec().readOnly());
+                    m.put("cache", n.spec().cache());
                     m.put("attached", n.isAttached());
                     if (!n.isAttached()) {
                         m.put("detach-reason", n.detachReason());

@@ -7,7 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.strata.api.CacheMode;
 import org.strata.api.FormatAccess;
+import org.strata.api.StoragePath;
 import org.strata.core.agent.ImageService;
 import org.strata.core.image.Errors;
 import org.strata.core.image.ImageLocation;
@@ -44,20 +46,26 @@ final class RebaseCommand extends ImageCommand {
     @Override
     public String usage() {
         return stream
-                ? "usage: image:stream [-f FMT] [-b BASE [-F BASE_FMT]] [-r RATE] [-p] [-q] [--job] FILE\n"
+                ? "usage: image:stream [-f FMT] [-t CACHE] [-T SRC_CACHE] [-b BASE [-F BASE_FMT]] [-r RATE] [-p] [-q]\n"
+                        + "                    [--job] FILE\n"
                         + "  copies into FILE what its backing chain holds above BASE, then makes BASE its backing\n"
                         + "  file (without -b: all of it, and FILE becomes standalone); BASE is named as it is to be\n"
-                        + "  recorded, relative to FILE's directory; its format is the chain's when BASE is in it"
-                : "usage: image:rebase [-f FMT] [-u] [-b BACKING] [-F BACKING_FMT] [-r RATE] [-p] [-q] [--job] FILE\n"
+                        + "  recorded, relative to FILE's directory; its format is the chain's when BASE is in it\n"
+                        + "  -t CACHE, -T CACHE  the cache modes of FILE and of BASE, as for image:rebase"
+                : "usage: image:rebase [-f FMT] [-t CACHE] [-T SRC_CACHE] [-u] [-b BACKING] [-F BACKING_FMT] [-r RATE]\n"
+                        + "                    [-p] [-q] [--job] FILE\n"
                         + "  -b BACKING  the new backing file, relative to FILE's directory; \"\" for none\n"
                         + "  -F FMT      its format (required with a backing file, as it is recorded)\n"
                         + "  -u          unsafe: only change the name (the content may change); without -b, none\n"
-                        + "  without -u, the sectors where the old and new backing differ are copied into FILE first";
+                        + "  without -u, the sectors where the old and new backing differ are copied into FILE first\n"
+                        + "  -t CACHE    cache mode of FILE: writeback (default), writethrough, none, directsync, unsafe\n"
+                        + "  -T CACHE    cache mode of the new backing file (default writeback)";
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value('b', "backing").value('F', "backing-format").flag('u', "unsafe")
+        Options o = spec().flag('U', FORCE_SHARE).value('t', "cache").value('T', "source-cache")
+                .value('b', "backing").value('F', "backing-format").flag('u', "unsafe")
                 .flag('p', "progress").value('r', "rate-limit").flag((char) 0, "job").parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
         boolean safe = stream || !o.has("unsafe");
@@ -70,6 +78,7 @@ final class RebaseCommand extends ImageCommand {
             backing = null;
         }
         OpenRequest request = request(inv, o, "format", true).withOpenBacking(safe);
+        CacheMode backingCache = sourceCacheMode(o);
         String backingFormat = backing == null ? null : o.get("backing-format");
         List<Closeable> opened = new ArrayList<>();
         try {
@@ -80,7 +89,7 @@ final class RebaseCommand extends ImageCommand {
                 backingFormat = formatInChain(image, ImageLocation.parse(backing, directoryOf(inv, file)).storage());
             }
             if (backing != null && safe) {
-                newBacking = openNewBacking(inv, file, backing, backingFormat, request);
+                newBacking = openNewBacking(inv, file, backing, backingFormat, request.withCache(backingCache));
                 opened.add(0, newBacking);
             }
             if (backing != null && backingFormat == null) {
@@ -106,12 +115,11 @@ final class RebaseCommand extends ImageCommand {
      */
     private FormatAccess openNewBacking(Invocation inv, String file, String backing, String format,
                                         OpenRequest request) throws CommandFailure {
-        Path dir = directoryOf(inv, file);
-        List<Path> roots = new ArrayList<>(request.extraRoots());
-        roots.add(dir);
         try {
+            List<StoragePath> roots = new ArrayList<>(request.extraRoots());
+            roots.add(images.opener().directoryOf(ImageLocation.parse(file, inv.cwd).storage()));
             return images.opener().open(backing, request.withWritable(false).withOpenBacking(true).withFormat(format)
-                    .withForceShare(false).withExtraRoots(roots).withCwd(dir));
+                    .withForceShare(false).withExtraRoots(roots).withCwd(directoryOf(inv, file)));
         } catch (IOException | RuntimeException e) {
             throw new CommandFailure("Could not open new backing file '" + backing + "': " + Errors.oneLine(e), 1,
                     e);

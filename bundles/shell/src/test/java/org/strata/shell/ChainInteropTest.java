@@ -43,7 +43,7 @@ class ChainInteropTest {
         Qemu.copyTree(template, ours.dir());
         Qemu.copyTree(template, theirs.dir());
         // two layers lie in sub/ and name ../base.raw: a root above them must be allowed to open them directly
-        strata = new Shell(ours.dir(), "run", List.of(ours.dir()));
+        strata = new Shell(ours.dir(), "run", List.of(ours.dir().toString()));
     }
 
     /** Fails unless every layer of the two copies reads the same, maps the same and is clean. */

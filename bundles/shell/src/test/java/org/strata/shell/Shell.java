@@ -30,7 +30,7 @@ final class Shell {
 
     private final Map<String, Command> commands = new HashMap<>();
     private final Path cwd;
-    private final List<Path> allowRoots;
+    private final List<String> allowRoots;
     private final JobManager jobs;
 
     /** A shell as {@code strata run} has it: no configured roots, operations inline. */
@@ -42,12 +42,12 @@ final class Shell {
      * @param mode       "run" or "daemon" (where --job starts background jobs and backing layers are shared)
      * @param allowRoots roots the caller allows, as {@code --allow-root} before the subcommand would
      */
-    Shell(Path cwd, String mode, List<Path> allowRoots) {
+    Shell(Path cwd, String mode, List<String> allowRoots) {
         this(cwd, mode, allowRoots, List.of());
     }
 
     /** @param configuredRoots the agent's allowed.roots setting (directories and URL prefixes) */
-    Shell(Path cwd, String mode, List<Path> allowRoots, List<String> configuredRoots) {
+    Shell(Path cwd, String mode, List<String> allowRoots, List<String> configuredRoots) {
         this.cwd = cwd;
         this.allowRoots = List.copyOf(allowRoots);
         DriverRegistry registry = new DriverRegistry();
@@ -56,6 +56,8 @@ final class Shell {
         registry.addStorage(new org.strata.storage.http.HttpStorageDriver());
         registry.addFormat(new RawFormatDriver());
         registry.addFormat(new org.strata.format.qcow2.Qcow2FormatDriver());
+        registry.addFormat(new org.strata.format.vpc.VpcFormatDriver());
+        registry.addFormat(new org.strata.format.vhdx.VhdxFormatDriver());
         registry.addFormat(new org.strata.format.vdi.VdiFormatDriver());
         ImageService images = new ImageService(registry, cwd, mode, configuredRoots, 5);
         jobs = new JobManager();

@@ -55,7 +55,7 @@ public abstract class AbstractFormatDriverContractTest {
         return true;
     }
 
-    /** Whether the format can resize an image at all (qemu's vdi, for one, cannot); if not, resizes must fail. */
+    /** Whether the format can resize an image at all (qemu's vpc, for one, cannot); if not, resizes must fail. */
     protected boolean canResize() {
         return true;
     }

@@ -110,10 +110,12 @@ class DaemonTest {
     @Test
     void sessionConventions() throws Exception {
         Path cwd = Files.createDirectories(home.resolve("work/sub"));
-        Result r = strata(home, cwd, "--allow-root", "../other", "--allow-root=/abs/dir", "exec", "test:env");
+        Result r = strata(home, cwd, "--allow-root", "../other", "--allow-root=/abs/dir", "--allow-root",
+                "http://host/dir/", "exec", "test:env");
         assertEquals(0, r.status(), r.toString());
-        assertEquals("cwd=" + cwd.toRealPath() + "\ntty=false\ndebug=false\nallowRoots=["
-                + cwd.toRealPath().getParent().resolve("other") + ", /abs/dir]\n", r.out());
+        // --allow-root values arrive as given: directories relative to cwd, or URL prefixes
+        assertEquals("cwd=" + cwd.toRealPath() + "\ntty=false\ndebug=false\n"
+                + "allowRoots=[../other, /abs/dir, http://host/dir/]\n", r.out());
         assertEquals("this goes to stderr\n", r.err());
     }
 

@@ -7,8 +7,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @ObjectClassDefinition(name = "Strata agent", description = "Settings of the Strata storage agent")
 public @interface AgentConfig {
 
-    @AttributeDefinition(name = "Allowed roots", description = "Directories (and URL prefixes) below which files"
-            + " named inside images may be opened, besides the directory of the image a user names")
+    @AttributeDefinition(name = "Allowed roots", description = "Directories and URL prefixes (http://HOST/DIR,"
+            + " nbd://HOST:PORT/) below which files named inside images may be opened, besides the directory of the"
+            + " image a user names")
     String[] allowed_roots() default {};
 
     @AttributeDefinition(name = "Pause timeout", description = "Seconds a request to a node waits while the node"

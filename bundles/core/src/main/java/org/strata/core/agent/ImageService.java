@@ -10,7 +10,6 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
-import org.strata.core.image.AllowedRoots;
 import org.strata.core.image.ImageOpener;
 import org.strata.core.image.SharedLayers;
 
@@ -55,7 +54,7 @@ public final class ImageService {
     private void configure(List<String> allowedRoots, int pauseTimeoutSeconds) {
         this.pauseTimeout = pauseTimeoutSeconds;
         // the daemon keeps images open for long, so chains share their read-only backing images there
-        this.opener = new ImageOpener(drivers, AllowedRoots.of(allowedRoots),
+        this.opener = new ImageOpener(drivers, allowedRoots,
                 mode.equals("daemon") ? sharedLayers : null);
     }
 

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.strata.api.CacheMode;
 import org.strata.api.FormatAccess;
 import org.strata.api.ImageHandle;
 import org.strata.api.Storage;
@@ -21,8 +22,23 @@ import org.strata.api.Storage;
  */
 public final class Node implements ImageHandle {
 
-    /** What a node is, as persisted. */
-    public record Spec(String name, String file, String format, boolean readOnly, List<String> allowRoots) {
+    /**
+     * What a node is, as persisted.
+     *
+     * @param cache      the cache mode's name (writeback where a file written before cache modes has none)
+     * @param allowRoots the --allow-root values it was added with, as locations (directories absolute)
+     */
+    public record Spec(String name, String file, String format, boolean readOnly, String cache,
+                       List<String> allowRoots) {
+
+        public Spec {
+            cache = cache == null ? CacheMode.WRITEBACK.toString() : cache;
+        }
+
+        /** @throws IllegalArgumentException for a name that is no cache mode (an edited nodes.json) */
+        public CacheMode cacheMode() {
+            return CacheMode.parse(cache);
+        }
     }
 
     /** One layer of the node's chain, top first. */

@@ -16,8 +16,11 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.strata.api.CacheMode;
 import org.strata.api.FormatAccess;
+import org.strata.api.StoragePath;
 import org.strata.core.image.Errors;
+import org.strata.core.image.ImageLocation;
 import org.strata.core.image.OpenRequest;
 
 /**
@@ -29,6 +32,7 @@ import org.strata.core.image.OpenRequest;
 public final class NodeManager implements DriverListener {
 
     private static final System.Logger LOG = System.getLogger(NodeManager.class.getName());
+    private static final Path ROOT = Path.of("/");
 
     private final ImageService images;
     private final DriverRegistry registry;
@@ -89,12 +93,12 @@ public final class NodeManager implements DriverListener {
     /**
      * Opens an image as a new node.
      *
-     * @param name  the node name, or null for one derived from the file name
-     * @param cwd   what a relative file name is relative to
+     * @param name       the node name, or null for one derived from the file name
+     * @param cwd        what a relative file name (and allowed root) is relative to
+     * @param allowRoots the --allow-root values given (directories, URL prefixes)
      */
-    public Node add(String name, String file, String format, boolean readOnly, Path cwd, List<Path> allowRoots)
-            throws IOException {
-        OpenRequest request = new OpenRequest(format, !readOnly, false, false, true, cwd, allowRoots);
+    public Node add(String name, String file, String format, boolean readOnly, CacheMode cache, Path cwd,
+                    List<String> allowRoots) throws IOException {
         transitions.lock();
         try {
             String nodeName = name != null ? name : defaultName(file);
@@ -105,10 +109,11 @@ public final class NodeManager implements DriverListener {
                 throw new IllegalArgumentException("Invalid node name '" + nodeName
                         + "' (letters, digits, '.', '_', '+', '-'; at most 64)");
             }
-            FormatAccess access = images.opener().open(file, request);
-            String absolute = org.strata.core.image.ImageLocation.parse(file, cwd).storage();
-            Node.Spec spec = new Node.Spec(nodeName, absolute, access.formatName(), readOnly,
-                    allowRoots.stream().map(Path::toString).toList());
+            Node.Spec requested = new Node.Spec(nodeName, ImageLocation.parse(file, cwd).storage(), format, readOnly,
+                    cache.toString(), allowRoots.stream().map(r -> ImageLocation.parse(r, cwd).storage()).toList());
+            FormatAccess access = images.opener().open(file, requestFor(requested).withCwd(cwd));
+            Node.Spec spec = new Node.Spec(nodeName, requested.file(), access.formatName(), readOnly,
+                    requested.cache(), requested.allowRoots());
             Node node = new Node(spec, pauseSeconds());
             node.attach(access);
             nodes.put(nodeName, node);
@@ -117,6 +122,15 @@ public final class NodeManager implements DriverListener {
         } finally {
             transitions.unlock();
         }
+    }
+
+    /** How a node opens: its format, cache mode and allowed roots; locations in a spec are absolute. */
+    private OpenRequest requestFor(Node.Spec s) throws IOException {
+        List<StoragePath> roots = new ArrayList<>();
+        for (String r : s.allowRoots()) {
+            roots.add(images.opener().root(r, ROOT));
+        }
+        return new OpenRequest(s.format(), !s.readOnly(), false, s.cacheMode(), true, ROOT, roots);
     }
 
     /** Flushes and closes a node, and forgets it. */
@@ -212,9 +226,7 @@ public final class NodeManager implements DriverListener {
                 }
                 Node.Spec s = n.spec();
                 try {
-                    OpenRequest request = new OpenRequest(s.format(), !s.readOnly(), false, false, true, Path.of("/"),
-                            s.allowRoots().stream().map(Path::of).toList());
-                    n.attach(images.opener().open(s.file(), request));
+                    n.attach(images.opener().open(s.file(), requestFor(s)));
                     LOG.log(System.Logger.Level.INFO, "node " + n.name() + ": attached " + s.file());
                 } catch (IOException | RuntimeException e) {
                     LOG.log(System.Logger.Level.WARNING, "node " + n.name() + ": cannot open yet: " + Errors.oneLine(e));

@@ -3,7 +3,9 @@ package org.strata.core.image;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -13,25 +15,29 @@ import org.strata.api.FormatDriver;
 import org.strata.api.FormatImage;
 import org.strata.api.IoThreads;
 import org.strata.api.Storage;
+import org.strata.api.StoragePath;
+import org.strata.api.StorageDriver;
 
 /**
  * Opens and creates the images users name, with their backing chains. The image the user names is probed
- * when no format is given; every file it names goes through a {@link LayerContext}, the reference gate.
+ * when no format is given; every file it names goes through a {@link LayerContext}, the reference gate, and
+ * must lie under an allowed root: the configured ones, the request's, and the directory of the named image.
  */
 public final class ImageOpener {
 
     private final DriverLookup drivers;
-    private final AllowedRoots configuredRoots;
+    private final List<String> configuredRoots;
     private final SharedLayers shared;
 
-    public ImageOpener(DriverLookup drivers, AllowedRoots configuredRoots) {
+    /** @param configuredRoots allowed.roots: directories and URL prefixes */
+    public ImageOpener(DriverLookup drivers, List<String> configuredRoots) {
         this(drivers, configuredRoots, null);
     }
 
     /** @param shared where read-only backing images are shared between chains, or null to open each alone */
-    public ImageOpener(DriverLookup drivers, AllowedRoots configuredRoots, SharedLayers shared) {
+    public ImageOpener(DriverLookup drivers, List<String> configuredRoots, SharedLayers shared) {
         this.drivers = drivers;
-        this.configuredRoots = configuredRoots;
+        this.configuredRoots = List.copyOf(configuredRoots);
         this.shared = shared;
     }
 
@@ -39,15 +45,15 @@ public final class ImageOpener {
      * Opens a read-only backing layer, shared with other chains when sharing is on; {@code opened} gets what
      * releases it.
      */
-    FormatAccess openBackingLayer(String name, String location, String format, OpenRequest request,
-                                  AllowedRoots roots, java.util.Set<String> chain, Resources opened)
+    FormatAccess openBackingLayer(String name, String location, StoragePath where, String format,
+                                  OpenRequest request, AllowedRoots roots, Set<StoragePath> chain, Resources opened)
             throws IOException {
         if (shared == null) {
-            return opened.add(openLayer(name, location, format, false, false, request, roots, chain));
+            return opened.add(openLayer(name, location, where, format, false, false, request, roots, chain));
         }
-        SharedLayers.Key key = new SharedLayers.Key(location, format, request.forceShare(), request.direct());
+        SharedLayers.Key key = new SharedLayers.Key(where, format, request.forceShare(), request.cache());
         FormatAccess access = shared.acquire(key,
-                () -> openLayer(name, location, format, false, false, request, roots, chain));
+                () -> openLayer(name, location, where, format, false, false, request, roots, chain));
         opened.add(() -> shared.release(key, access));
         return access;
     }
@@ -56,77 +62,128 @@ public final class ImageOpener {
         return drivers;
     }
 
+    /**
+     * An allowed root a user names ({@code --allow-root}, allowed.roots): a directory (relative to {@code cwd}) or
+     * a URL prefix, where its backend says it lies.
+     *
+     * @throws IOException when no backend serves it or it is not a valid name for the backend that does
+     */
+    public StoragePath root(String name, Path cwd) throws IOException {
+        return pathOf(ImageLocation.parse(name, cwd).storage());
+    }
+
+    /**
+     * The directory of the image at {@code location} (a path or URL, as {@link ImageLocation#storage()}): the
+     * default root of what the image names. For a URL, the URL up to its last '/'.
+     */
+    public StoragePath directoryOf(String location) throws IOException {
+        return pathOf(location).parent();
+    }
+
+    /** Where a storage location lies, as its backend says. */
+    StoragePath pathOf(String location) throws IOException {
+        return drivers.storageFor(location).pathOf(location);
+    }
+
     /** Opens the image {@code name} (a path, URL or json: name) as {@code request} says. */
     public FormatAccess open(String name, OpenRequest request) throws IOException {
         ImageLocation location = ImageLocation.parse(name, request.cwd());
         String format = request.format() != null ? request.format() : location.format();
-        AllowedRoots roots = rootsFor(location, request);
-        return openLayer(name, location.storage(), format, true, request.writable(), request, roots, Set.of());
+        StoragePath where = placeOf(name, location);
+        return openLayer(name, location.storage(), where, format, true, request.writable(), request,
+                rootsFor(where, request), Set.of());
     }
 
     /**
-     * Creates the image {@code name} in {@code format}.
-     *
-     * @return the effective options, as the driver prints them after {@code Formatting '...', fmt=...}
+     * Creates the image {@code name} in {@code format}. The driver checks the request before the file is created
+     * (see {@link DeferredStorage}); when creation fails anyway, the files it made are removed again.
      */
-    public Map<String, String> create(String name, String format, CreateRequest create, OpenRequest request)
+    public CreatedImage create(String name, String format, CreateRequest create, OpenRequest request)
             throws IOException {
         FormatDriver driver = drivers.format(format);
         ImageLocation location = ImageLocation.parse(name, request.cwd());
-        AllowedRoots roots = rootsFor(location, request);
-        Resources opened = new Resources();
-        try (Storage storage = drivers.storageFor(location.storage()).create(location.storage(),
-                request.withDirect(false).storageOptions(true))) {
+        StoragePath where = placeOf(name, location);
+        AllowedRoots roots = rootsFor(where, request);
+        StorageDriver storageDriver = drivers.storageFor(location.storage());
+        NewFiles made = new NewFiles();
+        try (Resources opened = new Resources();
+             Storage storage = new DeferredStorage(location.storage(), storageDriver.name(), () -> made.create(
+                     storageDriver, location.storage(), request.newFileOptions(), name))) {
             LayerContext context = new LayerContext(this, name, location.storage(), true,
-                    request.withOpenBacking(create.openBacking()), roots, Set.of(location.storage()), opened);
+                    request.withOpenBacking(create.openBacking()), roots, Set.of(where), opened, made);
             Map<String, String> printed = driver.create(storage, create, context);
             storage.flush();
-            return printed;
+            return new CreatedImage(printed, made);
         } catch (IOException | RuntimeException e) {
-            opened.closeQuietly(e);
+            try {
+                made.remove();
+            } catch (IOException removal) {
+                e.addSuppressed(removal);
+            }
             throw e;
-        } finally {
-            opened.close();
         }
     }
 
-    private AllowedRoots rootsFor(ImageLocation location, OpenRequest request) {
-        AllowedRoots roots = configuredRoots.withAll(request.extraRoots());
-        if (!ImageLocation.isUrl(location.storage())) {
-            Path parent = Path.of(location.storage()).getParent();
-            if (parent != null) {
-                roots = roots.with(parent);
+    /** Where the image a user names lies; a name no backend understands fails as its opening would. */
+    private StoragePath placeOf(String name, ImageLocation location) throws IOException {
+        try {
+            return pathOf(location.storage());
+        } catch (IOException | RuntimeException e) {
+            throw openFailure(name, e);
+        }
+    }
+
+    /**
+     * The configured roots (those no backend understands now, say of a backend not deployed, hold nothing), the
+     * request's, and the directory of the named image, which lies at {@code where}.
+     */
+    private AllowedRoots rootsFor(StoragePath where, OpenRequest request) {
+        List<StoragePath> roots = new ArrayList<>();
+        for (String r : configuredRoots) {
+            try {
+                roots.add(root(r, Path.of("/")));
+            } catch (IOException | RuntimeException e) {
+                // nothing lies under it
             }
         }
-        return roots;
+        roots.addAll(request.extraRoots());
+        roots.add(where.parent());
+        return new AllowedRoots(roots);
     }
 
     /**
      * Opens one layer and, through its context, what it names.
      *
+     * @param where    where the layer's storage lies
      * @param mayProbe whether an unknown format may be probed to any format (only for the image the user
      *                 named); otherwise only raw is accepted without a recorded format
-     * @param chain    the storage locations of the layers above, to refuse loops
+     * @param chain    where the layers above lie, to refuse loops
      */
-    FormatAccess openLayer(String name, String storageLocation, String format, boolean mayProbe, boolean writable,
-                           OpenRequest request, AllowedRoots roots, Set<String> chain) throws IOException {
+    FormatAccess openLayer(String name, String storageLocation, StoragePath where, String format, boolean mayProbe,
+                           boolean writable, OpenRequest request, AllowedRoots roots, Set<StoragePath> chain)
+            throws IOException {
         Resources opened = new Resources();
         try {
             Storage storage = opened.add(drivers.storageFor(storageLocation).open(storageLocation,
                     request.storageOptions(writable)));
             FormatDriver driver = format != null ? drivers.format(format) : probe(storage, name, mayProbe);
-            Set<String> below = new HashSet<>(chain);
-            below.add(storageLocation);
+            Set<StoragePath> below = new HashSet<>(chain);
+            below.add(where);
             LayerContext context = new LayerContext(this, name, storageLocation, writable, request, roots,
-                    Set.copyOf(below), opened);
+                    Set.copyOf(below), opened, new NewFiles());
             FormatImage image = driver.open(storage, context);
             return new FormatAccess(image, opened, IoThreads.executor());
         } catch (IOException | RuntimeException e) {
             opened.closeQuietly(e);
-            String msg = Errors.oneLine(e);
-            throw new IOException(msg.startsWith("Could not open '" + name + "'") ? msg
-                    : "Could not open '" + name + "': " + msg, e);
+            throw openFailure(name, e);
         }
+    }
+
+    /** {@code Could not open 'NAME': WHY}, said once. */
+    private static IOException openFailure(String name, Exception e) {
+        String msg = Errors.oneLine(e);
+        return new IOException(msg.startsWith("Could not open '" + name + "'") ? msg
+                : "Could not open '" + name + "': " + msg, e);
     }
 
     /** The format whose driver is surest about the storage's first bytes. */

@@ -8,11 +8,12 @@ import java.util.Set;
 import org.strata.api.FormatAccess;
 import org.strata.api.ImageContext;
 import org.strata.api.Storage;
+import org.strata.api.StoragePath;
 
 /**
  * The reference gate of one layer: resolves the names an image records relative to that image, admits only
- * files below the allowed roots (by real path) and URLs under allowed prefixes, opens backing files with their
- * recorded format, refuses loops, and keeps what it opened so it is closed with the layer.
+ * files that lie under the allowed roots (a local file by its real path, a URL by its normalized one), opens
+ * backing files with their recorded format, refuses loops, and keeps what it opened so it is closed with the layer.
  */
 final class LayerContext implements ImageContext {
 
@@ -22,11 +23,14 @@ final class LayerContext implements ImageContext {
     private final boolean writable;
     private final OpenRequest request;
     private final AllowedRoots roots;
-    private final Set<String> chain;
+    /** Where the layers from the top down to this one lie. */
+    private final Set<StoragePath> chain;
     private final Resources opened;
+    private final NewFiles made;
 
+    /** @param made where the files this layer creates (a new external data file) are recorded */
     LayerContext(ImageOpener opener, String name, String storageLocation, boolean writable, OpenRequest request,
-                 AllowedRoots roots, Set<String> chain, Resources opened) {
+                 AllowedRoots roots, Set<StoragePath> chain, Resources opened, NewFiles made) {
         this.opener = opener;
         this.name = name;
         this.storageLocation = storageLocation;
@@ -35,6 +39,7 @@ final class LayerContext implements ImageContext {
         this.roots = roots;
         this.chain = chain;
         this.opened = opened;
+        this.made = made;
     }
 
     @Override
@@ -54,55 +59,54 @@ final class LayerContext implements ImageContext {
 
     @Override
     public FormatAccess openBacking(String reference, String format) throws IOException {
-        String target = resolve(reference, "backing file");
-        if (chain.contains(target)) {
+        Target target = resolve(reference, "backing file");
+        if (chain.contains(target.where())) {
             throw new IOException("Backing file loop: '" + reference + "' named by '" + name
                     + "' is already in the chain");
         }
-        return opener.openBackingLayer(reference, target, format, request, roots, chain, opened);
+        return opener.openBackingLayer(reference, target.location(), target.where(), format, request, roots, chain,
+                opened);
     }
 
     @Override
     public Storage openFile(String reference, boolean writableFile) throws IOException {
-        String target = resolve(reference, "data file");
-        return opened.add(opener.drivers().storageFor(target).open(target,
-                request.storageOptions(writableFile)));
+        String target = resolve(reference, "data file").location();
+        return opened.add(opener.drivers().storageFor(target).open(target, request.storageOptions(writableFile)));
     }
 
     @Override
     public Storage createFile(String reference) throws IOException {
-        String target;
-        if (ImageLocation.isUrl(reference)) {
-            roots.checkUrl(reference, "data file", name);
-            target = reference;
-        } else {
-            target = roots.checkNew(baseDirectory().resolve(reference).normalize(), "data file", name).toString();
-        }
-        return opened.add(opener.drivers().storageFor(target).create(target,
-                request.withDirect(false).storageOptions(true)));
+        String target = resolve(reference, "data file").location();
+        return opened.add(made.create(opener.drivers().storageFor(target), target, request.newFileOptions(),
+                reference));
     }
 
-    /** The storage location of a referenced file, after the allowed-roots check. */
-    private String resolve(String reference, String what) throws IOException {
+    /** A file an image names: its storage location and where that lies. */
+    private record Target(String location, StoragePath where) {
+    }
+
+    /** The file {@code reference} names, after the allowed-roots check. */
+    private Target resolve(String reference, String what) throws IOException {
         if (reference.isEmpty()) {
             throw new IOException("Empty " + what + " name in '" + name + "'");
         }
-        if (ImageLocation.isUrl(reference) || reference.startsWith("json:")) {
-            ImageLocation loc = ImageLocation.parse(reference, baseDirectory());
-            if (ImageLocation.isUrl(loc.storage())) {
-                roots.checkUrl(loc.storage(), what, name);
-                return loc.storage();
-            }
-            return roots.check(Path.of(loc.storage()), what, name).toString();
+        // as QEMU's path_combine: a relative name in a URL's image is a URL too; an absolute path is a local file
+        boolean relative = !ImageLocation.isUrl(reference) && !reference.startsWith("json:")
+                && !reference.startsWith("/");
+        String location = relative && ImageLocation.isUrl(storageLocation)
+                ? URI.create(storageLocation).resolve(reference).toString()
+                : ImageLocation.parse(reference, baseDirectory()).storage();
+        StoragePath where;
+        try {
+            where = opener.pathOf(location);
+        } catch (IOException e) {
+            throw new IOException("Could not open " + what + " '" + location + "': " + Errors.oneLine(e), e);
         }
-        if (ImageLocation.isUrl(storageLocation)) {
-            String url = URI.create(storageLocation).resolve(reference).toString();
-            roots.checkUrl(url, what, name);
-            return url;
-        }
-        return roots.check(baseDirectory().resolve(reference).normalize(), what, name).toString();
+        roots.check(where, location, what, name);
+        return new Target(location, where);
     }
 
+    /** What a relative name in this image is relative to: the image's directory (a URL's is resolved apart). */
     private Path baseDirectory() {
         if (ImageLocation.isUrl(storageLocation)) {
             return request.cwd();

@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.strata.api.CacheMode;
 import org.strata.api.FormatAccess;
+import org.strata.api.StoragePath;
 
 /**
  * Read-only backing images shared by every chain that uses them: one base under many overlays is opened once.
@@ -22,8 +24,8 @@ public final class SharedLayers {
         }
     }
 
-    /** What makes two opens the same shared layer. */
-    record Key(String location, String format, boolean forceShare, boolean direct) {
+    /** What makes two opens the same shared layer: the same storage object, opened the same way. */
+    record Key(StoragePath where, String format, boolean forceShare, CacheMode cache) {
     }
 
     /** Opens a layer when it is not shared yet. */

@@ -16,8 +16,10 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.strata.api.CacheMode;
 import org.strata.format.raw.RawFormatDriver;
 import org.strata.storage.file.FileStorageDriver;
+import org.strata.testkit.OpenFlags;
 
 /** Nodes: added, persisted, detached when their driver leaves, reattached when it returns. */
 class NodeManagerTest {
@@ -46,7 +48,7 @@ class NodeManagerTest {
         RawFormatDriver raw = new RawFormatDriver();
         DriverRegistry registry = registry(raw);
         NodeManager nodes = new NodeManager(new ImageService(registry, home, "daemon", List.of(), 10), registry);
-        Node n = nodes.add(null, "disk.img", null, false, home, List.of());
+        Node n = nodes.add(null, "disk.img", null, false, CacheMode.WRITEBACK, home, List.of());
         assertEquals("disk", n.name());
         assertArrayEquals(new byte[] {1, 2, 3, 4}, read(n, 0, 4));
 
@@ -76,8 +78,8 @@ class NodeManagerTest {
         RawFormatDriver raw = new RawFormatDriver();
         DriverRegistry registry = registry(raw);
         NodeManager first = new NodeManager(new ImageService(registry, home, "daemon", List.of(), 10), registry);
-        first.add("vm1", "a.img", "raw", true, home, List.of());
-        assertThrows(IllegalArgumentException.class, () -> first.add("vm1", "a.img", "raw", true, home, List.of()));
+        first.add("vm1", "a.img", "raw", true, CacheMode.WRITEBACK, home, List.of());
+        assertThrows(IllegalArgumentException.class, () -> first.add("vm1", "a.img", "raw", true, CacheMode.WRITEBACK, home, List.of()));
         first.deactivate();
 
         DriverRegistry again = registry(new RawFormatDriver());
@@ -87,6 +89,27 @@ class NodeManagerTest {
         assertTrue(n.spec().readOnly());
         second.remove("vm1");
         assertTrue(second.list().isEmpty());
+        second.deactivate();
+    }
+
+    @Test
+    void aNodeOpensInItsCacheModeAndKeepsItAcrossRestarts() throws Exception {
+        Path disk = home.resolve("sync.img");
+        Files.write(disk, new byte[4096]);
+        DriverRegistry registry = registry(new RawFormatDriver());
+        NodeManager first = new NodeManager(new ImageService(registry, home, "daemon", List.of(), 10), registry);
+        first.add("vm", "sync.img", "raw", false, CacheMode.DIRECTSYNC, home, List.of());
+        int directSync = OpenFlags.O_DIRECT | OpenFlags.O_DSYNC;
+        assertTrue(OpenFlags.someHas(disk, directSync), "directsync: O_DIRECT and O_DSYNC " + OpenFlags.of(disk));
+        first.deactivate();
+        assertTrue(OpenFlags.of(disk).isEmpty(), "closed with the agent");
+
+        DriverRegistry again = registry(new RawFormatDriver());
+        NodeManager second = new NodeManager(new ImageService(again, home, "daemon", List.of(), 10), again);
+        Node n = second.get("vm");
+        assertEquals(CacheMode.DIRECTSYNC, n.spec().cacheMode());
+        assertEquals(4096L, (long) n.call(a -> a.size()));
+        assertTrue(OpenFlags.someHas(disk, directSync), "reopened in directsync " + OpenFlags.of(disk));
         second.deactivate();
     }
 }

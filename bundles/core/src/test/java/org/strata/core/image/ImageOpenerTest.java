@@ -28,7 +28,7 @@ class ImageOpenerTest {
     @BeforeEach
     void setUp() {
         opener = new ImageOpener(DriverLookup.of(List.of(new RawFormatDriver(), new LinkFormat()),
-                List.of(new FileStorageDriver())), AllowedRoots.of(List.of()));
+                List.of(new FileStorageDriver())), List.of());
     }
 
     private void write(String name, String content) throws IOException {
@@ -59,9 +59,11 @@ class ImageOpenerTest {
         IOException e = assertThrows(IOException.class, () -> opener.open("images/top.link", request()));
         assertTrue(e.getMessage().contains("secret.raw"), e.getMessage());
         assertTrue(e.getMessage().contains("--allow-root"), e.getMessage());
+        assertTrue(e.getMessage().contains("outside the allowed roots (" + dir.resolve("images").toRealPath() + ")"),
+                "names the roots in force: " + e.getMessage());
 
         try (FormatAccess a = opener.open("images/top.link",
-                request().withExtraRoots(List.of(dir.resolve("outside"))))) {
+                request().withExtraRoots(List.of(opener.root("outside", dir))))) {
             assertEquals(512, a.size(), "raw sizes count whole sectors");
         }
     }
@@ -121,7 +123,7 @@ class ImageOpenerTest {
         write("b.link", "LINK raw base.raw");
         SharedLayers shared = new SharedLayers();
         ImageOpener sharing = new ImageOpener(DriverLookup.of(List.of(new RawFormatDriver(), new LinkFormat()),
-                List.of(new FileStorageDriver())), AllowedRoots.of(List.of()), shared);
+                List.of(new FileStorageDriver())), List.of(), shared);
         FormatAccess a = sharing.open("a.link", request());
         FormatAccess b = sharing.open("b.link", request());
         assertEquals(1, shared.size());

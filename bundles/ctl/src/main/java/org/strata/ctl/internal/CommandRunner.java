@@ -20,8 +20,8 @@ import org.strata.launcher.wire.Request;
  * {@code strata run}:
  * <ul>
  * <li>before: {@code currentDir} is the client's directory; {@code strata.tty}, {@code strata.debug} (Boolean)
- * and {@code strata.allowRoots} (List of absolute path strings, each --allow-root resolved against the client's
- * directory) are session variables; globbing is off;</li>
+ * and {@code strata.allowRoots} (List of Strings: the --allow-root values as given, directories relative to
+ * {@code currentDir} or URL prefixes; the commands resolve them) are session variables; globbing is off;</li>
  * <li>arguments are never parsed as script: argument i is the session variable {@code __a<i>} and the script run
  * is {@code NAME $__a0 $__a1 ...}; NAME must look like a Gogo command name ({@code [scope:]name});</li>
  * <li>after: a non-null result is printed the way Gogo's console prints it ({@code Converter.INSPECT}); the exit
@@ -57,11 +57,7 @@ public final class CommandRunner implements AutoCloseable {
         session.put(CommandSession.OPTION_NO_GLOB, Boolean.TRUE);
         session.put(TTY, request.tty);
         session.put(DEBUG, request.debug);
-        List<String> roots = new ArrayList<>();
-        for (String root : request.allowRoots) {
-            roots.add(cwd.resolve(root).normalize().toString());
-        }
-        session.put(ALLOW_ROOTS, Collections.unmodifiableList(roots));
+        session.put(ALLOW_ROOTS, Collections.unmodifiableList(new ArrayList<>(request.allowRoots)));
     }
 
     /** Runs a command name and its arguments, passed through exactly as given. */

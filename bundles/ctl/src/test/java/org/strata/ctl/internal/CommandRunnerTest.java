@@ -163,10 +163,12 @@ class CommandRunnerTest {
 
     @Test
     void sessionCarriesTheCallersSettings() {
-        try (CommandRunner runner = runner(true, List.of("rel/dir", "/abs/../abs2"))) {
+        try (CommandRunner runner = runner(true, List.of("rel/dir", "/abs/../abs2", "http://host/dir/"))) {
             assertEquals(0, runner.runArgv(List.of("test:env")));
         }
-        assertEquals("cwd=/work/place\ntty=true\ndebug=true\nroots=[/work/place/rel/dir, /abs2]\n", out());
+        // roots as given: the commands resolve a directory against cwd, and leave a URL prefix a URL
+        assertEquals("cwd=/work/place\ntty=true\ndebug=true\nroots=[rel/dir, /abs/../abs2, http://host/dir/]\n",
+                out());
         assertEquals("to stderr\n", err());
     }
 

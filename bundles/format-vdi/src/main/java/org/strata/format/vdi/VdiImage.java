@@ -163,7 +163,7 @@ final class VdiImage implements FormatImage {
 
     /** As QEMU: the data of a static image may lie on holes of its (sparse) file, which then read as zeroes. */
     @Override
-    public boolean reportsHolesUnderData() {
+    public boolean storageHolesReadAsZeroes() {
         return md.header().isStatic();
     }
 

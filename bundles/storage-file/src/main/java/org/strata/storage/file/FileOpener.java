@@ -13,8 +13,8 @@ import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
 
 /**
- * Opens a local file or host block device: the channel for data, a native descriptor for the rest, the
- * QEMU-compatible image lock, and with O_DIRECT the alignment wrapper.
+ * Opens a local file or host block device: the channel for data (with O_DIRECT and O_DSYNC as the cache mode
+ * says), a native descriptor for the rest, the QEMU-compatible image lock, and with O_DIRECT the alignment wrapper.
  */
 final class FileOpener {
 
@@ -48,11 +48,11 @@ final class FileOpener {
                 channel.truncate(0);
             }
             int sectorSize = device ? Posix.logicalBlockSize(fd) : 512;
-            int align = options.direct() ? DirectIo.probeAlignment(channel, path, sectorSize) : 1;
+            int align = options.cache().direct() ? DirectIo.probeAlignment(channel, path, sectorSize) : 1;
             FileStorage storage = device
                     ? new BlockDeviceStorage(path, channel, fd, writable, align, sectorSize)
                     : new RegularFileStorage(path, channel, fd, writable, align);
-            storage.ignoreSyncs(options.noFlush());
+            storage.useCacheMode(options.cache());
             return align > 1 ? new AlignedStorage(storage, align) : storage;
         } catch (IOException | RuntimeException | Error e) {
             closeQuietly(channel, fd, e);
@@ -72,8 +72,12 @@ final class FileOpener {
         if (create) {
             opts.add(StandardOpenOption.CREATE);
         }
-        if (options.direct()) {
+        if (options.cache().direct()) {
             opts.add(DirectIo.option());
+        }
+        if (options.cache().writeThrough()) {
+            // the kernel makes each write durable before it returns (a write with FUA where the device has it)
+            opts.add(StandardOpenOption.DSYNC);
         }
         try {
             return FileChannel.open(path, opts);

@@ -9,12 +9,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.strata.api.Align;
 import org.strata.api.Buffers;
+import org.strata.api.CacheMode;
 import org.strata.api.Storage;
 
 /**
  * What a local file and a host block device share: positional {@link FileChannel} I/O (with O_DIRECT when
  * {@link #align} is above 1, in which case every request that reaches this class is aligned), a native
- * descriptor for the calls the channel lacks (it also holds the image lock), fdatasync, and closing.
+ * descriptor for the calls the channel lacks (it also holds the image lock), fdatasync, the cache mode's
+ * durability, and closing.
  */
 abstract class FileStorage implements Storage {
 
@@ -31,7 +33,7 @@ abstract class FileStorage implements Storage {
     /** Once fdatasync failed on a cached file, the page cache may hide lost writes: every later sync fails. */
     private volatile IOException syncFailure;
 
-    private volatile boolean syncsIgnored;
+    private volatile CacheMode cache = CacheMode.WRITEBACK;
 
     FileStorage(Path path, FileChannel channel, int fd, boolean writable, int align) {
         this.path = path;
@@ -146,15 +148,30 @@ abstract class FileStorage implements Storage {
         // Positional channel I/O has no buffer of its own in the JVM.
     }
 
-    /** With {@code -t unsafe}: syncs do nothing (the image is worthless after a crash anyway). */
-    void ignoreSyncs(boolean ignore) {
-        this.syncsIgnored = ignore;
+    /**
+     * Set once, before the storage is handed out. The channel was opened with the mode's O_DIRECT and O_DSYNC;
+     * here write-through covers the zeroing the channel does not do, and unsafe turns syncs into no-ops.
+     */
+    void useCacheMode(CacheMode mode) {
+        this.cache = mode;
     }
+
+    @Override
+    public final void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        zeroRange(offset, length, mayUnmap);
+        if (cache.writeThrough()) {
+            // fallocate and the block device ioctls are not covered by O_DSYNC
+            sync();
+        }
+    }
+
+    /** {@link #writeZeroes}, without the durability of write-through modes. */
+    protected abstract void zeroRange(long offset, long length, boolean mayUnmap) throws IOException;
 
     @Override
     public void sync() throws IOException {
         checkOpen();
-        if (syncsIgnored) {
+        if (cache.ignoresFlushes()) {
             return;
         }
         IOException failed = syncFailure;

@@ -1,6 +1,7 @@
 package org.strata.storage.file;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
@@ -8,6 +9,7 @@ import org.osgi.service.component.annotations.Component;
 import org.strata.api.Storage;
 import org.strata.api.StorageDriver;
 import org.strata.api.StorageOptions;
+import org.strata.api.StoragePath;
 
 /**
  * The {@code file} backend: local files and host block devices by path, with QEMU-compatible image locking
@@ -24,6 +26,20 @@ public final class FileStorageDriver implements StorageDriver {
     @Override
     public boolean accepts(String location) {
         return !location.contains("://") && !location.startsWith("json:");
+    }
+
+    /**
+     * The real path: symbolic links resolved, so a link cannot lead outside a root. A file that does not exist (yet)
+     * lies where it would be created: below the real path of its nearest existing ancestor.
+     */
+    @Override
+    public StoragePath pathOf(String location) throws IOException {
+        Path file = path(location).toAbsolutePath().normalize();
+        Path existing = file;
+        while (existing.getParent() != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        return StoragePath.of("/", existing.toRealPath().resolve(existing.relativize(file)).toString());
     }
 
     @Override

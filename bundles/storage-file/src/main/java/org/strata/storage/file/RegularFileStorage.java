@@ -35,7 +35,7 @@ final class RegularFileStorage extends FileStorage {
     }
 
     @Override
-    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+    protected void zeroRange(long offset, long length, boolean mayUnmap) throws IOException {
         checkWritable();
         checkRange(offset, length);
         if (length == 0) {

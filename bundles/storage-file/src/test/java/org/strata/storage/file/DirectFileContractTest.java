@@ -5,6 +5,7 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.io.TempDir;
 import org.strata.api.AlignedStorage;
+import org.strata.api.CacheMode;
 import org.strata.api.Preallocation;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
@@ -23,7 +24,7 @@ class DirectFileContractTest extends AbstractResizableStorageContractTest {
     @Override
     protected Storage create(long size) throws IOException {
         Storage s = new FileStorageDriver().create(dir.resolve("d" + (n++)).toString(),
-                new StorageOptions(true, false, true));
+                new StorageOptions(true, false, CacheMode.NONE));
         if (!(s instanceof AlignedStorage)) {
             throw new AssertionError("O_DIRECT storage is not wrapped for alignment: " + s);
         }

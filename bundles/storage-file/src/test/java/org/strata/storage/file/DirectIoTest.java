@@ -12,16 +12,17 @@ import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.strata.api.CacheMode;
 import org.strata.api.Preallocation;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
+import org.strata.testkit.OpenFlags;
 import org.strata.testkit.Patterns;
 
 /** {@code -t none}: the file is really opened with O_DIRECT, and unaligned requests still work. */
 class DirectIoTest {
 
-    private static final StorageOptions DIRECT_RW = new StorageOptions(true, false, true);
-    private static final int O_DIRECT = 040000;
+    private static final StorageOptions DIRECT_RW = new StorageOptions(true, false, CacheMode.NONE);
 
     @TempDir
     Path dir;
@@ -32,26 +33,8 @@ class DirectIoTest {
         return b.array();
     }
 
-    /** Whether some descriptor of this process refers to the file with O_DIRECT set (from /proc). */
     private static boolean openWithODirect(Path file) throws IOException {
-        Path real = file.toRealPath();
-        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
-            for (Path fd : (Iterable<Path>) fds::iterator) {
-                try {
-                    if (!Files.readSymbolicLink(fd).equals(real)) {
-                        continue;
-                    }
-                    for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", fd.getFileName().toString()))) {
-                        if (line.startsWith("flags:") && (Integer.parseInt(line.substring(6).trim(), 8) & O_DIRECT) != 0) {
-                            return true;
-                        }
-                    }
-                } catch (IOException ignored) {
-                    // a descriptor that closed meanwhile
-                }
-            }
-        }
-        return false;
+        return OpenFlags.someHas(file, OpenFlags.O_DIRECT);
     }
 
     @Test
@@ -105,7 +88,7 @@ class DirectIoTest {
         Path file = dir.resolve("c.raw");
         byte[] content = Patterns.random(new Random(3), 5000);
         Files.write(file, content);
-        try (Storage s = new FileStorageDriver().open(file.toString(), new StorageOptions(false, false, true))) {
+        try (Storage s = new FileStorageDriver().open(file.toString(), DIRECT_RW.withWritable(false))) {
             assertEquals(5000, s.size());
             byte[] got = read(s, 4000, 10_000);
             for (int i = 0; i < 1000; i++) {

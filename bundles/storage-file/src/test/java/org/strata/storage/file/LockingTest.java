@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.strata.api.CacheMode;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
 import org.strata.testkit.Patterns;
@@ -21,7 +22,7 @@ import org.strata.testkit.QemuTools;
 /** Image locking that QEMU's tools and Strata honour alike. */
 class LockingTest {
 
-    private static final StorageOptions READ_ONLY_SHARED = new StorageOptions(false, true, false);
+    private static final StorageOptions READ_ONLY_SHARED = new StorageOptions(false, true, CacheMode.WRITEBACK);
 
     @TempDir
     Path dir;
@@ -133,7 +134,7 @@ class LockingTest {
 
     @Test
     void forceShareWriterTakesNoLocks() throws Exception {
-        try (Storage s = driver.open(raw, new StorageOptions(true, true, false))) {
+        try (Storage s = driver.open(raw, new StorageOptions(true, true, CacheMode.WRITEBACK))) {
             s.write(Patterns.filled(512, 3), 0);
             QemuTools.qemuIo("-f", "raw", "-c", "read -P 3 0 512", raw);
             driver.open(raw, StorageOptions.READ_WRITE).close();

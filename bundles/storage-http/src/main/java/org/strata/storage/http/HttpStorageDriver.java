@@ -10,9 +10,13 @@ import org.osgi.service.component.annotations.Component;
 import org.strata.api.Storage;
 import org.strata.api.StorageDriver;
 import org.strata.api.StorageOptions;
+import org.strata.api.StoragePath;
 import org.strata.api.UnsupportedFeatureException;
 
-/** The {@code http} backend: read-only images behind http:// and https:// URLs, as QEMU's curl driver. */
+/**
+ * The {@code http} backend: read-only images behind http:// and https:// URLs, as QEMU's curl driver (so the
+ * cache modes change nothing: there is nothing to write).
+ */
 @Component(service = StorageDriver.class, property = StorageDriver.PROPERTY + "=http")
 public final class HttpStorageDriver implements StorageDriver {
 
@@ -36,6 +40,13 @@ public final class HttpStorageDriver implements StorageDriver {
     public boolean accepts(String location) {
         String l = location.toLowerCase(Locale.ROOT);
         return l.startsWith("http://") || l.startsWith("https://");
+    }
+
+    /** Scheme, host and port, then the decoded path: {@code http://host/dir} holds {@code http://host:80/dir/x}. */
+    @Override
+    public StoragePath pathOf(String location) throws IOException {
+        URI uri = parse(location);
+        return StoragePath.ofUrl(uri, uri.getScheme().equalsIgnoreCase("https") ? 443 : 80);
     }
 
     @Override

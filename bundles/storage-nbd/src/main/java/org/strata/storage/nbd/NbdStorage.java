@@ -9,8 +9,10 @@ import java.util.List;
 import org.strata.api.Align;
 import org.strata.api.BlockStatus;
 import org.strata.api.Buffers;
+import org.strata.api.CacheMode;
 import org.strata.api.Preallocation;
 import org.strata.api.Storage;
+import org.strata.api.StorageOptions;
 import org.strata.api.UnsupportedFeatureException;
 
 /**
@@ -26,6 +28,7 @@ final class NbdStorage implements Storage {
 
     private final NbdUri uri;
     private final boolean writable;
+    private final CacheMode cache;
     private final Duration timeout;
     private final boolean tryExtended;
     private final long size;
@@ -33,22 +36,25 @@ final class NbdStorage implements Storage {
     private volatile NbdConnection connection;
     private volatile boolean closed;
 
-    private NbdStorage(NbdUri uri, boolean writable, Duration timeout, boolean tryExtended, NbdConnection first) {
+    private NbdStorage(NbdUri uri, StorageOptions options, Duration timeout, boolean tryExtended,
+                       NbdConnection first) {
         this.uri = uri;
-        this.writable = writable;
+        this.writable = options.writable();
+        this.cache = options.cache();
         this.timeout = timeout;
         this.tryExtended = tryExtended;
         this.connection = first;
         this.size = first.info.size();
     }
 
-    static NbdStorage open(NbdUri uri, boolean writable, Duration timeout, boolean tryExtended) throws IOException {
+    static NbdStorage open(NbdUri uri, StorageOptions options, Duration timeout, boolean tryExtended)
+            throws IOException {
         NbdConnection c = NbdConnection.open(uri, timeout, tryExtended);
-        if (writable && c.info.readOnly()) {
+        if (options.writable() && c.info.readOnly()) {
             c.close();
             throw new IOException(uri + ": the export is read-only");
         }
-        return new NbdStorage(uri, writable, timeout, tryExtended, c);
+        return new NbdStorage(uri, options, timeout, tryExtended, c);
     }
 
     /** What the server agreed to (tests look at it). */
@@ -142,8 +148,24 @@ final class NbdStorage implements Storage {
     public void write(ByteBuffer src, long offset) throws IOException {
         checkWrite(offset, src.remaining());
         ByteBuffer data = src.slice();
-        perform(c -> c.awaitAll(c.submitSplit(Wire.CMD_WRITE, 0, offset, data, false)));
+        perform(c -> c.awaitAll(c.submitSplit(Wire.CMD_WRITE, fua(c), offset, data, false)));
+        flushUnlessFua();
         src.position(src.limit());
+    }
+
+    /**
+     * In the write-through modes, the FUA flag for a write (data or zeroes) where the server takes it: the server
+     * replies once the write is durable.
+     */
+    private int fua(NbdConnection c) {
+        return cache.writeThrough() && c.info.has(Wire.FLAG_SEND_FUA) ? Wire.CMD_FLAG_FUA : 0;
+    }
+
+    /** In the write-through modes, a flush after a write the server could not take with FUA. */
+    private void flushUnlessFua() throws IOException {
+        if (cache.writeThrough() && !connection.info.has(Wire.FLAG_SEND_FUA)) {
+            sync();
+        }
     }
 
     @Override
@@ -161,7 +183,8 @@ final class NbdStorage implements Storage {
             return;
         }
         int flags = mayUnmap ? 0 : Wire.CMD_FLAG_NO_HOLE;
-        perform(c -> ranged(c, Wire.CMD_WRITE_ZEROES, flags, offset, length));
+        perform(c -> ranged(c, Wire.CMD_WRITE_ZEROES, flags | fua(c), offset, length));
+        flushUnlessFua();
     }
 
     @Override
@@ -196,6 +219,9 @@ final class NbdStorage implements Storage {
 
     @Override
     public void sync() throws IOException {
+        if (cache.ignoresFlushes()) {
+            return;
+        }
         if (connection.info.has(Wire.FLAG_SEND_FLUSH)) {
             perform(c -> c.await(c.submit(Wire.CMD_FLUSH, 0, 0, 0, null, null)));
         }

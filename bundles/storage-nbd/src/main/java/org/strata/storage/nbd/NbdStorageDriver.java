@@ -8,12 +8,14 @@ import org.strata.api.AlignedStorage;
 import org.strata.api.Storage;
 import org.strata.api.StorageDriver;
 import org.strata.api.StorageOptions;
+import org.strata.api.StoragePath;
 import org.strata.api.UnsupportedFeatureException;
 
 /**
  * The {@code nbd} backend: exports of NBD servers by QEMU's URLs, {@code nbd://HOST[:PORT]/EXPORT} and
  * {@code nbd+unix:///EXPORT?socket=PATH}. Requests time out after 30 seconds (system property
- * {@code strata.nbd.timeout}, in seconds).
+ * {@code strata.nbd.timeout}, in seconds). The cache mode decides durability as the server sees it: FUA on every
+ * write in the write-through modes, no flushes with unsafe; O_DIRECT is the server's business.
  */
 @Component(service = StorageDriver.class, property = StorageDriver.PROPERTY + "=nbd")
 public final class NbdStorageDriver implements StorageDriver {
@@ -44,18 +46,32 @@ public final class NbdStorageDriver implements StorageDriver {
         return NbdUri.looksLikeNbd(location);
     }
 
+    /**
+     * The server (host and port, or the socket) is the namespace; the export name, split at '/', the names in it.
+     * So {@code nbd://host:port/export} holds every export of that server, as a directory holds its files.
+     */
+    @Override
+    public StoragePath pathOf(String location) throws IOException {
+        NbdUri uri = parse(location);
+        String server = uri.isUnix() ? "nbd+unix:" + uri.socket().toAbsolutePath().normalize() + "/"
+                : "nbd://" + uri.host().toLowerCase(java.util.Locale.ROOT) + ":" + uri.port() + "/";
+        return StoragePath.of(server, uri.export());
+    }
+
     @Override
     public Storage open(String location, StorageOptions options) throws IOException {
-        NbdUri uri;
-        try {
-            uri = NbdUri.parse(location);
-        } catch (IllegalArgumentException e) {
-            throw new IOException(e.getMessage(), e);
-        }
-        NbdStorage storage = NbdStorage.open(uri, options.writable(), timeout, tryExtendedHeaders);
+        NbdStorage storage = NbdStorage.open(parse(location), options, timeout, tryExtendedHeaders);
         int align = storage.reqAlign();
         // servers with a minimum block size take only whole blocks: unaligned requests read-modify-write
         return align > 1 ? new AlignedStorage(storage, align) : storage;
+    }
+
+    private static NbdUri parse(String location) throws IOException {
+        try {
+            return NbdUri.parse(location);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
     @Override

@@ -51,6 +51,7 @@ final class Wire {
     static final int CMD_WRITE_ZEROES = 6;
     static final int CMD_BLOCK_STATUS = 7;
 
+    static final int CMD_FLAG_FUA = 1;
     static final int CMD_FLAG_NO_HOLE = 1 << 1;
     static final int CMD_FLAG_PAYLOAD_LEN = 1 << 5;
 

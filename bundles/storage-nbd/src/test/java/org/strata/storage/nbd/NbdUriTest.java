@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
+import org.strata.api.StoragePath;
 import org.strata.api.UnsupportedFeatureException;
 
 class NbdUriTest {
@@ -47,5 +48,21 @@ class NbdUriTest {
         assertFalse(new NbdStorageDriver().accepts("/tmp/disk.raw"));
         assertFalse(new NbdStorageDriver().accepts("http://h/x"));
         assertTrue(new NbdStorageDriver().accepts("nbd+unix:///x?socket=/s"));
+    }
+
+    @Test
+    void theServerIsTheDirectoryOfItsExports() throws Exception {
+        NbdStorageDriver d = new NbdStorageDriver();
+        StoragePath server = d.pathOf("nbd://Host:10809/");
+        assertEquals("nbd://host:10809/", server.toString());
+        assertEquals(server, d.pathOf("nbd://host/top").parent());
+        assertTrue(d.pathOf("nbd://host/other").isUnder(server));
+        assertFalse(d.pathOf("nbd://host:10810/other").isUnder(server));
+        assertFalse(d.pathOf("nbd://host.evil/other").isUnder(server));
+        assertFalse(d.pathOf("nbd+unix:///other?socket=/run/a.sock").isUnder(server));
+        StoragePath unix = d.pathOf("nbd+unix:///top?socket=/run/a.sock").parent();
+        assertTrue(d.pathOf("nbd+unix:///base?socket=/run/./a.sock").isUnder(unix));
+        assertFalse(d.pathOf("nbd+unix:///base?socket=/run/b.sock").isUnder(unix));
+        assertThrows(java.io.IOException.class, () -> d.pathOf("nbd:///x"));
     }
 }
