@@ -9,7 +9,8 @@ import org.strata.api.Storage;
  * Allocates data blocks as QEMU does: a guest block gets the data block after the ones in use (the header's
  * count), which then reads as zeroes wherever the caller does not write; then the header's count and the block
  * map entry are written, in that order (a crash between them leaves a counted block no entry uses, never two
- * entries sharing a block).
+ * entries sharing a block). On a device (a storage of fixed size) a block that would end past it is refused before
+ * anything changes.
  *
  * <p>Before the first allocation the whole map is checked once: the next index must be free, so no entry may
  * point at or beyond the header's count. QEMU allocates into such an image anyway, overwriting the data of
@@ -51,6 +52,11 @@ final class Allocator {
         }
         long index = allocated;
         long start = header.blockOffset(index);
+        if (storage.fixedSize() && start + Header.BLOCK_SIZE > storage.size()) {
+            throw new IOException(storage.location() + ": the device is full: data block " + index + " would end at "
+                    + (start + Header.BLOCK_SIZE) + ", the device holds " + storage.size()
+                    + " bytes (a device is never resized)");
+        }
         zero(start, from);
         zero(start + to, Header.BLOCK_SIZE - to);
         Header.writeAllocated(storage, index + 1);

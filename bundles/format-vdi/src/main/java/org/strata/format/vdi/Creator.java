@@ -9,7 +9,9 @@ import org.strata.api.Storage;
 
 /**
  * Writes a new VDI image as QEMU does: the header, the block map right after it (a whole number of sectors), and
- * for a static image every block mapped to the data block of the same index, the file's data area sparse.
+ * for a static image every block mapped to the data block of the same index, the file's data area sparse. A
+ * device (a storage of fixed size) is never resized; an image that does not fit is refused before anything is
+ * written.
  */
 final class Creator {
 
@@ -21,8 +23,15 @@ final class Creator {
 
     static void create(Storage storage, CreateOptions options) throws IOException {
         long blocks = Header.blocksFor(options.size());
-        storage.write(Header.forNewImage(options.size(), options.isStatic()), 0);
         long bmapBytes = Header.bmapBytes(blocks);
+        long end = Header.SIZE + bmapBytes + (options.isStatic() ? blocks * Header.BLOCK_SIZE : 0);
+        if (storage.fixedSize() && end > storage.size()) {
+            // qemu-img fails the same way after writing the header (and for a static image, the map)
+            throw new IOException(storage.location() + ": " + (options.isStatic() ? "Failed to statically allocate"
+                    + " file" : "Error writing bmap") + ": Cannot grow device files (the image needs " + end
+                    + " bytes, the device holds " + storage.size() + ")");
+        }
+        storage.write(Header.forNewImage(options.size(), options.isStatic()), 0);
         ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(CHUNK_ENTRIES * 4L, bmapBytes))
                 .order(ByteOrder.LITTLE_ENDIAN);
         for (long first = 0; first * 4 < bmapBytes; first += CHUNK_ENTRIES) {
@@ -34,8 +43,9 @@ final class Creator {
             long at = Header.SIZE + first * 4;
             storage.write(chunk.flip().limit((int) Math.min(chunk.capacity(), bmapBytes - first * 4)), at);
         }
-        if (options.isStatic()) {
-            storage.resize(Header.SIZE + bmapBytes + blocks * Header.BLOCK_SIZE, Preallocation.OFF);
+        if (options.isStatic() && !storage.fixedSize()) {
+            // the data area stays sparse; on a device it holds whatever the device held, as with qemu-img
+            storage.resize(end, Preallocation.OFF);
         }
     }
 }
