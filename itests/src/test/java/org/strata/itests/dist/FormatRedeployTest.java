@@ -12,16 +12,17 @@ import java.nio.file.StandardCopyOption;
 import java.util.function.Predicate;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.strata.itests.dist.StrataInstall.Daemon;
 import org.strata.itests.dist.StrataInstall.Result;
 import org.strata.testkit.QemuTools;
 
 /**
- * The vdi driver is a drop-in bundle of deploy/: a VDI node exported by the daemon is let go when the jar leaves
- * and served again, with its data and the writes made before, when the jar returns.
+ * Each format driver bundle is a drop-in of deploy/: a node of that format, exported writable by the daemon, is let
+ * go when the jar leaves and served again, with its data and the writes made through the export, when it returns.
  */
-class VdiDeployTest {
+class FormatRedeployTest {
 
     Path home;
     Path images;
@@ -53,25 +54,27 @@ class VdiDeployTest {
         return "nbd+unix:///" + export + "?socket=" + home.resolve("run").resolve("nbd.sock");
     }
 
-    @Test
-    void theVdiBundleLeavesAndReturnsWhileTheDaemonRuns() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"vdi", "vhdx"})
+    void theDriverBundleLeavesAndReturnsWhileTheDaemonRuns(String format) throws Exception {
         home = StrataInstall.newHome();
         images = Files.createDirectories(home.resolve("images"));
-        Path jar = home.resolve("deploy").resolve("strata-format-vdi-0.1.0.jar");
-        assertTrue(Files.isRegularFile(jar), "the install tree deploys vdi");
-        assertEquals("Formatting 'd.vdi', fmt=vdi size=8388608 static=off\n",
-                ok("run", "image:create", "-f", "vdi", "d.vdi", "8M").out());
-        ok("run", "image:io", "-c", "write -P 0x3c 1M 3M", "d.vdi");
+        Path jar = home.resolve("deploy").resolve("strata-format-" + format + "-0.1.0.jar");
+        assertTrue(Files.isRegularFile(jar), "the install tree deploys " + format);
+        String disk = "d." + format;
+        ok("run", "image:create", "-f", format, disk, "8M");
+        ok("run", "image:io", "-c", "write -P 0x3c 1M 3M", disk);
 
         daemon = Daemon.start(home);
-        assertTrue(ok("exec", "driver:list").out().contains("org.strata.format.vdi"));
-        ok("exec", "node:add", "--name", "d", "d.vdi");
+        String bundle = "org.strata.format." + format;
+        assertTrue(ok("exec", "driver:list").out().contains(bundle));
+        ok("exec", "node:add", "--name", "d", disk);
         ok("exec", "export:add", "--writable", "d");
         qemuIo("-f", "raw", "-c", "read -P 0x3c 1M 3M", "-c", "write -P 0x4d 6M 64k", nbd("d"));
 
-        Path aside = home.resolve("vdi.jar.aside");
+        Path aside = home.resolve(format + ".jar.aside");
         Files.move(jar, aside, StandardCopyOption.ATOMIC_MOVE);
-        await(s -> !s.contains("org.strata.format.vdi"), "exec", "driver:list");
+        await(s -> !s.contains(bundle), "exec", "driver:list");
         await(s -> s.contains("detached"), "exec", "node:list");
         Files.move(aside, jar, StandardCopyOption.ATOMIC_MOVE);
         await(s -> s.contains("attached") && !s.contains("detached"), "exec", "node:list");
@@ -79,8 +82,8 @@ class VdiDeployTest {
 
         ok("exec", "export:remove", "d");
         ok("exec", "node:remove", "d");
-        String image = images.resolve("d.vdi").toString();
+        String image = images.resolve(disk).toString();
         assertEquals(0, QemuTools.run("qemu-img", "check", image).exitCode());
-        qemuIo("-f", "vdi", "-c", "read -P 0x3c 1M 3M", "-c", "read -P 0x4d 6M 64k", "-c", "read -P 0 0 1M", image);
+        qemuIo("-f", format, "-c", "read -P 0x3c 1M 3M", "-c", "read -P 0x4d 6M 64k", "-c", "read -P 0 0 1M", image);
     }
 }
