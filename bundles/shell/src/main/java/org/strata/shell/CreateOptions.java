@@ -3,6 +3,7 @@ package org.strata.shell;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.strata.api.CreateOption;
 import org.strata.api.FormatDriver;
@@ -46,15 +47,24 @@ final class CreateOptions {
     }
 
     /**
-     * Checks every option's name and value against the format's options, in the order given, as qemu's option
-     * parser does before a driver sees them: an unknown name, a bool other than on/off (yes/no, true/false, y/n),
-     * a size or a number qemu cannot read fail with qemu-img's message.
+     * The file protocol's option that qemu-img also takes for a format without one of that name (vdi, vpc): it goes
+     * to the file qemu-img creates first, and the format driver decides what it means.
+     */
+    private static final CreateOption FILE_PREALLOCATION = new CreateOption("preallocation", "str",
+            "Preallocation mode (allowed values: off, falloc, full)", null);
+
+    /**
+     * Checks every option's name and value against the format's options (and the file protocol's preallocation),
+     * in the order given, as qemu's option parser does before a driver sees them: an unknown name, a bool other
+     * than on/off (yes/no, true/false, y/n), a size or a number qemu cannot read fail with qemu-img's message.
      */
     static void check(Map<String, String> options, List<CreateOption> known) throws CommandFailure {
         for (Map.Entry<String, String> e : options.entrySet()) {
             String name = e.getKey();
             String value = e.getValue();
             CreateOption option = known.stream().filter(k -> k.name().equals(name)).findFirst()
+                    .or(() -> name.equals(FILE_PREALLOCATION.name()) ? Optional.of(FILE_PREALLOCATION)
+                            : Optional.empty())
                     .orElseThrow(() -> new CommandFailure("Invalid parameter '" + name + "'", 1));
             switch (option.type()) {
                 case "bool" -> {

@@ -59,6 +59,7 @@ final class Shell {
         registry.addFormat(new org.strata.format.vpc.VpcFormatDriver());
         registry.addFormat(new org.strata.format.vhdx.VhdxFormatDriver());
         registry.addFormat(new org.strata.format.vmdk.VmdkFormatDriver());
+        registry.addFormat(new org.strata.format.vdi.VdiFormatDriver());
         ImageService images = new ImageService(registry, cwd, mode, configuredRoots, 5);
         jobs = new JobManager();
         OperationRunner runner = new OperationRunner(images, jobs);
