@@ -107,9 +107,12 @@ public final class ImageOpener {
         AllowedRoots roots = rootsFor(where, request);
         StorageDriver storageDriver = drivers.storageFor(location.storage());
         NewFiles made = new NewFiles();
+        DeferredStorage.Creation creation = () -> made.create(storageDriver, location.storage(),
+                request.newFileOptions(), name);
+        // a host block device is there before and after: nothing to defer, and the driver must see its fixed size
         try (Resources opened = new Resources();
-             Storage storage = new DeferredStorage(location.storage(), storageDriver.name(), () -> made.create(
-                     storageDriver, location.storage(), request.newFileOptions(), name))) {
+             Storage storage = isDevice(location.storage()) ? creation.create()
+                     : new DeferredStorage(location.storage(), storageDriver.name(), creation)) {
             LayerContext context = new LayerContext(this, name, location.storage(), true,
                     request.withOpenBacking(create.openBacking()), roots, Set.of(where), opened, made);
             Map<String, String> printed = driver.create(storage, create, context);
@@ -123,6 +126,15 @@ public final class ImageOpener {
             }
             throw e;
         }
+    }
+
+    /** Whether {@code location} names an existing local file that is not a regular file (a host block device). */
+    private static boolean isDevice(String location) {
+        if (ImageLocation.isUrl(location) || location.startsWith("json:")) {
+            return false;
+        }
+        java.nio.file.Path path = java.nio.file.Path.of(location);
+        return java.nio.file.Files.exists(path) && !java.nio.file.Files.isRegularFile(path);
     }
 
     /** Where the image a user names lies; a name no backend understands fails as its opening would. */
