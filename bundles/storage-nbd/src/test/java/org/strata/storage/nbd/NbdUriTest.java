@@ -67,4 +67,13 @@ class NbdUriTest {
         assertFalse(d.pathOf("nbd+unix:///base?socket=/run/b.sock").isUnder(unix));
         assertThrows(java.io.IOException.class, () -> d.pathOf("nbd:///x"));
     }
+
+    @Test
+    void anIpv6ServerIsNamedWithBrackets() throws Exception {
+        // the name a refusal shows must be one --allow-root takes back
+        NbdStorageDriver d = new NbdStorageDriver();
+        StoragePath server = d.pathOf("nbd://[::1]:10809/top").parent();
+        assertEquals("nbd://[::1]:10809/", server.toString());
+        assertEquals(server, d.pathOf(server.toString()));
+    }
 }
