@@ -7,6 +7,8 @@ import java.util.List;
 
 import org.strata.api.FormatAccess;
 import org.strata.api.Mapping;
+import org.strata.nbd.protocol.Nbd;
+import org.strata.nbd.protocol.Request;
 
 /**
  * Carries out transmission requests on an export's image. Every request runs inside one

@@ -23,6 +23,7 @@ import org.strata.api.FormatAccess;
 import org.strata.api.ImageHandle;
 import org.strata.nbd.ExportInfo;
 import org.strata.nbd.NbdServer;
+import org.strata.nbd.protocol.Nbd;
 
 /**
  * The NBD server without OSGi: listeners, exports, connections. The DS component wraps one; tests start one

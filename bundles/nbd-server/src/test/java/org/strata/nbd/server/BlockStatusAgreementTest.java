@@ -28,6 +28,7 @@ import org.strata.core.image.OpenRequest;
 import org.strata.core.ops.Extent;
 import org.strata.format.qcow2.Qcow2FormatDriver;
 import org.strata.format.raw.RawFormatDriver;
+import org.strata.nbd.protocol.Nbd;
 import org.strata.storage.file.FileStorageDriver;
 import org.strata.testkit.QemuTools;
 

@@ -54,7 +54,7 @@ public final class NbdStorageDriver implements StorageDriver {
     public StoragePath pathOf(String location) throws IOException {
         NbdUri uri = parse(location);
         String server = uri.isUnix() ? "nbd+unix:" + uri.socket().toAbsolutePath().normalize() + "/"
-                : "nbd://" + uri.host().toLowerCase(java.util.Locale.ROOT) + ":" + uri.port() + "/";
+                : "nbd://" + uri.address().toString().toLowerCase(java.util.Locale.ROOT) + "/";
         return StoragePath.of(server, uri.export());
     }
 

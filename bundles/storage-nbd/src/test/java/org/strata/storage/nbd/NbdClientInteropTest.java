@@ -205,7 +205,7 @@ class NbdClientInteropTest {
                     StorageOptions.READ_WRITE)) {
                 handle.gate = new CountDownLatch(1);
                 IOException e = assertThrows(IOException.class, () -> s.read(ByteBuffer.allocate(4096), 0));
-                assertTrue(e.getMessage().contains("no reply to read within 1 s"), e.getMessage());
+                assertTrue(e.getMessage().contains("no reply to READ within 1 s"), e.getMessage());
                 handle.gate.countDown();
                 handle.gate = null;
                 ByteBuffer b = ByteBuffer.allocate(4096);
