@@ -17,6 +17,8 @@ packages=(
   nginx               # serves images over http(s)
   fio                 # NBD load
   mount               # losetup for block device tests
+  ceph-mon ceph-osd ceph-common  # a throwaway single-node Ceph cluster (testkit's CephCluster) for the rbd tests
+  librbd1 librados2   # what the rbd backend calls
 )
 missing=()
 for pkg in "${packages[@]}"; do
