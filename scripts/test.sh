@@ -13,10 +13,11 @@ packages=(
   qemu-system-common  # qemu-storage-daemon
   nbdkit              # NBD servers for the NBD client backend's tests
   libnbd-bin          # nbdinfo, nbdcopy
-  python3-libnbd      # libnbd's Python binding (for /usr/bin/python3): block status queries in NBD tests
+  python3-libnbd      # libnbd's Python binding (for /usr/bin/python3): NBD test clients (block status, load)
   nginx               # serves images over http(s)
   fio                 # NBD load
   mount               # losetup for block device tests
+  7zip libvhdi-utils  # VHDX readers besides QEMU (QEMU 7.2 opens no 4 KiB-sector VHDX)
   ceph-mon ceph-osd ceph-common  # a throwaway single-node Ceph cluster (testkit's CephCluster) for the rbd tests
   librbd1 librados2   # what the rbd backend calls
 )

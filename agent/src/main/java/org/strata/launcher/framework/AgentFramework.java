@@ -13,6 +13,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.strata.launcher.LauncherException;
 import org.strata.launcher.wire.Endpoint;
@@ -24,11 +25,18 @@ import org.strata.launcher.wire.Endpoint;
  * (libraries, Gogo, Config Admin, Strata's bundles; their components wait for SCR), then the configuration step
  * (the daemon starts FileInstall, whose first scan of etc/ and deploy/ runs synchronously; {@code run} pushes
  * etc/ itself), and SCR last: every component activates once, with its configuration and drivers in place.
+ * The agent's bundles sit one start level above the drivers, so they stop first (see {@link #AGENT_START_LEVEL}).
  */
 final class AgentFramework {
 
     static final String SCR = "org.apache.felix.scr";
     static final String FILEINSTALL = "org.apache.felix.fileinstall";
+    /**
+     * The start level of the agent's own bundles (bundle/); drivers (deploy/) keep the default, 1. A framework
+     * stops its bundles from the highest level down, so on stop the exports and nodes are flushed and closed
+     * while the drivers they use still run, and no driver leaves under a live node.
+     */
+    static final int AGENT_START_LEVEL = 2;
 
     private final Felix felix;
 
@@ -43,6 +51,7 @@ final class AgentFramework {
         launcher.put(Endpoint.MODE_PROPERTY, mode);
         launcher.put(Constants.FRAMEWORK_STORAGE, storage.getPath());
         launcher.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        launcher.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(AGENT_START_LEVEL));
         Map<String, Object> config = new HashMap<>(FrameworkProperties.load(home, launcher));
         config.put("felix.log.logger", new FrameworkLogger());
         Felix felix = new Felix(config);
@@ -86,6 +95,13 @@ final class AgentFramework {
             }
         }
         return bundles;
+    }
+
+    /** Puts the agent's own bundles above the drivers, so that they stop before them. */
+    void stopBeforeDrivers(List<Bundle> agentBundles) {
+        for (Bundle b : agentBundles) {
+            b.adapt(BundleStartLevel.class).setStartLevel(AGENT_START_LEVEL);
+        }
     }
 
     /** Resolves everything installed in one pass (cheaper than letting each start resolve on its own). */

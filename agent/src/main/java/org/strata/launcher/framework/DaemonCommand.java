@@ -38,6 +38,7 @@ public final class DaemonCommand {
         try {
             File bundleDir = new File(home, "bundle");
             List<Bundle> bundles = framework.install(bundleDir, false, true);
+            framework.stopBeforeDrivers(bundles);
             Bundle scr = AgentFramework.require(bundles, AgentFramework.SCR, bundleDir);
             Bundle fileInstall = AgentFramework.require(bundles, AgentFramework.FILEINSTALL, bundleDir);
             framework.resolveAll();

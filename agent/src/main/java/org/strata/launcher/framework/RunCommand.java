@@ -44,6 +44,7 @@ public final class RunCommand {
         try {
             File bundleDir = new File(home, "bundle");
             List<Bundle> core = framework.install(bundleDir, true, true);
+            framework.stopBeforeDrivers(core);
             List<Bundle> drivers = framework.install(new File(home, "deploy"), true, false);
             Bundle scr = AgentFramework.require(core, AgentFramework.SCR, bundleDir);
             Bundle ctlBundle = AgentFramework.require(core, EmbeddedCtl.SYMBOLIC_NAME, bundleDir);

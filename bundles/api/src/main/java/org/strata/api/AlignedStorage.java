@@ -161,6 +161,11 @@ public final class AlignedStorage implements Storage {
     }
 
     @Override
+    public boolean fixedSize() {
+        return inner.fixedSize();
+    }
+
+    @Override
     public BlockStatus blockStatus(long offset, long maxLength) throws IOException {
         return inner.blockStatus(offset, maxLength);
     }

@@ -68,18 +68,20 @@ public interface FormatImage extends Closeable {
      */
     void discardToBacking(long offset, long length) throws IOException;
 
+    /**
+     * Whether the guest reads zeroes where {@code mapping}, a data mapping of this layer, lies over a hole of its
+     * storage, so that block status ({@code image:map}, measure, convert, NBD) looks into the storage and reports
+     * its holes as zeroes, as QEMU's driver of the format does (its {@code BDRV_BLOCK_RECURSE}): true where the
+     * guest's bytes are the file's bytes as they are (raw, a fixed VHD, a VMDK flat extent, qcow2 with
+     * preallocated metadata); false (the default) where allocated data counts as data whatever the file holds.
+     */
+    default boolean holesReadAsZeroes(ShallowMapping.Raw mapping) throws IOException {
+        return false;
+    }
+
     /** Reads data of a {@link ShallowMapping.Special} mapping: {@code dst.remaining()} bytes at guest {@code offset}. */
     default void readSpecial(ByteBuffer dst, long offset) throws IOException {
         throw new UnsupportedFeatureException(formatName() + " has no special mappings");
-    }
-
-    /**
-     * Whether block status reports the storage's holes under this layer's data mappings as zeroes (QEMU's
-     * BDRV_BLOCK_RECURSE). Formats with their own allocation say no: their data is data, as QEMU reports it, and
-     * only qcow2 images whose metadata looks preallocated say yes. (Raw passes its storage's status through.)
-     */
-    default boolean reportsHolesUnderData() throws IOException {
-        return false;
     }
 
     /** Writes back cached metadata, in an order that keeps the image consistent (not the storages' caches). */
@@ -93,6 +95,15 @@ public interface FormatImage extends Closeable {
 
     /** The storages this layer reads and writes itself (its file, an external data file), not the backing image's. */
     List<Storage> storages();
+
+    /**
+     * The bytes this layer occupies on the host, as qemu-img info's {@code actual-size}: by default those of its
+     * own file (the first storage); -1 when unknown.
+     */
+    default long allocatedSize() throws IOException {
+        List<Storage> s = storages();
+        return s.isEmpty() ? -1 : s.get(0).allocatedSize();
+    }
 
     /** The backing image opened below this one, or null when there is none or it was not opened. */
     FormatAccess backing();

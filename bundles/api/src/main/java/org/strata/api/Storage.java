@@ -59,6 +59,14 @@ public interface Storage extends Closeable {
     /** Grows or shrinks to {@code newSize}; a grown range is allocated as {@code prealloc} says. */
     void resize(long newSize, Preallocation prealloc) throws IOException;
 
+    /**
+     * Whether the size is fixed (a host block device): {@link #resize} accepts only the present size, so whatever
+     * is placed on the storage must fit in it, and its bytes past what was written are not zeroes.
+     */
+    default boolean fixedSize() {
+        return false;
+    }
+
     /** Allocation status of the range starting at {@code offset}, at most {@code maxLength} long. */
     default BlockStatus blockStatus(long offset, long maxLength) throws IOException {
         return new BlockStatus(maxLength, true, false);

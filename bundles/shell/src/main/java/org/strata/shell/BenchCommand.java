@@ -44,7 +44,8 @@ final class BenchCommand extends ImageCommand {
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value('t', "cache").value('c', "count").value('d', "depth").value('s', "size").value('S', "step")
+        Options o = spec().flag('U', FORCE_SHARE).value('t', "cache")
+                .value('c', "count").value('d', "depth").value('s', "size").value('S', "step")
                 .value('o', "offset").flag('w', "write").value((char) 0, "pattern")
                 .value((char) 0, "flush-interval").flag((char) 0, "no-drain").value('i', "aio").flag('n', "native")
                 .parse(inv.args);
@@ -54,12 +55,12 @@ final class BenchCommand extends ImageCommand {
         if (depth < 1) {
             throw new CommandFailure("Invalid queue depth specified", 1);
         }
-        long size = size(o.get("size", "4096"), "buffer size");
+        long size = Sizes.parse(o.get("size", "4096"), "buffer size");
         if (size > Integer.MAX_VALUE) {
             throw new CommandFailure("Invalid buffer size specified", 1);
         }
-        long step = size(o.get("step", "0"), "step_size");
-        long offset = size(o.get("offset", "0"), "offset");
+        long step = Sizes.parse(o.get("step", "0"), "step_size");
+        long offset = Sizes.parse(o.get("offset", "0"), "offset");
         boolean write = o.has("write");
         long pattern = number(o.get("pattern", "0"), "Invalid pattern byte specified");
         if (pattern > 0xff) {
@@ -197,15 +198,5 @@ final class BenchCommand extends ImageCommand {
             // reported below
         }
         throw new CommandFailure(message, 1);
-    }
-
-    /** A size with qemu's suffixes, or qemu-img's failure naming {@code what}. */
-    private static long size(String s, String what) throws CommandFailure {
-        try {
-            return Sizes.parse(s, what);
-        } catch (UsageException e) {
-            throw new CommandFailure("Invalid " + what + " specified. You may use k, M, G, T, P or E suffixes for"
-                    + " kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.", 1);
-        }
     }
 }

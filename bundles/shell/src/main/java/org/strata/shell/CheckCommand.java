@@ -38,7 +38,8 @@ final class CheckCommand extends ImageCommand {
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value('T', "source-cache").value((char) 0, "output").value('r', "repair").parse(inv.args);
+        Options o = spec().flag('U', FORCE_SHARE).value('T', "source-cache").value((char) 0, "output")
+                .value('r', "repair").parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
         boolean json = o.json();
         RepairMode mode = switch (o.get("repair", "none")) {
@@ -53,8 +54,15 @@ final class CheckCommand extends ImageCommand {
         CheckResult fixed = null;
         String format;
         // a repair opens even an image marked corrupt (the driver lets only a repair write to it)
-        try (FormatAccess image = images.opener().open(file, request(inv, o, "format", mode != RepairMode.NONE,
-                sourceCacheMode(o)))) {
+        FormatAccess opened;
+        try {
+            opened = images.opener().open(file, request(inv, o, "format", mode != RepairMode.NONE,
+                    sourceCacheMode(o)));
+        } catch (IOException e) {
+            // as qemu-img: an image that does not open is not a failed check
+            throw new CommandFailure(Errors.oneLine(e), 1, e);
+        }
+        try (FormatAccess image = opened) {
             format = image.formatName();
             if (mode == RepairMode.NONE) {
                 result = image.image().check(mode);

@@ -41,7 +41,8 @@ final class CompareCommand extends ImageCommand {
         Options o;
         java.util.List<String> files;
         try {
-            o = spec().value('F', "format-b").value('T', "source-cache").flag('s', "strict").parse(inv.args);
+            o = spec().flag('U', FORCE_SHARE).value('F', "format-b").value('T', "source-cache").flag('s', "strict")
+                    .parse(inv.args);
             files = o.operands(2, 2, "two image file names");
         } catch (UsageException e) {
             throw new CommandFailure(e.getMessage(), 2);

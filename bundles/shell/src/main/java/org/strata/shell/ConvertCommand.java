@@ -1,6 +1,7 @@
 package org.strata.shell;
 
 import java.io.Closeable;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +12,9 @@ import org.strata.api.CreateRequest;
 import org.strata.api.FormatAccess;
 import org.strata.api.FormatDriver;
 import org.strata.core.agent.ImageService;
+import org.strata.core.image.CreatedImage;
+import org.strata.core.image.Errors;
+import org.strata.core.image.OpenRequest;
 import org.strata.core.ops.Convert;
 import org.strata.core.ops.RateLimit;
 
@@ -57,15 +61,14 @@ final class ConvertCommand extends ImageCommand {
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value('O', "output-format").value('o', "options").flag('c', "compress")
+        Options o = spec().flag('U', FORCE_SHARE)
+                .value('O', "output-format").value('o', "options").flag('c', "compress")
                 .flag('p', "progress").value('S', "sparse").flag('n', "no-create").value('B', "backing")
                 .value('F', "backing-format").value('m', "workers").flag('W', "out-of-order")
                 .value('t', "cache").value('T', "source-cache").value('r', "rate-limit").flag((char) 0, "target-is-zero")
                 .flag((char) 0, "job").parse(inv.args);
         List<String> files = o.operands(2, 2, "source and target file names");
-        String outFormat = o.get("output-format", "raw");
-        FormatDriver driver = formatDriver(outFormat);
-        long sparse = Sizes.parse(o.get("sparse", "4k"), "sparse size");
+        long sparse = Sizes.parse(o.get("sparse", "4k"), "buffer size for sparse output");
         if (sparse % 512 != 0 || sparse > MAX_SPARSE) {
             throw new CommandFailure("Invalid buffer size for sparse output specified. Valid sizes are multiples of"
                     + " 512 up to " + MAX_SPARSE + ". Select 0 to disable sparse detection (fully allocates output).",
@@ -81,33 +84,21 @@ final class ConvertCommand extends ImageCommand {
         if (!create && !o.all("options").isEmpty()) {
             throw new CommandFailure("-o has no effect when skipping image creation", 1);
         }
-        String backing = o.get("backing");
-        if (backing != null && o.get("backing-format") == null) {
-            throw new CommandFailure("Use of backing file requires explicit backing format", 1);
-        }
-        if (backing == null && o.get("backing-format") != null && create) {
-            throw new CommandFailure(files.get(1) + ": error while converting " + outFormat
-                    + ": Backing format cannot be used without backing file", 1);
-        }
-        boolean compress = o.has("compress");
-        if (compress && driver.createOptions().stream().noneMatch(c -> c.name().equals("compression_type"))) {
-            throw new CommandFailure("Compression not supported for this file format", 1);
-        }
-        // as qemu-img convert: the target is written with cache=unsafe unless -t says otherwise
+        // as qemu-img convert: the target is written with cache=unsafe unless -t says otherwise; both modes are
+        // checked before anything is created
         CacheMode targetCache = cacheMode(o, CacheMode.UNSAFE);
         CacheMode sourceCache = sourceCacheMode(o);
         List<Closeable> opened = new ArrayList<>();
         try {
+            // -U shares the source, which is only read; the target is never opened with it
             FormatAccess src = images.opener().open(files.get(0), request(inv, o, "format", false, sourceCache));
             opened.add(src);
-            if (create) {
-                Map<String, String> opts = new LinkedHashMap<>(CreateOptions.parse(o.all("options")));
-                images.opener().create(files.get(1), outFormat,
-                        new CreateRequest(src.size(), opts, backing, o.get("backing-format"), true), baseRequest(inv, o));
-            }
-            FormatAccess dst = open(files.get(1),
-                    request(inv, o, "output-format", true, targetCache).withForceShare(false));
-            opened.add(0, dst);
+            FormatDriver driver = formatDriver(o.get("output-format", "raw"));
+            Map<String, String> options = checkTarget(o, driver, create);
+            TargetImage target = new TargetImage(create ? createTarget(inv, o, files.get(1), driver, options,
+                    src.size()) : null);
+            opened.add(0, target);
+            FormatAccess dst = target.open(open(files.get(1), targetRequest(inv, o, "output-format", targetCache)));
             if (dst.size() < src.size()) {
                 throw new CommandFailure("output file is smaller than input file", 1);
             }
@@ -118,18 +109,56 @@ final class ConvertCommand extends ImageCommand {
             // a new image without backing file reads as zeroes, as does one the caller vouches for; -S 0 allocates
             // the whole target, zeroes too
             boolean zeroTarget = sparse != 0 && (create || targetIsZero) && dst.image().backing() == null;
-            Convert convert = new Convert(src, dst, new Convert.Settings((int) sparse, compress, zeroTarget,
+            Convert convert = new Convert(src, dst, new Convert.Settings((int) sparse, o.has("compress"), zeroTarget,
                     workers, o.has("out-of-order")));
             List<Closeable> resources = List.copyOf(opened);
             opened.clear();
-            runner.run(inv, o, "convert", files.get(0) + " -> " + files.get(1), RateLimit.of(convert, rate),
-                    resources);
-        } finally {
+            runner.run(inv, o, "convert", files.get(0) + " -> " + files.get(1),
+                    target.completing(RateLimit.of(convert, rate)), resources);
+        } catch (Exception e) {
             for (Closeable c : opened) {
-                c.close();
+                try {
+                    c.close();
+                } catch (IOException closing) {
+                    e.addSuppressed(closing);
+                }
             }
+            throw e;
         }
         return 0;
+    }
+
+    /** Checks what the target is asked to be, in qemu-img's order; returns the creation options. */
+    private static Map<String, String> checkTarget(Options o, FormatDriver driver, boolean create)
+            throws CommandFailure {
+        Map<String, String> options = new LinkedHashMap<>(CreateOptions.parse(o.all("options")));
+        String backing = o.get("backing");
+        String backingFormat = o.get("backing-format");
+        if (create) {
+            CreateOptions.check(options, driver.createOptions());
+            CreateOptions.checkBacking(driver, backing, backingFormat);
+        }
+        if (backing != null && backingFormat == null) {
+            throw new CommandFailure("Use of backing file requires explicit backing format", 1);
+        }
+        if (o.has("compress") && driver.createOptions().stream().noneMatch(c -> c.name().equals("compression_type"))) {
+            throw new CommandFailure("Compression not supported for this file format", 1);
+        }
+        return options;
+    }
+
+    /** Creates the target; what goes wrong while the driver formats it is reported as qemu-img reports it. */
+    private CreatedImage createTarget(Invocation inv, Options o, String file, FormatDriver driver,
+                                      Map<String, String> options, long size) throws CommandFailure {
+        OpenRequest where = baseRequest(inv, o);
+        options.remove("size"); // as in qemu-img, the target has the source's size, whatever -o says
+        CreateRequest request = new CreateRequest(size, options, o.get("backing"), o.get("backing-format"), true);
+        try {
+            return images.opener().create(file, driver.name(), request, where);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CommandFailure(file + ": error while converting " + driver.name() + ": " + Errors.oneLine(e), 1,
+                    e);
+        }
     }
 
     private static int parseWorkers(String s) throws CommandFailure {

@@ -1,5 +1,6 @@
 package org.strata.shell;
 
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -7,6 +8,9 @@ import java.util.Map;
 import org.strata.api.CreateRequest;
 import org.strata.api.FormatDriver;
 import org.strata.core.agent.ImageService;
+import org.strata.core.image.CreatedImage;
+import org.strata.core.image.Errors;
+import org.strata.core.image.OpenRequest;
 
 /** {@code image:create}: qemu-img create. */
 final class CreateCommand extends ImageCommand {
@@ -56,34 +60,58 @@ final class CreateCommand extends ImageCommand {
         }
         List<String> operands = o.operands(1, 2, "filename");
         String file = operands.get(0);
+        long size = operands.size() == 2 ? Sizes.parse(operands.get(1), "image size") : -1;
+        OpenRequest where = baseRequest(inv, o);
+        CreatedImage created;
+        try {
+            created = images.opener().create(file, format, request(o, file, driver, options, size), where);
+        } catch (CommandFailure | IOException | IllegalArgumentException e) {
+            // as qemu-img create: what goes wrong while formatting is reported with the file's name
+            throw new CommandFailure(file + ": " + reason(e, format, options), 1, e);
+        }
+        if (!o.has("quiet")) {
+            StringBuilder sb = new StringBuilder("Formatting '" + file + "', fmt=" + format);
+            created.options().forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
+            inv.out.println(sb);
+        }
+        return 0;
+    }
+
+    /** qemu-img's words for a failure while formatting: a size the file cannot have is too large for the format. */
+    private static String reason(Exception e, String format, Map<String, String> options) {
+        String why = Errors.oneLine(e);
+        return why.endsWith("File too large") ? "The image size is too large for file format '" + format + "'"
+                + (options.containsKey("cluster_size") ? " (try using a larger cluster size)" : "") : why;
+    }
+
+    /** What the options ask for, checked in qemu-img's order before the format driver sees them. */
+    private static CreateRequest request(Options o, String file, FormatDriver driver, Map<String, String> options,
+                                         long size) throws CommandFailure {
+        CreateOptions.check(options, driver.createOptions());
+        String sizeOption = options.remove("size");
+        if (sizeOption != null && size >= 0) {
+            throw new CommandFailure("The image size must be specified only once", 1);
+        }
+        if (sizeOption != null) {
+            size = Sizes.option("size", sizeOption);
+        }
         String backing = o.get("backing", options.remove("backing_file"));
         String backingFormat = o.get("backing-format", options.remove("backing_fmt"));
-        String sizeOption = options.remove("size");
-        long size = -1;
-        if (operands.size() == 2) {
-            size = Sizes.parse(operands.get(1), "image size");
-        } else if (sizeOption != null) {
-            size = Sizes.parse(sizeOption, "image size");
+        CreateOptions.checkBacking(driver, backing, backingFormat);
+        if (file.equals(backing)) {
+            throw new CommandFailure("Error: Trying to create an image with the same filename as the backing file", 1);
         }
         if (backing != null && backing.isEmpty()) {
-            backing = null;
+            throw new CommandFailure("Expected backing file name, got empty string", 1);
         }
         if (backing != null && backingFormat == null) {
-            throw new CommandFailure(file + ": Backing file specified without backing format", 1);
+            throw new CommandFailure("Backing file specified without backing format", 1);
         }
         boolean unsafe = o.has("unsafe");
         if (size < 0 && (backing == null || unsafe)) {
             // qemu-img says the same with -u
-            throw new CommandFailure(file + ": Image creation needs a size parameter", 1);
+            throw new CommandFailure("Image creation needs a size parameter", 1);
         }
-        CreateRequest request = new CreateRequest(size, options, backing, backingFormat, !unsafe);
-        Map<String, String> printed = images.opener().create(file, format, request,
-                baseRequest(inv, o));
-        if (!o.has("quiet")) {
-            StringBuilder sb = new StringBuilder("Formatting '" + file + "', fmt=" + format);
-            printed.forEach((k, v) -> sb.append(' ').append(k).append('=').append(v));
-            inv.out.println(sb);
-        }
-        return 0;
+        return new CreateRequest(size, options, backing, backingFormat, !unsafe);
     }
 }

@@ -3,8 +3,10 @@ package org.strata.shell;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.strata.api.CreateOption;
+import org.strata.api.FormatDriver;
 
 /** qemu-img's {@code -o} option strings: {@code name=value,name2=value2}, a doubled comma for a comma in a value. */
 final class CreateOptions {
@@ -44,16 +46,61 @@ final class CreateOptions {
         }
     }
 
-    /** The {@code -o help} text for a format. */
+    /**
+     * The file protocol's option that qemu-img also takes for a format without one of that name (vdi, vpc): it goes
+     * to the file qemu-img creates first, and the format driver decides what it means.
+     */
+    private static final CreateOption FILE_PREALLOCATION = new CreateOption("preallocation", "str",
+            "Preallocation mode (allowed values: off, falloc, full)", null);
+
+    /**
+     * Checks every option's name and value against the format's options (and the file protocol's preallocation),
+     * in the order given, as qemu's option parser does before a driver sees them: an unknown name, a bool other
+     * than on/off (yes/no, true/false, y/n), a size or a number qemu cannot read fail with qemu-img's message.
+     */
+    static void check(Map<String, String> options, List<CreateOption> known) throws CommandFailure {
+        for (Map.Entry<String, String> e : options.entrySet()) {
+            String name = e.getKey();
+            String value = e.getValue();
+            CreateOption option = known.stream().filter(k -> k.name().equals(name)).findFirst()
+                    .or(() -> name.equals(FILE_PREALLOCATION.name()) ? Optional.of(FILE_PREALLOCATION)
+                            : Optional.empty())
+                    .orElseThrow(() -> new CommandFailure("Invalid parameter '" + name + "'", 1));
+            switch (option.type()) {
+                case "bool" -> {
+                    if (!List.of("on", "yes", "true", "y", "off", "no", "false", "n").contains(value)) {
+                        throw new CommandFailure("Parameter '" + name + "' expects 'on' or 'off'", 1);
+                    }
+                }
+                case "size" -> Sizes.option(name, value);
+                case "num" -> {
+                    if (!value.strip().matches("[+-]?(0[xX][0-9a-fA-F]+|[0-9]+)")) {
+                        throw new CommandFailure("Parameter '" + name + "' expects a number", 1);
+                    }
+                }
+                default -> {
+                    // a string: the driver checks it
+                }
+            }
+        }
+    }
+
+    /** Fails as qemu-img does when a backing file or format is given for a format that records none. */
+    static void checkBacking(FormatDriver driver, String backing, String backingFormat) throws CommandFailure {
+        if ((backing != null || backingFormat != null)
+                && driver.createOptions().stream().noneMatch(o -> o.name().equals("backing_file"))) {
+            throw new CommandFailure("Backing file" + (backing != null ? "" : " format")
+                    + " not supported for file format '" + driver.name() + "'", 1);
+        }
+    }
+
+    /** The {@code -o help} text for a format, as qemu-img 7.2 prints it (no defaults). */
     static String help(String format, List<CreateOption> options) {
         StringBuilder sb = new StringBuilder("Supported " + format + " options:\n");
         for (CreateOption o : options) {
-            String left = "  " + o.name() + "=<" + o.type() + ">";
-            sb.append(String.format("%-24s - %s", left, o.description()));
-            if (o.defaultValue() != null) {
-                sb.append(" (default: ").append(o.defaultValue()).append(')');
-            }
-            sb.append('\n');
+            String type = o.type().equals("bool") ? "bool (on/off)" : o.type();
+            String left = "  " + o.name() + "=<" + type + ">";
+            sb.append(String.format("%-24s - %s", left, o.description())).append('\n');
         }
         sb.append("\nThe protocol level may support further options.\n");
         sb.append("Specify the target filename to include those options.");

@@ -7,8 +7,12 @@ import java.util.Map;
 
 import org.strata.core.agent.DriverInfo;
 import org.strata.core.agent.DriverRegistry;
+import org.strata.core.agent.DriverStatus;
 
-/** {@code driver:list}: every format driver and storage backend registered now. */
+/**
+ * {@code driver:list}: every format driver and storage backend registered now, with its state: the version
+ * that serves its role, one being replaced or removed (draining), or an older one on standby.
+ */
 final class DriverListCommand implements Command {
 
     private final DriverRegistry drivers;
@@ -29,31 +33,43 @@ final class DriverListCommand implements Command {
 
     @Override
     public String usage() {
-        return "usage: driver:list [--output=human|json]";
+        return "usage: driver:list [--output=human|json]\n"
+                + "  STATE  serving: the version images open with (the highest registered)\n"
+                + "         draining: being replaced or removed, its nodes are moving off it\n"
+                + "         standby: beside a higher version; serves again if that one leaves";
     }
 
     @Override
     public int run(Invocation inv) {
         Options o = new Options.Spec().value((char) 0, "output").parse(inv.args);
         o.operands(0, 0, "no arguments");
-        List<DriverInfo> list = drivers.list();
+        List<DriverStatus> list = drivers.list();
         if (o.json()) {
             List<Map<String, Object>> out = new ArrayList<>();
-            for (DriverInfo d : list) {
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("kind", d.kind());
-                m.put("name", d.name());
-                m.put("bundle", d.bundle());
-                m.put("version", d.version());
+            for (DriverStatus d : list) {
+                Map<String, Object> m = json(d.driver());
+                m.put("state", d.state().label());
                 out.add(m);
             }
             inv.out.println(Json.GSON.toJson(out));
         } else {
-            inv.out.printf("%-8s %-8s %-28s %s%n", "KIND", "NAME", "BUNDLE", "VERSION");
-            for (DriverInfo d : list) {
-                inv.out.printf("%-8s %-8s %-28s %s%n", d.kind(), d.name(), d.bundle(), d.version());
+            inv.out.printf("%-8s %-8s %-28s %-10s %s%n", "KIND", "NAME", "BUNDLE", "VERSION", "STATE");
+            for (DriverStatus s : list) {
+                DriverInfo d = s.driver();
+                inv.out.printf("%-8s %-8s %-28s %-10s %s%n", d.kind(), d.name(), d.bundle(), d.version(),
+                        s.state().label());
             }
         }
         return 0;
+    }
+
+    /** A driver as JSON: kind, name, bundle, version. */
+    static Map<String, Object> json(DriverInfo d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kind", d.kind());
+        m.put("name", d.name());
+        m.put("bundle", d.bundle());
+        m.put("version", d.version());
+        return m;
     }
 }

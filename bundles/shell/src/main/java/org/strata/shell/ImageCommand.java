@@ -15,6 +15,9 @@ import org.strata.core.image.OpenRequest;
 /** A command that works on image files: the options every image command shares, and opening. */
 abstract class ImageCommand implements Command {
 
+    /** {@code -U}: open without taking locks. */
+    static final String FORCE_SHARE = "force-share";
+
     protected final ImageService images;
 
     ImageCommand(ImageService images) {
@@ -22,13 +25,13 @@ abstract class ImageCommand implements Command {
     }
 
     /**
-     * The options every image command takes: {@code -f}, {@code -U}, {@code --allow-root}, {@code -q}. Commands that
-     * take a cache mode as qemu-img does add {@code -t} ("cache") and {@code -T} ("source-cache").
+     * The options every image command takes: {@code -f}, {@code --allow-root}, {@code -q}. Commands that take a cache
+     * mode as qemu-img does add {@code -t} ("cache") and {@code -T} ("source-cache"); the commands that only read an
+     * image (or a chain's backing files) add {@code -U} with {@link #FORCE_SHARE}, as qemu-img's do.
      */
     static Options.Spec spec() {
         return new Options.Spec()
                 .value('f', "format")
-                .flag('U', "force-share")
                 .value((char) 0, "allow-root")
                 .flag('q', "quiet");
     }
@@ -72,12 +75,20 @@ abstract class ImageCommand implements Command {
 
     /** As {@link #request(Invocation, Options, String, boolean)}, in {@code cache} mode. */
     OpenRequest request(Invocation inv, Options o, String formatOption, boolean writable, CacheMode cache) {
-        boolean forceShare = o.has("force-share");
+        boolean forceShare = o.has(FORCE_SHARE);
         if (forceShare && writable) {
             throw new UsageException("force-share=on can only be used with read-only images");
         }
         return baseRequest(inv, o).withFormat(o.get(formatOption)).withWritable(writable)
                 .withForceShare(forceShare).withCache(cache);
+    }
+
+    /**
+     * How to open an image the command writes besides the one {@code -f} names (convert's target): -U shares only
+     * the images the command reads, so it never applies here.
+     */
+    OpenRequest targetRequest(Invocation inv, Options o, String formatOption, CacheMode cache) {
+        return request(inv, o, formatOption, false, cache).withForceShare(false).withWritable(true);
     }
 
     /** The driver of a format the user names for a new image, failing as qemu-img does for an unknown one. */

@@ -38,7 +38,8 @@ final class InfoCommand extends ImageCommand {
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value((char) 0, "output").flag((char) 0, "backing-chain").parse(inv.args);
+        Options o = spec().flag('U', FORCE_SHARE)
+                .value((char) 0, "output").flag((char) 0, "backing-chain").parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
         boolean chain = o.has("backing-chain");
         boolean json = o.json();

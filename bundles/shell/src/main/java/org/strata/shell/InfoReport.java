@@ -11,7 +11,6 @@ import java.util.Map;
 import org.strata.api.FormatAccess;
 import org.strata.api.ImageInfo;
 import org.strata.api.SnapshotInfo;
-import org.strata.api.Storage;
 import org.strata.core.image.ImageLocation;
 
 /** What {@code image:info} says of one layer, with qemu-img's keys and values. */
@@ -27,8 +26,7 @@ final class InfoReport {
         m.put("virtual-size", info.virtualSize());
         m.put("filename", filename);
         m.put("format", access.formatName());
-        List<Storage> storages = access.image().storages();
-        long actual = storages.isEmpty() ? -1 : storages.get(0).allocatedSize();
+        long actual = access.image().allocatedSize();
         if (actual >= 0) {
             m.put("actual-size", actual);
         }
@@ -131,32 +129,33 @@ final class InfoReport {
         return sb.toString();
     }
 
+    /** QEMU's {@code dump_qdict}: keys in QDict order, dashes as spaces, nested values indented below. */
     @SuppressWarnings("unchecked")
     private static void appendFields(StringBuilder sb, Map<String, Object> data, int depth) {
-        for (Map.Entry<String, Object> e : data.entrySet()) {
-            String key = e.getKey().replace('-', ' ');
-            Object v = e.getValue();
-            String pad = "    ".repeat(depth);
-            if (v instanceof Map<?, ?> nested) {
-                sb.append(pad).append(key).append(":\n");
-                appendFields(sb, (Map<String, Object>) nested, depth + 1);
-            } else if (v instanceof List<?> list) {
-                sb.append(pad).append(key).append(":\n");
-                for (Object item : list) {
-                    if (item instanceof Map<?, ?> im) {
-                        boolean first = true;
-                        for (Map.Entry<String, Object> ie : ((Map<String, Object>) im).entrySet()) {
-                            sb.append(pad).append(first ? "    [" : "     ");
-                            first = false;
-                            sb.append(ie.getKey().replace('-', ' ')).append(": ").append(ie.getValue()).append('\n');
-                        }
-                    } else {
-                        sb.append(pad).append("    ").append(item).append('\n');
-                    }
-                }
-            } else {
-                sb.append(pad).append(key).append(": ").append(v).append('\n');
-            }
+        for (String key : QemuJson.qdictOrder(data.keySet())) {
+            Object v = data.get(key);
+            appendEntry(sb, depth, key.replace('-', ' '), v);
+        }
+    }
+
+    /** QEMU's {@code dump_qlist}: each item as {@code [i]:}. */
+    private static void appendItems(StringBuilder sb, List<?> items, int depth) {
+        for (int i = 0; i < items.size(); i++) {
+            appendEntry(sb, depth, "[" + i + "]", items.get(i));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void appendEntry(StringBuilder sb, int depth, String label, Object v) {
+        sb.append("    ".repeat(depth)).append(label).append(':');
+        if (v instanceof Map<?, ?> nested) {
+            sb.append('\n');
+            appendFields(sb, (Map<String, Object>) nested, depth + 1);
+        } else if (v instanceof List<?> list) {
+            sb.append('\n');
+            appendItems(sb, list, depth + 1);
+        } else {
+            sb.append(' ').append(v).append('\n');
         }
     }
 }

@@ -33,15 +33,18 @@ final class MapCommand extends ImageCommand {
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value((char) 0, "output").value('s', "start-offset").value('l', "max-length")
+        Options o = spec().flag('U', FORCE_SHARE)
+                .value((char) 0, "output").value('s', "start-offset").value('l', "max-length")
                 .parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
         boolean json = o.json();
+        // qemu-img reads the range before it opens the image
+        long start = o.has("start-offset") ? Sizes.parse(o.get("start-offset"), "start offset") : 0;
+        Long maxLength = o.has("max-length") ? Sizes.parse(o.get("max-length"), "max length") : null;
         try (FormatAccess top = open(inv, o, file, false)) {
             long size = top.size();
-            long start = o.has("start-offset") ? Sizes.parse(o.get("start-offset"), "start offset") : 0;
-            long end = o.has("max-length")
-                    ? Math.min(size, start + Sizes.parse(o.get("max-length"), "length")) : size;
+            // start + length wraps around as in qemu-img (which then prints one empty entry)
+            long end = maxLength != null ? Math.min(size, start + maxLength) : size;
             // as qemu-img: a start at or past the end gives one empty entry
             List<MapEntry> entries = start >= end ? List.of(new MapEntry(start, 0, 0, false, false, false, -1, file))
                     : MapEntry.all(top, layerNames(top, file), start, end);

@@ -32,7 +32,8 @@ final class MeasureCommand extends ImageCommand {
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value((char) 0, "output").value('O', "output-format").value('o', "options")
+        Options o = spec().flag('U', FORCE_SHARE)
+                .value((char) 0, "output").value('O', "output-format").value('o', "options")
                 .value((char) 0, "size").parse(inv.args);
         boolean json = o.json();
         FormatDriver driver = formatDriver(o.get("output-format", "raw"));

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import org.strata.api.CacheMode;
 import org.strata.core.agent.Node;
@@ -80,12 +81,14 @@ final class NodeCommands {
 
         @Override
         public String summary() {
-            return "list the agent's nodes with their chains";
+            return "list the agent's nodes: state, chain, and the driver bundles serving each";
         }
 
         @Override
         public String usage() {
-            return "usage: node:list [--output=human|json]";
+            return "usage: node:list [--output=human|json]\n"
+                    + "  STATE  attached: serving; draining: finishing its requests before it is flushed and closed\n"
+                    + "         (its driver is being replaced); detached: closed until a driver lets it open again";
         }
 
         @Override
@@ -102,10 +105,13 @@ final class NodeCommands {
                     m.put("format", n.spec().format());
                     m.put("read-only", n.spec().readOnly());
                     m.put("cache", n.spec().cache());
-                    m.put("attached", n.isAttached());
-                    if (!n.isAttached()) {
+                    Node.State state = n.state();
+                    m.put("state", state.label());
+                    m.put("attached", state == Node.State.ATTACHED);
+                    if (state != Node.State.ATTACHED) {
                         m.put("detach-reason", n.detachReason());
                     }
+                    m.put("drivers", n.drivers().stream().map(DriverListCommand::json).toList());
                     List<Map<String, Object>> chain = new ArrayList<>();
                     for (Node.Layer l : n.chain()) {
                         Map<String, Object> lm = new LinkedHashMap<>();
@@ -120,14 +126,19 @@ final class NodeCommands {
             } else {
                 inv.out.printf("%-16s %-9s %-7s %-3s %s%n", "NAME", "STATE", "FORMAT", "RW", "FILE");
                 for (Node n : list) {
-                    inv.out.printf("%-16s %-9s %-7s %-3s %s%n", n.name(), n.isAttached() ? "attached" : "detached",
-                            n.spec().format(), n.spec().readOnly() ? "ro" : "rw", n.spec().file());
+                    Node.State state = n.state();
+                    inv.out.printf("%-16s %-9s %-7s %-3s %s%n", n.name(), state.label(), n.spec().format(),
+                            n.spec().readOnly() ? "ro" : "rw", n.spec().file());
                     List<Node.Layer> chain = n.chain();
                     for (int i = 1; i < chain.size(); i++) {
                         inv.out.printf("%-16s %-9s %-7s %-3s %s%n", "", "backing", chain.get(i).format(), "ro",
                                 chain.get(i).file());
                     }
-                    if (!n.isAttached()) {
+                    if (!n.drivers().isEmpty()) {
+                        inv.out.printf("%-16s %-9s %s%n", "", "drivers", n.drivers().stream()
+                                .map(d -> d.bundle() + " " + d.version()).collect(Collectors.joining(", ")));
+                    }
+                    if (state != Node.State.ATTACHED) {
                         inv.out.printf("%-16s %s%n", "", "(" + n.detachReason() + ")");
                     }
                 }

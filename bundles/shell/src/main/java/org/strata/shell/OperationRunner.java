@@ -39,6 +39,7 @@ final class OperationRunner {
             return false;
         }
         Progress progress = new Progress(inv.out, inv.tty, o.has("progress") && !o.has("quiet"), 1);
+        Exception failure = null;
         try {
             op.run(new JobControl() {
                 @Override
@@ -58,9 +59,20 @@ final class OperationRunner {
                     }
                 }
             });
+        } catch (IOException | RuntimeException e) {
+            failure = e;
+            throw e;
         } finally {
             progress.finish();
-            closeAll(resources);
+            try {
+                closeAll(resources);
+            } catch (IOException e) {
+                // a failure to close after a failed operation must not hide why the operation failed
+                if (failure == null) {
+                    throw e;
+                }
+                failure.addSuppressed(e);
+            }
         }
         return true;
     }

@@ -20,6 +20,27 @@ final class Options {
     static final class Spec {
         private final Map<Character, String> shortNames = new HashMap<>();
         private final Map<String, Boolean> takesValue = new HashMap<>();
+        private boolean getopt;
+
+        /**
+         * Errors worded as C's getopt words them ("invalid option -- 'x'"), as qemu-io's commands print them;
+         * otherwise as qemu-img words them ("unrecognized option '-x'", naming the argument as given).
+         */
+        Spec getoptMessages() {
+            getopt = true;
+            return this;
+        }
+
+        private UsageException unknown(String arg, String option) {
+            return new UsageException(getopt ? option.startsWith("--") ? "unrecognized option '" + option + "'"
+                    : "invalid option -- '" + option.charAt(1) + "'" : "unrecognized option '" + arg + "'");
+        }
+
+        private UsageException missingValue(String arg, String option) {
+            return new UsageException(getopt ? option.startsWith("--") ? "option '" + option
+                    + "' requires an argument" : "option requires an argument -- '" + option.charAt(1) + "'"
+                    : "missing argument for option '" + arg + "'");
+        }
 
         /** An option: a short letter (or 0), its long name, whether it takes a value. */
         Spec opt(char shortName, String longName, boolean value) {
@@ -50,7 +71,7 @@ final class Options {
                     String name = eq < 0 ? a.substring(2) : a.substring(2, eq);
                     Boolean needs = takesValue.get(name);
                     if (needs == null) {
-                        throw new UsageException("unrecognized option '--" + name + "'");
+                        throw unknown(a, "--" + name);
                     }
                     if (needs) {
                         String v;
@@ -59,11 +80,12 @@ final class Options {
                         } else if (i + 1 < args.size()) {
                             v = args.get(++i);
                         } else {
-                            throw new UsageException("option '--" + name + "' requires an argument");
+                            throw missingValue(a, "--" + name);
                         }
                         o.add(name, v);
                     } else if (eq >= 0) {
-                        throw new UsageException("option '--" + name + "' doesn't allow an argument");
+                        throw new UsageException(getopt ? "option '--" + name + "' doesn't allow an argument"
+                                : "unrecognized option '" + a + "'");
                     } else {
                         o.add(name, "");
                     }
@@ -72,7 +94,7 @@ final class Options {
                         char c = a.charAt(j);
                         String name = shortNames.get(c);
                         if (name == null) {
-                            throw new UsageException("invalid option -- '" + c + "'");
+                            throw unknown(a, "-" + c);
                         }
                         if (takesValue.get(name)) {
                             String v;
@@ -81,7 +103,7 @@ final class Options {
                             } else if (i + 1 < args.size()) {
                                 v = args.get(++i);
                             } else {
-                                throw new UsageException("option requires an argument -- '" + c + "'");
+                                throw missingValue(a, "-" + c);
                             }
                             o.add(name, v);
                             break;

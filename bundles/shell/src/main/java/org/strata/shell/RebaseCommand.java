@@ -64,7 +64,8 @@ final class RebaseCommand extends ImageCommand {
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value('t', "cache").value('T', "source-cache").value('b', "backing").value('F', "backing-format").flag('u', "unsafe")
+        Options o = spec().flag('U', FORCE_SHARE).value('t', "cache").value('T', "source-cache")
+                .value('b', "backing").value('F', "backing-format").flag('u', "unsafe")
                 .flag('p', "progress").value('r', "rate-limit").flag((char) 0, "job").parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
         boolean safe = stream || !o.has("unsafe");

@@ -51,16 +51,12 @@ final class ResizeCommand extends ImageCommand {
         } catch (IllegalArgumentException e) {
             throw new CommandFailure("Invalid preallocation mode '" + o.get("preallocation") + "'", 1);
         }
+        // qemu-img reads the size before it opens the image
+        int sign = size.startsWith("+") ? 1 : size.startsWith("-") ? -1 : 0;
+        long amount = Sizes.option("size", sign == 0 ? size : size.substring(1));
         try (FormatAccess image = open(inv, o, ops.get(0), true)) {
             long current = image.size();
-            long target;
-            if (size.startsWith("+")) {
-                target = Math.addExact(current, Sizes.parse(size.substring(1), "image size"));
-            } else if (size.startsWith("-")) {
-                target = current - Sizes.parse(size.substring(1), "image size");
-            } else {
-                target = Sizes.parse(size, "image size");
-            }
+            long target = sign == 0 ? amount : sign > 0 ? Math.addExact(current, amount) : current - amount;
             // the checks in qemu-img's order
             if (target <= 0) {
                 throw new CommandFailure("New image size must be positive", 1);

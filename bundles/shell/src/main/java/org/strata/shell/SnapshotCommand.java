@@ -35,7 +35,8 @@ final class SnapshotCommand extends ImageCommand {
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().flag('l', "list").value('c', "create").value('a', "apply").value('d', "delete")
+        Options o = spec().flag('U', FORCE_SHARE)
+                .flag('l', "list").value('c', "create").value('a', "apply").value('d', "delete")
                 .parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
         int actions = (o.has("list") ? 1 : 0) + (o.has("create") ? 1 : 0) + (o.has("apply") ? 1 : 0)

@@ -1,6 +1,7 @@
 package org.strata.shell;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.strata.testkit.QemuTools;
 
 /**
  * Issue 5: image:convert's options against qemu-img convert's: -S sparse detection (zero runs in data become holes
@@ -180,7 +182,7 @@ class ConvertOptionsTest {
     }
 
     @Test
-    void errorsAreQemuImgs() {
+    void errorsAreQemuImgs() throws Exception {
         q.img("create", "-q", "-f", "raw", "small.raw", "1M");
         for (List<String> args : List.of(List.of("-S", "1000", "-O", "raw", "src.qcow2", "x.raw"),
                 List.of("-m", "17", "-O", "raw", "src.qcow2", "x.raw"),
@@ -190,11 +192,109 @@ class ConvertOptionsTest {
                 List.of("--target-is-zero", "-O", "raw", "src.qcow2", "x.raw"),
                 List.of("-O", "qcow2", "-B", "back.qcow2", "src.qcow2", "x.qcow2"),
                 List.of("-O", "qcow2", "-F", "qcow2", "src.qcow2", "x.qcow2"),
-                List.of("-O", "foo", "src.qcow2", "x.foo"))) {
+                List.of("-O", "foo", "src.qcow2", "x.foo"),
+                List.of("-O", "qcow2", "-o", "foo=bar", "src.qcow2", "x.qcow2"),
+                List.of("-O", "qcow2", "-o", "lazy_refcounts=maybe", "src.qcow2", "x.qcow2"),
+                List.of("-O", "qcow2", "-o", "cluster_size=1000", "src.qcow2", "x.qcow2"),
+                List.of("-O", "qcow2", "-o", "compat=0.10,lazy_refcounts=on", "src.qcow2", "x.qcow2"),
+                List.of("-O", "raw", "-o", "backing_file=src.raw", "src.qcow2", "x.raw"),
+                List.of("-O", "raw", "-B", "src.raw", "src.qcow2", "x.raw"),
+                List.of("-O", "raw", "-F", "raw", "src.qcow2", "x.raw"),
+                List.of("-O", "qcow2", "-F", "raw", "-c", "src.qcow2", "x.qcow2"),
+                List.of("-O", "qcow2", "src.qcow2", "nowhere/x.qcow2"))) {
             var theirs = q.run(Qemu.prepend("qemu-img", Qemu.prepend("convert", args.toArray(String[]::new))));
+            Path target = dir.resolve(args.get(args.size() - 1));
+            if (!args.contains("-n")) {
+                Files.deleteIfExists(target); // qemu-img leaves some behind
+            }
             Shell.Result ours = shell.run("image:convert", args.toArray(String[]::new));
             assertEquals(theirs.exitCode(), ours.status(), args.toString());
-            assertEquals(Qemu.asStrata(theirs.stderr(), "image:convert"), ours.err(), args.toString());
+            Qemu.assertSameError(theirs.stderr(), ours.err(), "image:convert");
+            assertEquals(args.contains("-n"), Files.exists(target), args.toString());
+        }
+        assertEquals(1048576, Files.size(dir.resolve("small.raw")));
+        // -o size is the source's, whatever it says
+        q.img("convert", "-O", "qcow2", "-o", "size=1M", "src.qcow2", "theirs.qcow2");
+        shell.run("image:convert", "-O", "qcow2", "-o", "size=1M", "src.qcow2", "ours.qcow2").ok();
+        assertAlike("qcow2", "theirs.qcow2", "ours.qcow2", "-o size=1M");
+        // as qemu-img, the source is opened before the target's options are looked at (qemu-img's message names
+        // the source twice)
+        for (List<String> options : List.of(List.of("-o", "foo=bar"), List.of("-c", "-O", "raw"))) {
+            Shell.Result ours = shell.run("image:convert", Qemu.concat(options, "missing.qcow2", "x.img"));
+            assertEquals(1, ours.status());
+            assertEquals("image:convert: Could not open 'missing.qcow2': No such file or directory\n", ours.err());
+        }
+    }
+
+    /** -U shares the source, which convert only reads (it used to refuse, leaving a full-size empty target). */
+    @Test
+    void forceShareAppliesToTheSource() throws Exception {
+        q.img("convert", "-U", "-O", "qcow2", "src.qcow2", "theirs.qcow2");
+        shell.run("image:convert", "-U", "-O", "qcow2", "src.qcow2", "ours.qcow2").ok();
+        assertAlike("qcow2", "theirs.qcow2", "ours.qcow2", "-U");
+        // while qemu-nbd writes the source, only -U opens it
+        try (QemuNbd writer = new QemuNbd(dir.resolve("src.qcow2"), "qcow2", dir.resolve("w.sock"), true)) {
+            var theirs = q.run("qemu-img", "convert", "-O", "raw", "src.qcow2", "locked.raw");
+            Shell.Result ours = shell.run("image:convert", "-O", "raw", "src.qcow2", "locked.raw");
+            assertEquals(1, theirs.exitCode());
+            assertEquals(theirs.exitCode(), ours.status());
+            Qemu.assertSameError(theirs.stderr(), ours.err(), "image:convert");
+            assertFalse(Files.exists(dir.resolve("locked.raw")));
+            q.img("convert", "-U", "-O", "raw", "src.qcow2", "theirs.raw");
+            shell.run("image:convert", "-U", "-O", "raw", "src.qcow2", "ours.raw").ok();
+        }
+        assertAlike("raw", "theirs.raw", "ours.raw", "-U while in use");
+    }
+
+    /**
+     * A convert that fails while copying (a compressed cluster that does not decompress) removes the target it
+     * created, inline and as a job; qemu-img leaves the partial target. A target given with -n stays.
+     */
+    @Test
+    void aFailedConvertRemovesTheTargetItCreated() throws Exception {
+        writeBadSource();
+        assertEquals(1, q.run("qemu-img", "convert", "-O", "raw", "bad.qcow2", "theirs.raw").exitCode());
+        assertTrue(Files.exists(dir.resolve("theirs.raw")));
+        for (String format : List.of("raw", "qcow2")) {
+            Shell.Result ours = shell.run("image:convert", "-O", format, "bad.qcow2", "ours." + format);
+            assertEquals(1, ours.status(), ours.err());
+            assertFalse(Files.exists(dir.resolve("ours." + format)), format);
+        }
+        Shell daemon = new Shell(dir, "daemon", List.of());
+        Shell.Result started = daemon.run("image:convert", "--job", "-O", "qcow2", "bad.qcow2", "job.qcow2").ok();
+        String id = started.out().replaceAll("(?s)Job ([0-9]+) started.*", "$1");
+        Shell.Result waited = daemon.run("job:wait", id);
+        assertTrue(waited.out().contains(" failed "), waited.out() + waited.err());
+        assertFalse(Files.exists(dir.resolve("job.qcow2")));
+        q.img("create", "-q", "-f", "raw", "existing.raw", "8M");
+        assertEquals(1, shell.run("image:convert", "-n", "-O", "raw", "bad.qcow2", "existing.raw").status());
+        assertEquals(8L << 20, Files.size(dir.resolve("existing.raw")));
+    }
+
+    /**
+     * A failed convert to a block device leaves the device, which existed before the command (of the source's size,
+     * so creation succeeds and the copy fails).
+     */
+    @Test
+    void aFailedConvertNeverRemovesABlockDevice() throws Exception {
+        writeBadSource();
+        q.img("create", "-q", "-f", "raw", "disk.raw", "8M");
+        String device = QemuTools.run("losetup", "-f", "--show", dir.resolve("disk.raw").toString()).ok().strip();
+        try {
+            Shell.Result ours = shell.run("image:convert", "-O", "raw", "bad.qcow2", device);
+            assertEquals(1, ours.status(), ours.err());
+            assertTrue(Files.exists(Path.of(device)), device);
+        } finally {
+            QemuTools.run("losetup", "-d", device).ok();
+        }
+    }
+
+    /** bad.qcow2: compressed clusters, the last of which no longer decompress, so reading it fails midway. */
+    private void writeBadSource() throws Exception {
+        q.img("convert", "-c", "-O", "qcow2", "src.raw", "bad.qcow2");
+        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("bad.qcow2").toFile(), "rw")) {
+            f.seek(f.length() - 4096);
+            f.write(new byte[2048]);
         }
     }
 

@@ -1,8 +1,14 @@
 package org.strata.shell;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -89,16 +95,110 @@ class CreateResizeInteropTest {
         return out.toArray(String[]::new);
     }
 
+    /**
+     * What qemu-img create refuses, image:create refuses with the same status and message, and leaves no file
+     * behind: the checks run before anything is created, and what fails later removes what it created. (qemu-img
+     * prints its "Formatting" line before the format driver's own checks and leaves a 0-byte raw file where raw's
+     * size or preallocation fail; Strata prints nothing and leaves nothing.)
+     */
     @Test
-    void createErrorsAreQemuImgs() {
-        for (List<String> args : List.of(List.of("-f", "qcow2", "x.qcow2"), List.of("-f", "qcow2", "-b", "base.raw",
-                "x.qcow2"), List.of("-f", "foo", "x.foo", "1M"), List.of("-f", "qcow2", "-u", "-b", "base.raw",
-                "-F", "raw", "x.qcow2"))) {
-            var theirs = q.run(Qemu.prepend("qemu-img", Qemu.prepend("create", args.toArray(String[]::new))));
-            Shell.Result ours = shell.run("image:create", args.toArray(String[]::new));
+    void createErrorsAreQemuImgsAndLeaveNoFile() throws Exception {
+        q.img("create", "-q", "-f", "qcow2", "base.qcow2", "3M");
+        for (List<String> args : List.of(List.of("-f", "qcow2", "x.qcow2"),
+                List.of("-f", "qcow2", "-b", "base.raw", "x.qcow2"), List.of("-f", "foo", "x.foo", "1M"),
+                List.of("-f", "qcow2", "-u", "-b", "base.raw", "-F", "raw", "x.qcow2"),
+                List.of("-f", "qcow2", "-o", "compat=0.10,lazy_refcounts=on", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "foo=bar", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "size=1M,foo=bar", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "cluster_size=1000", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "cluster_size=-1", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "refcount_bits=3", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "refcount_bits=abc", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "compat=0.10,refcount_bits=8", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "compat=0.10,extended_l2=on", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "compat=0.10,data_file=x.data", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "compat=0.10,compression_type=zstd", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "extended_l2=on,cluster_size=4k", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "preallocation=bogus", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "lazy_refcounts=maybe", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "lazy_refcounts=maybe,foo=bar", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "data_file_raw=on", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "compat=2", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "size=1M", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "size=1x", "x.qcow2"),
+                List.of("-f", "qcow2", "-F", "qcow2", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-b", "", "-F", "raw", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-o", "backing_file=", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-b", "x.qcow2", "-F", "qcow2", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-u", "-b", "x.qcow2", "-F", "qcow2", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "-u", "-b", "missing.qcow2", "x.qcow2", "1M"),
+                List.of("-f", "qcow2", "x.qcow2", "1000P"),
+                List.of("-f", "qcow2", "x.qcow2", "1.5"), List.of("-f", "qcow2", "x.qcow2", "--", "-1"),
+                List.of("-f", "qcow2", "x.qcow2", "1Z"), List.of("-f", "qcow2", "x.qcow2", "8E"),
+                List.of("-f", "raw", "-o", "foo=bar", "x.raw", "1M"),
+                List.of("-f", "raw", "-o", "preallocation=metadata", "x.raw", "1M"),
+                List.of("-f", "raw", "-o", "backing_file=base.raw", "x.raw", "1M"),
+                List.of("-f", "raw", "-b", "base.raw", "x.raw", "1M"),
+                List.of("-f", "raw", "-b", "base.raw", "-F", "raw", "x.raw", "1M"),
+                List.of("-f", "raw", "-F", "raw", "x.raw", "1M"), List.of("-f", "raw", "x.raw", "1000P"),
+                List.of("-f", "raw", "-o", "size=1M", "x.raw", "1M"))) {
+            String[] a = args.toArray(String[]::new);
+            var theirs = q.run(Qemu.prepend("qemu-img", Qemu.prepend("create", a)));
+            deleteNewFiles();
+            Shell.Result ours = shell.run("image:create", a);
+            assertEquals(1, theirs.exitCode(), args.toString());
             assertEquals(theirs.exitCode(), ours.status(), args.toString());
             Qemu.assertSameError(theirs.stderr(), ours.err(), "image:create");
+            assertEquals("", ours.out(), args.toString());
+            assertEquals(List.of(), deleteNewFiles(), args.toString());
         }
+        // a missing backing file: the reference gate names it by its full path
+        Shell.Result missing = shell.run("image:create", "-f", "qcow2", "-b", "missing.qcow2", "-F", "qcow2",
+                "x.qcow2", "1M");
+        assertEquals(1, missing.status());
+        assertEquals("image:create: x.qcow2: Could not open backing file '" + dir.resolve("missing.qcow2")
+                + "': No such file or directory\n", missing.err());
+        assertEquals(List.of(), deleteNewFiles());
+    }
+
+    /** The files in the directory besides base.raw and base.qcow2 (deleted, so each case starts clean). */
+    private List<String> deleteNewFiles() throws IOException {
+        List<String> found = new ArrayList<>();
+        try (var files = Files.list(dir)) {
+            for (Path p : files.toList()) {
+                if (!p.getFileName().toString().startsWith("base.")) {
+                    found.add(p.getFileName().toString());
+                    Files.delete(p);
+                }
+            }
+        }
+        return found;
+    }
+
+    /** A refused creation leaves a file that was there as it was (qemu-img removes it where qcow2 refuses). */
+    @Test
+    void refusedCreationLeavesAnExistingFileAsItWas() throws Exception {
+        q.img("create", "-q", "-f", "qcow2", "e.qcow2", "1M");
+        q.io("-c", "write -P 1 0 64k", "e.qcow2");
+        byte[] before = Files.readAllBytes(dir.resolve("e.qcow2"));
+        for (List<String> args : List.of(List.of("-o", "foo=bar"), List.of("-o", "compat=0.10,lazy_refcounts=on"),
+                List.of("-o", "cluster_size=1000"), List.of("-b", "missing.qcow2", "-F", "qcow2"),
+                List.of("-b", "e.qcow2", "-F", "qcow2"), List.of("-o", "preallocation=bogus"))) {
+            Shell.Result r = shell.run("image:create", Qemu.concat(args, "-f", "qcow2", "e.qcow2", "1M"));
+            assertEquals(1, r.status(), args + r.err());
+            assertArrayEquals(before, Files.readAllBytes(dir.resolve("e.qcow2")), args.toString());
+        }
+    }
+
+    /** What fails after the creation began removes what it created: here the data file made before the image. */
+    @Test
+    void failedCreationRemovesTheFilesItMade() throws Exception {
+        Files.createDirectory(dir.resolve("d"));
+        Shell.Result r = shell.run("image:create", "-f", "qcow2", "-o", "data_file=x.data", "d", "1M");
+        assertEquals(1, r.status());
+        assertTrue(r.err().startsWith("image:create: d: "), r.err());
+        assertFalse(Files.exists(dir.resolve("x.data")));
+        assertTrue(Files.isDirectory(dir.resolve("d")));
     }
 
     @Test

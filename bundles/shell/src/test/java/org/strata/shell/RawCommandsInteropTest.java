@@ -1,11 +1,15 @@
 package org.strata.shell;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.strata.testkit.QemuTools.qemuImg;
 import static org.strata.testkit.QemuTools.qemuIo;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -98,6 +102,29 @@ class RawCommandsInteropTest {
         assertEquals("Sending 2000 write requests, 4096 bytes each, 4 in parallel (starting at offset 0, step size 4096)",
                 lines[0]);
         assertTrue(lines[lines.length - 1].matches("Run completed in [0-9]+\\.[0-9]{3} seconds\\."), out);
+    }
+
+    /**
+     * Options qemu-img does not take are refused as qemu-img refuses them; -U among them, which only the commands
+     * that read take (commit used to accept it and commit).
+     */
+    @Test
+    void optionsQemuImgRefusesAreRefusedWithItsMessage() {
+        qemuImg("create", "-f", "raw", path("o.img"), "1M");
+        Qemu q = new Qemu(dir);
+        for (String[] args : List.of(new String[] {"commit", "-U", "o.img"}, new String[] {"amend", "-U", "-o",
+                "size=2M", "o.img"}, new String[] {"resize", "-U", "o.img", "2M"}, new String[] {"create", "-U",
+                "-f", "raw", "n.img", "1M"}, new String[] {"info", "-Z", "o.img"}, new String[] {"info", "o.img",
+                "-f"}, new String[] {"info", "--output"}, new String[] {"info", "--backing-chain=x", "o.img"},
+                new String[] {"map", "--zz", "o.img"})) {
+            QemuTools.Result theirs = q.run(Qemu.prepend("qemu-img", args));
+            String command = "image:" + args[0];
+            Shell.Result ours = shell.run(command, Arrays.copyOfRange(args, 1, args.length));
+            assertEquals(theirs.exitCode(), ours.status(), Arrays.toString(args));
+            assertEquals(Qemu.asStrata(theirs.stderr(), command), ours.err(), Arrays.toString(args));
+        }
+        assertTrue(qemuImg("info", "--output=json", path("o.img")).contains("\"virtual-size\": 1048576"));
+        assertFalse(Files.exists(dir.resolve("n.img")));
     }
 
     @Test

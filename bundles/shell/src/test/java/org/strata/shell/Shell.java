@@ -56,6 +56,10 @@ final class Shell {
         registry.addStorage(new org.strata.storage.http.HttpStorageDriver());
         registry.addFormat(new RawFormatDriver());
         registry.addFormat(new org.strata.format.qcow2.Qcow2FormatDriver());
+        registry.addFormat(new org.strata.format.vpc.VpcFormatDriver());
+        registry.addFormat(new org.strata.format.vhdx.VhdxFormatDriver());
+        registry.addFormat(new org.strata.format.vmdk.VmdkFormatDriver());
+        registry.addFormat(new org.strata.format.vdi.VdiFormatDriver());
         ImageService images = new ImageService(registry, cwd, mode, configuredRoots, 5);
         jobs = new JobManager();
         OperationRunner runner = new OperationRunner(images, jobs);

@@ -29,9 +29,9 @@ public final class QemuTools {
         }
     }
 
-    /** Runs {@code command} (the tool and its arguments) with a time limit of two minutes. */
-    public static Result run(String... command) {
-        return run(List.of(command));
+    /** Runs {@code command} (the tool and its arguments, as strings) with a time limit of two minutes. */
+    public static Result run(Object... command) {
+        return run(strings(command));
     }
 
     public static Result run(List<String> command) {
@@ -61,13 +61,16 @@ public final class QemuTools {
         }
     }
 
-    /** Runs {@code qemu-img ARGS} and fails unless it exits 0; returns its stdout. */
-    public static String qemuImg(String... args) {
+    /** Runs {@code qemu-img ARGS} (as strings) and fails unless it exits 0; returns its stdout. */
+    public static String qemuImg(Object... args) {
         return run(prepend("qemu-img", args)).ok();
     }
 
-    /** Runs {@code qemu-io ARGS} and fails unless it exits 0 and printed no failure; returns its stdout. */
-    public static String qemuIo(String... args) {
+    /**
+     * Runs {@code qemu-io ARGS} (as strings) and fails unless it exits 0 and printed no failure; returns its
+     * stdout.
+     */
+    public static String qemuIo(Object... args) {
         String out = run(prepend("qemu-io", args)).ok();
         if (out.contains("Pattern verification failed") || out.contains("failed:")) {
             throw new AssertionError("qemu-io reported a failure:\n" + out);
@@ -75,11 +78,19 @@ public final class QemuTools {
         return out;
     }
 
-    private static List<String> prepend(String tool, String... args) {
+    private static List<String> prepend(String tool, Object... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(tool);
-        cmd.addAll(List.of(args));
+        cmd.addAll(strings(args));
         return cmd;
+    }
+
+    private static List<String> strings(Object... args) {
+        List<String> out = new ArrayList<>();
+        for (Object a : args) {
+            out.add(String.valueOf(a));
+        }
+        return out;
     }
 
     /** Fails the test when {@code tool} (a name on the PATH, or a path) is not installed. */

@@ -1,5 +1,6 @@
 package org.strata.itests.dist;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -15,6 +16,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+
+import org.strata.testkit.QemuTools;
 
 /**
  * The unpacked install tree (target/dist/strata-VERSION from the dist tarball) and homes made from it: each
@@ -154,6 +157,45 @@ final class StrataInstall {
 
         Path socket() {
             return home.resolve("run").resolve("strata.sock");
+        }
+
+        /** Runs {@code strata exec ARGS} in the home; fails unless it exits 0. */
+        Result exec(String... args) throws IOException, InterruptedException {
+            List<String> all = new ArrayList<>(List.of("exec"));
+            all.addAll(Arrays.asList(args));
+            Result r = strata(home, home, all.toArray(new String[0]));
+            assertEquals(0, r.status(), () -> String.join(" ", all) + "\n" + r);
+            return r;
+        }
+
+        /** The NBD URI of one of the daemon's exports (it listens on run/nbd.sock). */
+        String nbd(String export) {
+            return "nbd+unix:///" + export + "?socket=" + home.resolve("run").resolve("nbd.sock");
+        }
+
+        /** Creates a qcow2 image in the home (with qemu-img) and serves it as a writable export, node and export named {@code name}. */
+        Path serveNewQcow2(String name, long size) throws IOException, InterruptedException {
+            Path image = home.resolve(name + ".qcow2");
+            QemuTools.run("qemu-img", "create", "-f", "qcow2", image.toString(), Long.toString(size)).ok();
+            exec("node:add", "--name", name, image.toString());
+            exec("export:add", "--writable", name);
+            return image;
+        }
+
+        /** SIGTERM; fails unless the daemon exits 0 within {@code seconds}. Returns how long it took. */
+        long terminateWithin(int seconds) throws IOException, InterruptedException {
+            long start = System.nanoTime();
+            process.destroy();
+            boolean stopped = process.waitFor(seconds, TimeUnit.SECONDS);
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(stopped, "the daemon did not stop within " + seconds + " s of SIGTERM");
+            assertEquals(0, process.exitValue(), log());
+            return millis;
+        }
+
+        /** What the daemon has printed so far (its log), stdout then stderr. */
+        String log() throws IOException {
+            return Files.readString(stdout) + Files.readString(stderr);
         }
 
         /** SIGTERM, then the daemon's exit status. */

@@ -1,10 +1,15 @@
 package org.strata.core.agent;
 
-/** Told when drivers come and go. Called synchronously: a departing driver's code is still usable. */
+/** Told when the driver serving a role changes. */
 public interface DriverListener {
 
-    void driverAdded(DriverInfo driver);
-
-    /** Called before the driver is gone; whatever uses it must be closed before returning. */
-    void driverRemoving(DriverInfo driver);
+    /**
+     * The driver serving a role ("format:qcow2") changes: a newer version arrived, the serving one is leaving, or
+     * a driver arrived for a role nobody served. Called synchronously and one change at a time; whatever uses
+     * {@code from} must let go of it before returning ({@code from}'s code stays usable until then).
+     *
+     * @param from the driver that served until now, or null
+     * @param to   the driver that serves from now on, or null when none is left
+     */
+    void servingChanged(DriverInfo from, DriverInfo to);
 }

@@ -1,14 +1,16 @@
 package org.strata.core.agent;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 import org.strata.api.CacheMode;
 import org.strata.api.FormatAccess;
@@ -45,17 +47,37 @@ public final class Node implements ImageHandle {
     public record Layer(String file, String format) {
     }
 
+    public enum State {
+        /** Serving requests. */
+        ATTACHED,
+        /** Being detached: new requests wait, those in flight finish, then the image is flushed and closed. */
+        DRAINING,
+        /** Closed until its drivers let it open again; requests wait up to the pause timeout. */
+        DETACHED;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     private final Spec spec;
+    private final long pauseNanos;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition attachedOrGone = lock.newCondition();
     private final Condition drained = lock.newCondition();
     private FormatAccess access;
+    private boolean draining;
     private List<Layer> chain = List.of();
-    private Set<String> drivers = Set.of();
+    /** The roles the chain needs ("format:qcow2", "storage:file"). */
+    private Set<String> roles = Set.of();
+    /** The drivers serving those roles since the node attached; none while it is detached. */
+    private List<DriverInfo> drivers = List.of();
     private String detachReason = "not opened yet";
+    /** Set when nothing will reattach the node any more: requests then fail at once instead of waiting. */
+    private String noReattach;
+    /** Set once the node is closed for good ("was removed"): requests fail. */
+    private String closed;
     private int inFlight;
-    private boolean removed;
-    private final long pauseNanos;
 
     Node(Spec spec, long pauseSeconds) {
         this.spec = spec;
@@ -78,11 +100,16 @@ public final class Node implements ImageHandle {
         try {
             long wait = pauseNanos;
             while (access == null) {
-                if (removed) {
-                    throw new IOException("Node '" + name() + "' was removed");
+                if (closed != null) {
+                    throw new IOException("Node '" + name() + "' " + closed);
+                }
+                if (noReattach != null) {
+                    throw new IOException("Node '" + name() + "' is detached: " + detachReason + ", and "
+                            + noReattach);
                 }
                 if (wait <= 0) {
-                    throw new IOException("Node '" + name() + "' is detached: " + detachReason);
+                    throw new IOException("Node '" + name() + "' is detached: " + detachReason + " (waited "
+                            + TimeUnit.NANOSECONDS.toSeconds(pauseNanos) + " s)");
                 }
                 try {
                     wait = attachedOrGone.awaitNanos(wait);
@@ -110,23 +137,25 @@ public final class Node implements ImageHandle {
         }
     }
 
-    /** Starts serving {@code opened}. */
-    void attach(FormatAccess opened) {
+    /** Starts serving {@code opened}; {@code servingDriver} names the driver serving each role it needs. */
+    void attach(FormatAccess opened, Function<String, DriverInfo> servingDriver) {
         List<Layer> layers = new ArrayList<>();
-        Set<String> used = new LinkedHashSet<>();
+        Set<String> needed = new LinkedHashSet<>();
         for (FormatAccess a = opened; a != null; a = a.image().backing()) {
             List<Storage> storages = a.image().storages();
             layers.add(new Layer(storages.isEmpty() ? "?" : storages.get(0).location(), a.formatName()));
-            used.add("format:" + a.formatName());
+            needed.add(DriverInfo.role("format", a.formatName()));
             for (Storage s : storages) {
-                used.add("storage:" + s.driverName());
+                needed.add(DriverInfo.role("storage", s.driverName()));
             }
         }
+        List<DriverInfo> serving = needed.stream().map(servingDriver).filter(Objects::nonNull).toList();
         lock.lock();
         try {
             access = opened;
             chain = List.copyOf(layers);
-            drivers = Set.copyOf(used);
+            roles = Set.copyOf(needed);
+            drivers = serving;
             attachedOrGone.signalAll();
         } finally {
             lock.unlock();
@@ -144,36 +173,79 @@ public final class Node implements ImageHandle {
             a = access;
             access = null;
             detachReason = reason;
+            draining = a != null;
             while (inFlight > 0) {
                 drained.awaitUninterruptibly();
             }
         } finally {
             lock.unlock();
         }
-        if (a != null) {
+        if (a == null) {
+            return;
+        }
+        try {
             a.close();
+        } finally {
+            lock.lock();
+            try {
+                draining = false;
+                drivers = List.of();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
-    /** Detaches for good: waiting requests fail. */
-    void remove() throws IOException {
+    /**
+     * Detaches for good: waiting and later requests fail, saying why.
+     *
+     * @param why how the node ended, after its name: "was removed"
+     */
+    void close(String why) throws IOException {
         lock.lock();
         try {
-            removed = true;
+            closed = why;
             attachedOrGone.signalAll();
         } finally {
             lock.unlock();
         }
-        detach("removed");
+        detach(why);
     }
 
-    public boolean isAttached() {
+    /** Records why a detached node could not be reopened. */
+    void openFailed(String reason) {
         lock.lock();
         try {
-            return access != null;
+            if (access == null) {
+                detachReason = reason;
+            }
         } finally {
             lock.unlock();
         }
+    }
+
+    /** From now on, while detached, requests fail at once (nothing will reattach the node), saying why. */
+    void stopWaiting(String why) {
+        lock.lock();
+        try {
+            noReattach = why;
+            attachedOrGone.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public State state() {
+        lock.lock();
+        try {
+            return access != null ? State.ATTACHED : draining ? State.DRAINING : State.DETACHED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public boolean isAttached() {
+        return state() == State.ATTACHED;
     }
 
     /** Why the node is detached, or null when attached. */
@@ -196,17 +268,23 @@ public final class Node implements ImageHandle {
         }
     }
 
-    /** Whether the node's chain uses the driver ("format:qcow2", "storage:file"). */
-    boolean uses(DriverInfo driver) {
+    /** The drivers serving the node now (the bundle and version of each): none while it is detached. */
+    public List<DriverInfo> drivers() {
         lock.lock();
         try {
-            return drivers.contains(driver.kind() + ":" + driver.name());
+            return drivers;
         } finally {
             lock.unlock();
         }
     }
 
-    Path fileAsPath() {
-        return Path.of(spec.file());
+    /** The roles the node's chain needed when it last attached ("format:qcow2", "storage:file"); none before. */
+    Set<String> roles() {
+        lock.lock();
+        try {
+            return roles;
+        } finally {
+            lock.unlock();
+        }
     }
 }

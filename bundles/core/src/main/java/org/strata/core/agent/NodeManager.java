@@ -3,15 +3,20 @@ package org.strata.core.agent;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 import com.google.gson.reflect.TypeToken;
 
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -25,33 +30,46 @@ import org.strata.core.image.OpenRequest;
 
 /**
  * The images the agent keeps open (nodes). In the daemon they are persisted in var/nodes.json and reopened at
- * start; a node whose driver leaves is detached (drained, flushed, closed) and reattached when a driver of that
- * name returns.
+ * start. When the driver serving a role a node needs changes, the node moves: it is drained, flushed and
+ * closed, then reopened with the driver that serves now (a newer version, or the one left), so a client sees a
+ * pause, not an error; with no driver left it stays detached until one arrives.
+ * <p>
+ * Once the framework begins to stop, nothing waits for a driver any more: requests to a detached node fail at
+ * once. (The drivers stop after the agent's own bundles, so attached nodes are flushed and closed first.)
  */
 @Component(service = NodeManager.class, immediate = true)
 public final class NodeManager implements DriverListener {
 
     private static final System.Logger LOG = System.getLogger(NodeManager.class.getName());
     private static final Path ROOT = Path.of("/");
+    private static final String STOPPING = "the agent is stopping";
 
     private final ImageService images;
     private final DriverRegistry registry;
+    private final BundleContext context;
     private final boolean persistent;
     /** var/nodes.json; null outside the daemon, where nothing is persisted. */
     private final StateFile<Node.Spec> state;
-    private final Map<String, Node> nodes = new LinkedHashMap<>();
-    /** Serializes attaching and detaching, so a driver's departure never races a reattachment. */
+    /** Changed only under {@link #transitions}; read without it, so that listing never waits for a drain. */
+    private final Map<String, Node> nodes = Collections.synchronizedMap(new LinkedHashMap<>());
+    /** Serializes attaching and detaching, so a driver change never races an open or another change. */
     private final ReentrantLock transitions = new ReentrantLock();
-    private final ExecutorService reattacher = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "strata-node-reattach");
+    private final ExecutorService starter = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "strata-node-start");
         t.setDaemon(true);
         return t;
     });
+    private final SynchronousBundleListener frameworkStop = event -> {
+        if (event.getBundle().getBundleId() == 0 && event.getType() == BundleEvent.STOPPING) {
+            stopWaiting();
+        }
+    };
 
     @Activate
-    public NodeManager(@Reference ImageService images, @Reference DriverRegistry registry) {
+    public NodeManager(@Reference ImageService images, @Reference DriverRegistry registry, BundleContext context) {
         this.images = images;
         this.registry = registry;
+        this.context = context;
         this.persistent = "daemon".equals(images.mode());
         this.state = persistent ? new StateFile<>(images.home().resolve("var/nodes.json"),
                 new TypeToken<List<Node.Spec>>() { }.getType()) : null;
@@ -64,25 +82,47 @@ public final class NodeManager implements DriverListener {
                 LOG.log(System.Logger.Level.ERROR, "cannot read the persisted nodes: " + Errors.oneLine(e));
             }
         }
+        if (context != null) {
+            context.addBundleListener(frameworkStop);
+        }
         registry.addListener(this);
-        reattacher.execute(this::attachDetached);
+        starter.execute(this::attachDetached);
+    }
+
+    /** A node manager outside a framework (tests). */
+    public NodeManager(ImageService images, DriverRegistry registry) {
+        this(images, registry, null);
     }
 
     @Deactivate
     void deactivate() {
         registry.removeListener(this);
-        reattacher.shutdown();
+        if (context != null) {
+            try {
+                context.removeBundleListener(frameworkStop);
+            } catch (IllegalStateException e) {
+                // the bundle is stopping: its listeners go with it
+            }
+        }
+        starter.shutdown();
         transitions.lock();
         try {
-            for (Node n : nodes.values()) {
+            for (Node n : list()) {
                 try {
-                    n.detach("the agent is stopping");
+                    n.close("is closed: " + STOPPING);
                 } catch (IOException e) {
                     LOG.log(System.Logger.Level.ERROR, "node " + n.name() + ": " + Errors.oneLine(e));
                 }
             }
         } finally {
             transitions.unlock();
+        }
+    }
+
+    /** Requests to detached nodes fail at once from now on: no driver is coming back. */
+    private void stopWaiting() {
+        for (Node n : list()) {
+            n.stopWaiting(STOPPING);
         }
     }
 
@@ -115,7 +155,7 @@ public final class NodeManager implements DriverListener {
             Node.Spec spec = new Node.Spec(nodeName, requested.file(), access.formatName(), readOnly,
                     requested.cache(), requested.allowRoots());
             Node node = new Node(spec, pauseSeconds());
-            node.attach(access);
+            node.attach(access, registry::serving);
             nodes.put(nodeName, node);
             persist();
             return node;
@@ -142,32 +182,24 @@ public final class NodeManager implements DriverListener {
                 throw new IllegalArgumentException("Node '" + name + "' not found");
             }
             persist();
-            node.remove();
+            node.close("was removed");
         } finally {
             transitions.unlock();
         }
     }
 
     public List<Node> list() {
-        transitions.lock();
-        try {
+        synchronized (nodes) {
             return new ArrayList<>(nodes.values());
-        } finally {
-            transitions.unlock();
         }
     }
 
     public Node get(String name) {
-        transitions.lock();
-        try {
-            Node n = nodes.get(name);
-            if (n == null) {
-                throw new IllegalArgumentException("Node '" + name + "' not found");
-            }
-            return n;
-        } finally {
-            transitions.unlock();
+        Node n = nodes.get(name);
+        if (n == null) {
+            throw new IllegalArgumentException("Node '" + name + "' not found");
         }
+        return n;
     }
 
     public boolean isPersistent() {
@@ -185,30 +217,57 @@ public final class NodeManager implements DriverListener {
 
     private void persist() throws IOException {
         if (persistent) {
-            state.save(nodes.values().stream().map(Node::spec).toList());
+            state.save(list().stream().map(Node::spec).toList());
         }
     }
 
+    /**
+     * Moves every node that needs the role off {@code from}: each is drained, flushed and closed, then reopened
+     * with {@code to}. The pause its clients see is that of the flush and the reopen.
+     */
     @Override
-    public void driverAdded(DriverInfo driver) {
-        if (!reattacher.isShutdown()) {
-            reattacher.execute(this::attachDetached);
-        }
-    }
-
-    @Override
-    public void driverRemoving(DriverInfo driver) {
+    public void servingChanged(DriverInfo from, DriverInfo to) {
+        String role = (from != null ? from : to).role();
         transitions.lock();
         try {
-            for (Node n : nodes.values()) {
-                if (n.isAttached() && n.uses(driver)) {
-                    LOG.log(System.Logger.Level.INFO, "node " + n.name() + ": detaching, " + driver.kind()
-                            + " driver " + driver.name() + " is leaving");
+            for (Node n : list()) {
+                if (n.isAttached() && n.roles().contains(role)) {
+                    long start = System.nanoTime();
                     try {
-                        n.detach(driver.kind() + " driver '" + driver.name() + "' is not available");
+                        n.detach(to == null ? from.describe() + " is not available"
+                                : "moving to " + to.bundle() + " " + to.version());
                     } catch (IOException e) {
                         LOG.log(System.Logger.Level.ERROR, "node " + n.name() + ": " + Errors.oneLine(e));
                     }
+                    if (to != null && attach(n)) {
+                        LOG.log(System.Logger.Level.INFO, "node " + n.name() + ": moved to " + to.bundle() + " "
+                                + to.version() + " in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
+                                + " ms");
+                    } else if (to == null) {
+                        LOG.log(System.Logger.Level.WARNING, "node " + n.name() + ": detached, " + from.describe()
+                                + " is leaving and no other version is registered");
+                    }
+                }
+            }
+            if (to != null) {
+                attachDetached();
+            }
+        } finally {
+            transitions.unlock();
+        }
+    }
+
+    /**
+     * Tries to open every detached node whose drivers are all there (as far as it knows them); those that still
+     * cannot open stay detached and say why.
+     */
+    private void attachDetached() {
+        transitions.lock();
+        try {
+            for (Node n : list()) {
+                if (n.state() == Node.State.DETACHED && n.roles().stream().allMatch(r -> registry.serving(r) != null)
+                        && attach(n)) {
+                    LOG.log(System.Logger.Level.INFO, "node " + n.name() + ": attached " + n.spec().file());
                 }
             }
         } finally {
@@ -216,24 +275,16 @@ public final class NodeManager implements DriverListener {
         }
     }
 
-    /** Tries to open every detached node; those that still cannot open stay detached and say why. */
-    private void attachDetached() {
-        transitions.lock();
+    /** Opens a detached node's image; false (logged, and the node says why) when it cannot open. */
+    private boolean attach(Node n) {
+        Node.Spec s = n.spec();
         try {
-            for (Node n : nodes.values()) {
-                if (n.isAttached()) {
-                    continue;
-                }
-                Node.Spec s = n.spec();
-                try {
-                    n.attach(images.opener().open(s.file(), requestFor(s)));
-                    LOG.log(System.Logger.Level.INFO, "node " + n.name() + ": attached " + s.file());
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "node " + n.name() + ": cannot open yet: " + Errors.oneLine(e));
-                }
-            }
-        } finally {
-            transitions.unlock();
+            n.attach(images.opener().open(s.file(), requestFor(s)), registry::serving);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "node " + n.name() + ": cannot open yet: " + Errors.oneLine(e));
+            n.openFailed(Errors.oneLine(e));
+            return false;
         }
     }
 }

@@ -17,6 +17,14 @@ public interface DriverLookup {
     /** Every storage backend registered now. */
     Collection<StorageDriver> storages();
 
+    /**
+     * Changes whenever the drivers looked up change (a new version of a driver replaces another): an image
+     * opened before may use other driver code than one opened now.
+     */
+    default long generation() {
+        return 0;
+    }
+
     /** The format driver called {@code name}. */
     default FormatDriver format(String name) throws UnsupportedFeatureException {
         for (FormatDriver d : formats()) {

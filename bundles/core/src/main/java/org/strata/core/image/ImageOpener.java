@@ -16,6 +16,7 @@ import org.strata.api.FormatImage;
 import org.strata.api.IoThreads;
 import org.strata.api.Storage;
 import org.strata.api.StoragePath;
+import org.strata.api.StorageDriver;
 
 /**
  * Opens and creates the images users name, with their backing chains. The image the user names is probed
@@ -50,7 +51,8 @@ public final class ImageOpener {
         if (shared == null) {
             return opened.add(openLayer(name, location, where, format, false, false, request, roots, chain));
         }
-        SharedLayers.Key key = new SharedLayers.Key(where, format, request.forceShare(), request.cache());
+        SharedLayers.Key key = new SharedLayers.Key(where, format, request.forceShare(), request.cache(),
+                drivers.generation());
         FormatAccess access = shared.acquire(key,
                 () -> openLayer(name, location, where, format, false, false, request, roots, chain));
         opened.add(() -> shared.release(key, access));
@@ -94,29 +96,32 @@ public final class ImageOpener {
     }
 
     /**
-     * Creates the image {@code name} in {@code format}.
-     *
-     * @return the effective options, as the driver prints them after {@code Formatting '...', fmt=...}
+     * Creates the image {@code name} in {@code format}. The driver checks the request before the file is created
+     * (see {@link DeferredStorage}); when creation fails anyway, the files it made are removed again.
      */
-    public Map<String, String> create(String name, String format, CreateRequest create, OpenRequest request)
+    public CreatedImage create(String name, String format, CreateRequest create, OpenRequest request)
             throws IOException {
         FormatDriver driver = drivers.format(format);
         ImageLocation location = ImageLocation.parse(name, request.cwd());
         StoragePath where = placeOf(name, location);
         AllowedRoots roots = rootsFor(where, request);
-        Resources opened = new Resources();
-        try (Storage storage = drivers.storageFor(location.storage()).create(location.storage(),
-                request.newFileOptions())) {
+        StorageDriver storageDriver = drivers.storageFor(location.storage());
+        NewFiles made = new NewFiles();
+        try (Resources opened = new Resources();
+             Storage storage = new DeferredStorage(location.storage(), storageDriver.name(), () -> made.create(
+                     storageDriver, location.storage(), request.newFileOptions(), name))) {
             LayerContext context = new LayerContext(this, name, location.storage(), true,
-                    request.withOpenBacking(create.openBacking()), roots, Set.of(where), opened);
+                    request.withOpenBacking(create.openBacking()), roots, Set.of(where), opened, made);
             Map<String, String> printed = driver.create(storage, create, context);
             storage.flush();
-            return printed;
+            return new CreatedImage(printed, made);
         } catch (IOException | RuntimeException e) {
-            opened.closeQuietly(e);
+            try {
+                made.remove();
+            } catch (IOException removal) {
+                e.addSuppressed(removal);
+            }
             throw e;
-        } finally {
-            opened.close();
         }
     }
 
@@ -166,7 +171,7 @@ public final class ImageOpener {
             Set<StoragePath> below = new HashSet<>(chain);
             below.add(where);
             LayerContext context = new LayerContext(this, name, storageLocation, writable, request, roots,
-                    Set.copyOf(below), opened);
+                    Set.copyOf(below), opened, new NewFiles());
             FormatImage image = driver.open(storage, context);
             return new FormatAccess(image, opened, IoThreads.executor());
         } catch (IOException | RuntimeException e) {

@@ -26,9 +26,11 @@ final class LayerContext implements ImageContext {
     /** Where the layers from the top down to this one lie. */
     private final Set<StoragePath> chain;
     private final Resources opened;
+    private final NewFiles made;
 
+    /** @param made where the files this layer creates (a new external data file) are recorded */
     LayerContext(ImageOpener opener, String name, String storageLocation, boolean writable, OpenRequest request,
-                 AllowedRoots roots, Set<StoragePath> chain, Resources opened) {
+                 AllowedRoots roots, Set<StoragePath> chain, Resources opened, NewFiles made) {
         this.opener = opener;
         this.name = name;
         this.storageLocation = storageLocation;
@@ -37,6 +39,7 @@ final class LayerContext implements ImageContext {
         this.roots = roots;
         this.chain = chain;
         this.opened = opened;
+        this.made = made;
     }
 
     @Override
@@ -74,7 +77,8 @@ final class LayerContext implements ImageContext {
     @Override
     public Storage createFile(String reference) throws IOException {
         String target = resolve(reference, "data file").location();
-        return opened.add(opener.drivers().storageFor(target).create(target, request.newFileOptions()));
+        return opened.add(made.create(opener.drivers().storageFor(target), target, request.newFileOptions(),
+                reference));
     }
 
     /** A file an image names: its storage location and where that lies. */

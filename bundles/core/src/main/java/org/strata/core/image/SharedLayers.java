@@ -24,8 +24,11 @@ public final class SharedLayers {
         }
     }
 
-    /** What makes two opens the same shared layer: the same storage object, opened the same way. */
-    record Key(StoragePath where, String format, boolean forceShare, CacheMode cache) {
+    /**
+     * What makes two opens the same shared layer: the same storage object, opened the same way, with the same driver
+     * versions (a layer opened by an older {@link DriverLookup#generation} is never shared with a new open).
+     */
+    record Key(StoragePath where, String format, boolean forceShare, CacheMode cache, long drivers) {
     }
 
     /** Opens a layer when it is not shared yet. */

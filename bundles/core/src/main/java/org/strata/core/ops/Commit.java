@@ -8,6 +8,7 @@ import org.strata.api.Buffers;
 import org.strata.api.FormatAccess;
 import org.strata.api.Preallocation;
 import org.strata.api.ShallowMapping;
+import org.strata.api.UnsupportedFeatureException;
 
 /**
  * Commits what the layers above a base image hold into that base (qemu-img commit). {@code layers} are the
@@ -59,18 +60,30 @@ public final class Commit implements Operation {
         }
         base.flush();
         if (emptyTop) {
-            // only now that the base holds everything may the top let go of it
-            for (pos = 0; pos < size; ) {
-                control.checkCancelled();
-                ShallowMapping m = top.getShallowMapping(pos, Math.min(Ranges.CHUNK, size - pos));
-                if (Ranges.allocated(m)) {
-                    top.discardToBacking(pos, m.length());
-                }
-                control.advance(m.length());
-                pos += m.length();
-            }
-            top.flush();
+            empty(top, size, control);
         }
+    }
+
+    /**
+     * Only now that the base holds everything may the top let go of it. As qemu-img, a format that cannot
+     * unallocate data (vmdk) keeps it: the first discard refuses before changing anything.
+     */
+    private static void empty(FormatAccess top, long size, JobControl control) throws IOException {
+        for (long pos = 0; pos < size; ) {
+            control.checkCancelled();
+            ShallowMapping m = top.getShallowMapping(pos, Math.min(Ranges.CHUNK, size - pos));
+            if (Ranges.allocated(m)) {
+                try {
+                    top.discardToBacking(pos, m.length());
+                } catch (UnsupportedFeatureException e) {
+                    control.advance(size - pos);
+                    return;
+                }
+            }
+            control.advance(m.length());
+            pos += m.length();
+        }
+        top.flush();
     }
 
     /** Copies the granules of {@code [start, end)} as the guest sees them: data whole, zero runs as zeroes. */

@@ -25,6 +25,12 @@ import org.strata.api.Storage;
 public record Extent(long length, boolean allocated, boolean data, boolean zero, Storage storage, long offset,
                      int depth, boolean eof) {
 
+    /**
+     * Formats whose QEMU driver reports no block status: QEMU sees every byte of such a layer as allocated data
+     * without a host offset (qemu-img map shows one data run, convert reads everything and finds the zeroes).
+     */
+    private static final java.util.Set<String> WITHOUT_BLOCK_STATUS = java.util.Set.of("vhdx");
+
     /** Whether QEMU's status word would be the same (the flags, not the length, layer or host offset's value). */
     public boolean sameStatus(Extent o) {
         return allocated == o.allocated && data == o.data && zero == o.zero && (offset >= 0) == (o.offset >= 0)
@@ -36,15 +42,21 @@ public record Extent(long length, boolean allocated, boolean data, boolean zero,
      * {@code offset} lies inside the layer.
      */
     public static Extent ofLayer(FormatAccess layer, long offset, long max, int depth) throws IOException {
+        if (WITHOUT_BLOCK_STATUS.contains(layer.formatName())) {
+            long len = Math.min(max, layer.size() - offset);
+            Extent e = new Extent(len, true, true, false, null, -1, depth, false);
+            return offset + len == layer.size() ? e.withEof(true) : e;
+        }
         ShallowMapping m = layer.getShallowMapping(offset, max);
         long len = Math.min(max, m.length());
         Extent e;
         if (m instanceof ShallowMapping.Raw r) {
-            // a raw layer passes its file's status through (holes read as zeroes); other formats report data, and
-            // zeroes where it lies on a hole of the storage only when the driver says so (preallocated metadata)
+            // a raw layer passes its file's status through (holes are zeroes, not data); other formats report data,
+            // and zeroes too where their driver looks into the file (a fixed VHD, qcow2 with preallocated metadata).
+            // The storage is only asked where its answer matters.
             boolean raw = layer.formatName().equals("raw");
             boolean zero = false;
-            if (raw || layer.image().reportsHolesUnderData()) {
+            if (layer.image().holesReadAsZeroes(r)) {
                 BlockStatus st = r.storage().blockStatus(r.offset(), len);
                 len = Math.min(len, st.length());
                 zero = st.zero();

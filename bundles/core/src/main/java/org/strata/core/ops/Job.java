@@ -33,23 +33,38 @@ public final class Job implements JobControl {
         this.description = description;
     }
 
-    /** Runs the operation, then closes what it worked on; records how it ended. */
+    /**
+     * Runs the operation, then closes what it worked on; records how it ended. A failure to close after the
+     * operation failed does not hide why it failed.
+     */
     void run(Operation op, List<Closeable> resources) {
         try {
+            Exception failure = null;
             try {
                 op.run(this);
-            } finally {
-                for (Closeable c : resources) {
+            } catch (IOException | RuntimeException e) {
+                failure = e;
+            }
+            for (Closeable c : resources) {
+                try {
                     c.close();
+                } catch (IOException | RuntimeException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
                 }
             }
-            state = State.COMPLETED;
-        } catch (OperationCancelled e) {
-            state = State.CANCELLED;
-            error = e.getMessage();
-        } catch (IOException | RuntimeException e) {
-            state = State.FAILED;
-            error = Errors.oneLine(e);
+            if (failure instanceof OperationCancelled) {
+                state = State.CANCELLED;
+                error = failure.getMessage();
+            } else if (failure != null) {
+                state = State.FAILED;
+                error = Errors.oneLine(failure);
+            } else {
+                state = State.COMPLETED;
+            }
         } finally {
             finished.complete(null);
         }

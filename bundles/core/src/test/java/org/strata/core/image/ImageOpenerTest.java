@@ -136,6 +136,42 @@ class ImageOpenerTest {
     }
 
     @Test
+    void aBaseOpenedBeforeTheDriversChangedIsNotSharedWithLaterOpens() throws IOException {
+        write("base.raw", "shared base");
+        write("a.link", "LINK raw base.raw");
+        write("b.link", "LINK raw base.raw");
+        long[] generation = {0};
+        DriverLookup fixed = DriverLookup.of(List.of(new RawFormatDriver(), new LinkFormat()),
+                List.of(new FileStorageDriver()));
+        DriverLookup changing = new DriverLookup() {
+            @Override
+            public java.util.Collection<org.strata.api.FormatDriver> formats() {
+                return fixed.formats();
+            }
+
+            @Override
+            public java.util.Collection<org.strata.api.StorageDriver> storages() {
+                return fixed.storages();
+            }
+
+            @Override
+            public long generation() {
+                return generation[0];
+            }
+        };
+        SharedLayers shared = new SharedLayers();
+        ImageOpener sharing = new ImageOpener(changing, List.of(), shared);
+        FormatAccess a = sharing.open("a.link", request());
+        generation[0]++; // e.g. a newer raw driver took over: b must not run on a's older driver code
+        FormatAccess b = sharing.open("b.link", request());
+        assertTrue(a.image().backing() != b.image().backing(), "a base of its own for b");
+        assertEquals(2, shared.size());
+        a.close();
+        b.close();
+        assertEquals(0, shared.size());
+    }
+
+    @Test
     void missingFilesGiveOneClearLine() {
         IOException e = assertThrows(IOException.class, () -> opener.open("nope.img", request()));
         assertEquals("Could not open 'nope.img': No such file or directory", e.getMessage());

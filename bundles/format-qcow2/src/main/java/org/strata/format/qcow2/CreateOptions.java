@@ -50,17 +50,12 @@ final class CreateOptions {
     static CreateOptions parse(CreateRequest req) {
         CreateOptions o = new CreateOptions();
         Map<String, String> in = req.options();
-        for (String key : in.keySet()) {
-            if (OPTIONS.stream().noneMatch(c -> c.name().equals(key))) {
-                throw new IllegalArgumentException("Invalid parameter '" + key + "'");
-            }
-        }
+        checkNames(in);
         if (in.containsKey("size") && req.size() >= 0) {
             throw new IllegalArgumentException("The image size must be specified only once");
         }
         o.size = in.containsKey("size") ? parseSize("size", in.get("size")) : req.size();
-        String clusterSize = in.get("cluster_size");
-        long cs = clusterSize == null ? 65536 : parseSize("cluster_size", clusterSize);
+        long cs = clusterSize(in);
         String compat = in.getOrDefault("compat", "1.1");
         o.version = switch (compat) {
             case "0.10", "v2" -> 2;
@@ -78,19 +73,8 @@ final class CreateOptions {
                     + compression + "'");
         };
         String prealloc = in.getOrDefault("preallocation", "off");
-        switch (prealloc) {
-            case "off", "metadata", "falloc", "full" -> o.prealloc = Preallocation.parse(prealloc);
-            default -> throw new IllegalArgumentException("Parameter 'preallocation' does not accept value '"
-                    + prealloc + "'");
-        }
-        long refcountBits = 16;
-        if (in.containsKey("refcount_bits")) {
-            try {
-                refcountBits = Long.parseLong(in.get("refcount_bits"));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("Parameter 'refcount_bits' expects a number");
-            }
-        }
+        o.prealloc = preallocation(prealloc, "Parameter 'preallocation' does not accept value '" + prealloc + "'");
+        long refcountBits = refcountBits(in);
         o.dataFile = in.get("data_file");
         o.backingFile = in.containsKey("backing_file") ? in.get("backing_file") : req.backingFile();
         o.backingFormat = in.containsKey("backing_fmt") ? in.get("backing_fmt") : req.backingFormat();
@@ -98,16 +82,94 @@ final class CreateOptions {
             o.backingFile = null;
         }
         o.print(in, cs, refcountBits);
-        if (cs < 512 || cs > (2 << 20) || Long.bitCount(cs) != 1) {
+        o.clusterBits = clusterBits(cs);
+        o.refcountOrder = refcountOrder(refcountBits);
+        o.validate();
+        return o;
+    }
+
+    /**
+     * The options as qemu-img measure reads them (qcow2_measure): the ones that change the figures, checked in its
+     * order and with its messages; the creation checks (backing format, the features compat=0.10 lacks, ...) do
+     * not apply. Every option must still be known and of its type.
+     */
+    static CreateOptions parseForMeasure(Map<String, String> in) {
+        checkNames(in);
+        CreateOptions o = new CreateOptions();
+        o.size = in.containsKey("size") ? parseSize("size", in.get("size")) : -1;
+        o.lazyRefcounts = parseBool(in, "lazy_refcounts");
+        o.dataFileRaw = parseBool(in, "data_file_raw");
+        long refcountBits = refcountBits(in);
+        o.extendedL2 = parseBool(in, "extended_l2");
+        o.clusterBits = clusterBits(clusterSize(in));
+        o.checkExtendedL2ClusterSize();
+        String compat = in.getOrDefault("compat", "1.1");
+        o.version = switch (compat) {
+            case "0.10", "v2" -> 2;
+            case "1.1", "v3" -> 3;
+            default -> throw new IllegalArgumentException("Invalid compatibility level: '" + compat + "'");
+        };
+        o.refcountOrder = refcountOrder(refcountBits);
+        if (o.version < 3 && o.refcountOrder != 4) {
+            throw new IllegalArgumentException("Different refcount widths than 16 bits require compatibility level "
+                    + "1.1 or above (use compat=1.1 or greater)");
+        }
+        String prealloc = in.getOrDefault("preallocation", "off");
+        o.prealloc = preallocation(prealloc, "invalid parameter value: " + prealloc);
+        o.backingFile = in.get("backing_file");
+        return o;
+    }
+
+    private static void checkNames(Map<String, String> in) {
+        for (String key : in.keySet()) {
+            if (OPTIONS.stream().noneMatch(c -> c.name().equals(key))) {
+                throw new IllegalArgumentException("Invalid parameter '" + key + "'");
+            }
+        }
+    }
+
+    private static long clusterSize(Map<String, String> in) {
+        String clusterSize = in.get("cluster_size");
+        return clusterSize == null ? 65536 : parseSize("cluster_size", clusterSize);
+    }
+
+    private static int clusterBits(long clusterSize) {
+        if (clusterSize < 512 || clusterSize > (2 << 20) || Long.bitCount(clusterSize) != 1) {
             throw new IllegalArgumentException("Cluster size must be a power of two between 512 and 2048k");
         }
-        o.clusterBits = Long.numberOfTrailingZeros(cs);
+        return Long.numberOfTrailingZeros(clusterSize);
+    }
+
+    private static long refcountBits(Map<String, String> in) {
+        if (!in.containsKey("refcount_bits")) {
+            return 16;
+        }
+        try {
+            return Long.parseLong(in.get("refcount_bits"));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Parameter 'refcount_bits' expects a number");
+        }
+    }
+
+    private static int refcountOrder(long refcountBits) {
         if (refcountBits < 1 || refcountBits > 64 || Long.bitCount(refcountBits) != 1) {
             throw new IllegalArgumentException("Refcount width must be a power of two and may not exceed 64 bits");
         }
-        o.refcountOrder = Long.numberOfTrailingZeros(refcountBits);
-        o.validate();
-        return o;
+        return Long.numberOfTrailingZeros(refcountBits);
+    }
+
+    private static Preallocation preallocation(String value, String error) {
+        return switch (value) {
+            case "off", "metadata", "falloc", "full" -> Preallocation.parse(value);
+            default -> throw new IllegalArgumentException(error);
+        };
+    }
+
+    private void checkExtendedL2ClusterSize() {
+        if (extendedL2 && clusterBits < 14) {
+            throw new IllegalArgumentException("Extended L2 entries are only supported with cluster sizes of at "
+                    + "least 16384 bytes");
+        }
     }
 
     private void validate() {
@@ -134,10 +196,7 @@ final class CreateOptions {
                         + "1.1 and above" + v3);
             }
         }
-        if (extendedL2 && clusterBits < 14) {
-            throw new IllegalArgumentException("Extended L2 entries are only supported with cluster sizes of at "
-                    + "least 16384 bytes");
-        }
+        checkExtendedL2ClusterSize();
         if (dataFileRaw && dataFile == null) {
             throw new IllegalArgumentException("data-file-raw requires data-file");
         }

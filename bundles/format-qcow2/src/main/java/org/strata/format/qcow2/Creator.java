@@ -32,13 +32,14 @@ final class Creator {
         o.checkSize(size);
         o.printed.put("size", Long.toString(size));
         size = (size + 511) / 512 * 512;
-        Storage dataStorage = o.dataFile != null ? context.createFile(o.dataFile) : null;
-        writeSkeleton(storage, o);
         Preallocation prealloc = o.prealloc;
         if (o.dataFileRaw && prealloc == Preallocation.OFF) {
             // Without allocated L2 entries the raw data file's content would not show through qcow2.
             prealloc = Preallocation.METADATA;
         }
+        checkFits(storage, o, size, prealloc);
+        Storage dataStorage = o.dataFile != null ? context.createFile(o.dataFile) : null;
+        writeSkeleton(storage, o);
         ImageContext inner = new CreationContext(context, storage.location(), dataStorage);
         try (Qcow2Image image = Qcow2Image.open(storage, inner)) {
             image.resize(size, prealloc);
@@ -47,6 +48,28 @@ final class Creator {
         return o.printed;
     }
 
+    /**
+     * On a storage of fixed size (a block device) the new image must fit before anything is written: its header,
+     * L1 table and the refcount structure for them; with preallocation everything a fully allocated image holds
+     * but the data that goes to an external data file.
+     */
+    private static void checkFits(Storage storage, CreateOptions o, long size, Preallocation prealloc)
+            throws IOException {
+        if (o.dataFile == null) {
+            FixedSize.checkPreallocation(storage, prealloc);
+        }
+        long cs = 1L << o.clusterBits;
+        long headerAndL1 = 1 + (Geometry.l1EntriesFor(size, o.clusterBits, o.extendedL2) * 8 + cs - 1) / cs;
+        long end = headerAndL1 * cs + Measure.refcountMetadataSize(headerAndL1, cs, o.refcountOrder);
+        if (prealloc != Preallocation.OFF) {
+            long aligned = (size + cs - 1) / cs * cs;
+            long data = o.dataFile != null ? aligned : 0;
+            end = Measure.preallocSize(aligned, cs, o.refcountOrder, o.extendedL2) - data;
+        }
+        FixedSize.checkFits(storage, end);
+    }
+
+    /** Writes clusters 0 to 2 (a storage just created is empty, or a device whose old bytes do not matter). */
     private static void writeSkeleton(Storage storage, CreateOptions o) throws IOException {
         long cs = 1L << o.clusterBits;
         Header h = new Header();
@@ -84,9 +107,8 @@ final class Creator {
             // qemu-img leaves the feature name table out of small clusters, to keep room for the backing name.
             h.extensions.addStandardFeatureTable();
         }
-        byte[] header = h.encode();
-        storage.resize(0, Preallocation.OFF);
-        storage.write(ByteBuffer.wrap(header), 0);
+        ByteBuffer header = ByteBuffer.allocate((int) cs).put(h.encode()).clear();
+        storage.write(header, 0);
         ByteBuffer table = ByteBuffer.allocate((int) cs);
         table.putLong(0, 2 * cs);
         storage.write(table, cs);

@@ -3,8 +3,8 @@ package org.strata.format.qcow2;
 import java.io.IOException;
 import java.util.Map;
 
+import org.strata.api.ShallowMapping;
 import org.strata.api.BlockStatus;
-import org.strata.api.CreateRequest;
 import org.strata.api.FormatAccess;
 import org.strata.api.Mapping;
 import org.strata.api.Measurement;
@@ -18,16 +18,23 @@ final class Measure {
 
     static Measurement measure(long virtualSize, Map<String, String> options, FormatAccess source)
             throws IOException {
-        CreateOptions o = CreateOptions.parse(new CreateRequest(-1, options, null, null, false));
+        CreateOptions o = CreateOptions.parseForMeasure(options);
         long cs = 1L << o.clusterBits;
+        if (source == null) {
+            checkSize(virtualSize, o);
+        }
         long size = source != null ? source.size() : virtualSize;
-        o.checkSize(size);
         long aligned = (size + cs - 1) / cs * cs;
         long fully = preallocSize(aligned, cs, o.refcountOrder, o.extendedL2);
-        long data = 0;
+        long data;
         if (o.prealloc == Preallocation.FULL || o.prealloc == Preallocation.FALLOC) {
             data = aligned;
-        } else if (source != null) {
+        } else if (source == null) {
+            data = 0;
+        } else if (o.backingFile != null) {
+            // as qemu-img: how much the new backing file shares with the source is unknown, so every cluster counts
+            data = aligned;
+        } else {
             data = allocatedData(source, cs);
         }
         // as qemu: a bitmaps figure only when both the source and the target can hold persistent bitmaps
@@ -35,7 +42,18 @@ final class Measure {
         return new Measurement(fully - aligned + data, fully, bitmaps);
     }
 
-    /** Bytes of the clusters that hold data in {@code source} (whole chain), as qemu-img counts them. */
+    /** qemu-img measure's check of a size to measure: the L1 table it needs must not exceed its maximum. */
+    private static void checkSize(long size, CreateOptions o) {
+        if (Geometry.l1EntriesFor(size, o.clusterBits, o.extendedL2) * 8 > Header.MAX_L1_BYTES) {
+            throw new IllegalArgumentException("The image size is too large (try using a larger cluster size)");
+        }
+    }
+
+    /**
+     * Bytes of the target clusters that hold data of {@code source} (whole chain), as qemu-img counts them from
+     * block status: data mappings count whole, except where QEMU looks for holes in the file under them (raw
+     * layers, and qcow2 layers with preallocated metadata); zeroes and unallocated ranges do not count.
+     */
     private static long allocatedData(FormatAccess source, long cs) throws IOException {
         long size = source.size();
         long required = 0;
@@ -45,9 +63,13 @@ final class Measure {
             long n = m.length();
             boolean data = m instanceof Mapping.Special;
             if (m instanceof Mapping.Raw r) {
-                BlockStatus st = r.storage().blockStatus(r.offset(), n);
-                n = Math.min(n, Math.max(1, st.length()));
-                data = !st.zero();
+                data = true;
+                if (layer(source, r.depth()).image().holesReadAsZeroes(
+                        new ShallowMapping.Raw(r.storage(), r.offset(), n, false))) {
+                    BlockStatus st = r.storage().blockStatus(r.offset(), n);
+                    n = Math.min(n, Math.max(1, st.length()));
+                    data = !st.zero();
+                }
             }
             if (data) {
                 long end = (offset + n + cs - 1) / cs * cs;
@@ -57,6 +79,15 @@ final class Measure {
             offset += n;
         }
         return required;
+    }
+
+    /** The layer {@code depth} levels below {@code top}. */
+    private static FormatAccess layer(FormatAccess top, int depth) {
+        FormatAccess layer = top;
+        for (int i = 0; i < depth; i++) {
+            layer = layer.image().backing();
+        }
+        return layer;
     }
 
     /** qcow2's fully preallocated size: header, L2 and L1 tables, refcount structures, data. */

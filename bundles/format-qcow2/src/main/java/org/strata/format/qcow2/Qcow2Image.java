@@ -143,9 +143,12 @@ final class Qcow2Image implements FormatImage {
         return s.header.backingFile != null && !s.header.backingFile.isEmpty();
     }
 
-    /** Only in an image whose metadata looks preallocated, as QEMU decides it once per open image. */
+    /**
+     * Only in an image whose metadata looks preallocated, as QEMU decides it once per open image: the clusters in
+     * use outnumber the file's allocated blocks by more than a ninth and by at least two clusters.
+     */
     @Override
-    public boolean reportsHolesUnderData() throws IOException {
+    public boolean holesReadAsZeroes(ShallowMapping.Raw mapping) throws IOException {
         Boolean decided = metadataPreallocated;
         if (decided != null) {
             return decided;

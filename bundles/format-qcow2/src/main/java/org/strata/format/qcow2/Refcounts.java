@@ -19,8 +19,12 @@ final class Refcounts {
     private final TableCache blocks;
     /** Where the search for free clusters starts. */
     private long freeHint;
-    /** One past the highest cluster allocated while open: everything from here is free. */
-    private long endHint;
+    /**
+     * One past the last cluster in use: everything from here on is free. Found from the refcounts when first
+     * needed (-1 until then), then kept up to date. Not the end of the file: a block device is larger than the
+     * image on it.
+     */
+    private long imageEnd = -1;
     /** Clusters whose reference is already dropped in memory, decremented at the next flush. */
     private long[] pendingFrees = new long[64];
     private int pendingCount;
@@ -47,7 +51,7 @@ final class Refcounts {
         b.asLongBuffer().get(table);
         indexBlocks();
         freeHint = 0;
-        endHint = g.clustersFor(s.file.size());
+        imageEnd = -1;
         blocks.clear();
         pendingCount = 0;
     }
@@ -194,13 +198,14 @@ final class Refcounts {
                 ensureBlocks(firstIdx, lastIdx, start + n);
                 continue;
             }
+            checkRoom(start + n);
             for (long c = start; c < start + n; c++) {
                 add(c, 1);
             }
-            endHint = Math.max(endHint, start + n);
-            if (start + n - 1 > (L2Entry.OFFSET_MASK >>> g.clusterBits)) {
-                throw new IOException(s.name + ": image file would grow beyond the largest qcow2 offset");
+            if (freeHint == start) {
+                freeHint = start + n;
             }
+            extendImage(start + n);
             return start << g.clusterBits;
         }
         throw new IOException(s.name + ": could not allocate " + n + " clusters");
@@ -254,7 +259,9 @@ final class Refcounts {
                 }
             }
         }
-        freeHint = firstFree >= 0 && firstFree < runStart ? firstFree : runStart + n;
+        // Everything before the first free cluster is in use; the run itself stays free until it is allocated
+        // (the caller may have to create refcount blocks for it first and search again).
+        freeHint = firstFree;
         return runStart;
     }
 
@@ -266,7 +273,7 @@ final class Refcounts {
      * too small (the caller asks again).
      */
     private void ensureBlocks(long firstIdx, long lastIdx, long after) throws IOException {
-        long place = Math.max(Math.max(endHint, g.clustersFor(s.file.size())), after);
+        long place = Math.max(imageEnd(), after);
         java.util.TreeSet<Long> missing = new java.util.TreeSet<>();
         int settled = -1;
         while (missing.size() != settled) {
@@ -290,6 +297,7 @@ final class Refcounts {
             growTable(missing.last());
             return;
         }
+        checkRoom(place + missing.size());
         long cs = g.clusterSize;
         java.util.Map<Long, byte[]> created = new java.util.LinkedHashMap<>();
         for (long idx : missing) {
@@ -322,7 +330,7 @@ final class Refcounts {
             s.refcountBlocks.add(table[idx]);
             writeTableEntry(idx);
         }
-        endHint = Math.max(endHint, pos);
+        extendImage(pos);
     }
 
     private void writeTableEntry(int idx) throws IOException {
@@ -336,7 +344,7 @@ final class Refcounts {
      */
     private void growTable(long needIdx) throws IOException {
         long cs = g.clusterSize;
-        long start = Math.max(endHint, g.clustersFor(s.file.size()));
+        long start = imageEnd();
         long newEntries = Math.max(needIdx + 1, table.length + table.length / 2 + 1);
         long tableClusters;
         long nb;
@@ -369,6 +377,7 @@ final class Refcounts {
             throw new IOException(s.name + ": the refcount table would exceed its maximum size");
         }
         long areaEnd = start + nb + tableClusters;
+        checkRoom(areaEnd);
         long[] newTable = Arrays.copyOf(table, (int) (tableClusters * cs / 8));
         long next = start;
         for (long i = firstIdx; i <= lastIdx; i++) {
@@ -406,7 +415,7 @@ final class Refcounts {
         s.orderedSync();
         table = newTable;
         indexBlocks();
-        endHint = Math.max(endHint, areaEnd);
+        extendImage(areaEnd);
         for (long c = 0; c < oldClusters; c++) {
             add((oldOffset >>> g.clusterBits) + c, -1);
         }
@@ -444,10 +453,30 @@ final class Refcounts {
         return -1;
     }
 
-    /** After the file was truncated: nothing past {@code clusters} is in use. */
+    /** After a shrink freed everything past it: nothing from cluster {@code clusters} on is in use. */
     void truncatedTo(long clusters) {
-        endHint = clusters;
+        imageEnd = clusters;
         freeHint = Math.min(freeHint, clusters);
+    }
+
+    /** One past the last cluster in use. */
+    long imageEnd() throws IOException {
+        if (imageEnd < 0) {
+            imageEnd = lastUsedCluster() + 1;
+        }
+        return imageEnd;
+    }
+
+    private void extendImage(long end) throws IOException {
+        imageEnd = Math.max(imageEnd(), end);
+    }
+
+    /** Refuses clusters up to {@code end} where qcow2 cannot address them or a device of fixed size lacks room. */
+    private void checkRoom(long end) throws IOException {
+        if (end - 1 > (L2Entry.OFFSET_MASK >>> g.clusterBits)) {
+            throw new IOException(s.name + ": image file would grow beyond the largest qcow2 offset");
+        }
+        FixedSize.checkFits(s.file, end << g.clusterBits);
     }
 
     /** Replaces the table after a rebuild (the header already points to it). */

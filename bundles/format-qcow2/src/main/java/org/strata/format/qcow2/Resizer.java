@@ -48,6 +48,9 @@ final class Resizer {
 
     private void grow(long oldSize, long newSize, Preallocation prealloc) throws IOException {
         Geometry g = s.geometry;
+        if (prealloc != Preallocation.OFF && !s.hasDataFile()) {
+            checkPreallocationFits(oldSize, newSize, prealloc);
+        }
         long l1Needed = g.l1EntriesFor(newSize);
         if (l1Needed > img.map.l1().length) {
             img.map.growL1((int) l1Needed);
@@ -62,6 +65,19 @@ final class Resizer {
         if (prealloc != Preallocation.OFF) {
             preallocate(oldSize, newSize, prealloc);
         }
+    }
+
+    /**
+     * On a device, refuses a preallocation that may not fit before anything changes: the image's end, plus all a
+     * fully allocated image of the grown range's size holds, plus a new L1 table (an upper bound).
+     */
+    private void checkPreallocationFits(long oldSize, long newSize, Preallocation prealloc) throws IOException {
+        FixedSize.checkPreallocation(s.file, prealloc);
+        Geometry g = s.geometry;
+        long grown = roundUp(newSize, g.clusterSize) - g.clusterStart(oldSize);
+        long l1 = roundUp(g.l1EntriesFor(newSize) * 8, g.clusterSize);
+        long metadataAndData = Measure.preallocSize(grown, g.clusterSize, g.refcountOrder, g.extendedL2);
+        FixedSize.checkFits(s.file, (img.refcounts.imageEnd() << g.clusterBits) + metadataAndData + l1);
     }
 
     /**
@@ -175,10 +191,10 @@ final class Resizer {
         }
         long last = img.refcounts.lastUsedCluster();
         long end = (last + 1) << g.clusterBits;
-        if (end < s.file.size()) {
+        img.refcounts.truncatedTo(last + 1);
+        if (end < s.file.size() && !s.file.fixedSize()) {
             s.file.sync();
             s.file.resize(end, Preallocation.OFF);
-            img.refcounts.truncatedTo(last + 1);
         }
     }
 

@@ -46,21 +46,26 @@ class EdgeCasesTest {
     }
 
     /**
-     * One write allocating at least a refcount block's worth of clusters (64-bit refcounts with 512-byte clusters:
-     * a block covers 64 clusters) must find room: new refcount blocks never land inside the run being allocated.
+     * One write allocating at least a refcount block's worth of clusters (64-bit refcounts: a block covers
+     * cluster_size / 8 clusters, as many as an L2 table) must find room: new refcount blocks never land inside
+     * the run being allocated, and the search for free clusters does not skip the run while they are created.
      */
     @Test
     void writesSpanningWholeRefcountBlocksAllocate() throws IOException {
-        for (String bits : new String[] {"64", "32", "16"}) {
-            Path img = dir.resolve("rb" + bits + ".qcow2");
-            TestImages.create(img, 8 << 20, Map.of("refcount_bits", bits, "cluster_size", "512"));
+        for (String spec : new String[] {"64/512", "32/512", "16/512", "64/1024", "64/2048", "64/4096"}) {
+            String[] p = spec.split("/");
+            int cs = Integer.parseInt(p[1]);
+            int blockWorth = cs / 8 * cs;
+            Path img = dir.resolve("rb" + p[0] + "-" + cs + ".qcow2");
+            TestImages.create(img, 8 << 20, Map.of("refcount_bits", p[0], "cluster_size", p[1]));
             try (FormatAccess a = TestContext.open(img, true)) {
-                a.write(Patterns.filled(32 << 10, 1), 0);
-                a.write(Patterns.filled(300 << 10, 2), 1 << 20);
-                a.write(Patterns.filled(64 << 10, 3), 3 << 20);
+                a.write(Patterns.filled(blockWorth, 1), 0);
+                a.write(Patterns.filled(300 << 10, 2), 5 << 20);
+                a.write(Patterns.filled(blockWorth, 3), blockWorth);
             }
             Qemu.assertClean(img);
-            Qemu.io("-c", "read -P 1 0 32k", "-c", "read -P 2 1M 300k", "-c", "read -P 3 3M 64k", img);
+            Qemu.io("-c", "read -P 1 0 " + blockWorth, "-c", "read -P 2 5M 300k",
+                    "-c", "read -P 3 " + blockWorth + " " + blockWorth, img);
         }
     }
 

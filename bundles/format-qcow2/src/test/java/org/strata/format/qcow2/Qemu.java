@@ -25,23 +25,15 @@ final class Qemu {
     }
 
     static String img(Object... args) {
-        return QemuTools.qemuImg(strings(args));
+        return QemuTools.qemuImg(args);
     }
 
     static String io(Object... args) {
-        return QemuTools.qemuIo(strings(args));
+        return QemuTools.qemuIo(args);
     }
 
     static QemuTools.Result run(Object... args) {
-        return QemuTools.run(strings(args));
-    }
-
-    private static String[] strings(Object... args) {
-        String[] s = new String[args.length];
-        for (int i = 0; i < args.length; i++) {
-            s[i] = String.valueOf(args[i]);
-        }
-        return s;
+        return QemuTools.run(args);
     }
 
     /** The guest content as qemu-img convert -O raw gives it. */

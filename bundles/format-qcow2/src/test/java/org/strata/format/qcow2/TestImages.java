@@ -9,6 +9,7 @@ import org.strata.api.CreateRequest;
 import org.strata.api.FormatAccess;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
+import org.strata.testkit.FileContext;
 
 /** Creating and reading images with Strata in tests. */
 final class TestImages {
@@ -22,7 +23,7 @@ final class TestImages {
 
     static Map<String, String> create(Path path, CreateRequest req) throws IOException {
         try (Storage s = TestContext.FILES.create(path.toString(), StorageOptions.READ_WRITE);
-             TestContext ctx = new TestContext(path.toString(), true, true)) {
+             FileContext ctx = TestContext.forImage(path.toString())) {
             return new Qcow2FormatDriver().create(s, req, ctx);
         }
     }

@@ -16,6 +16,7 @@ import org.strata.api.FormatImage;
 import org.strata.api.ImageContext;
 import org.strata.api.Preallocation;
 import org.strata.api.Storage;
+import org.strata.api.UnsupportedFeatureException;
 
 /** The raw format: the guest's bytes are the storage's bytes. */
 @Component(service = FormatDriver.class, property = FormatDriver.PROPERTY + "=raw")
@@ -54,19 +55,40 @@ public final class RawFormatDriver implements FormatDriver {
             if (e.getKey().equals("preallocation")) {
                 prealloc = Preallocation.parse(e.getValue());
                 if (prealloc == Preallocation.METADATA) {
-                    throw new IllegalArgumentException("Unsupported preallocation mode 'metadata' for raw");
+                    throw new IllegalArgumentException("Unsupported preallocation mode: metadata");
                 }
             } else if (!e.getKey().equals("size")) {
                 throw new IllegalArgumentException("Invalid parameter '" + e.getKey() + "'");
             }
         }
-        storage.resize(request.size(), prealloc);
+        if (storage.fixedSize()) {
+            createOnDevice(storage, request.size(), prealloc);
+        } else {
+            storage.resize(request.size(), prealloc);
+        }
         Map<String, String> printed = new LinkedHashMap<>();
         printed.put("size", Long.toString(request.size()));
         if (request.options().containsKey("preallocation")) {
             printed.put("preallocation", prealloc.optionName());
         }
         return printed;
+    }
+
+    /**
+     * As qemu-img on a host block device: the device keeps its size, which must hold the image, and its first
+     * sector is zeroed so that no format written there before is found on it.
+     */
+    private static void createOnDevice(Storage storage, long size, Preallocation prealloc) throws IOException {
+        if (prealloc != Preallocation.OFF) {
+            throw new UnsupportedFeatureException(storage.location() + ": Unsupported preallocation mode '"
+                    + prealloc.optionName() + "'");
+        }
+        long deviceSize = storage.size();
+        if (size > deviceSize) {
+            throw new IOException(storage.location() + ": Cannot grow device files (the device holds " + deviceSize
+                    + " bytes)");
+        }
+        storage.writeZeroes(0, Math.min(deviceSize, 512), true);
     }
 
     @Override

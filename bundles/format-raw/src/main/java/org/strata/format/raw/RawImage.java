@@ -53,6 +53,12 @@ final class RawImage implements org.strata.api.FormatImage {
         return new ShallowMapping.Raw(storage, offset, maxLength, writable);
     }
 
+    /** The file's holes are the guest's zeroes: block status passes the file's through. */
+    @Override
+    public boolean holesReadAsZeroes(ShallowMapping.Raw mapping) {
+        return true;
+    }
+
     @Override
     public ShallowMapping.Raw ensureDataMapping(long offset, long length, boolean overwrite) {
         return new ShallowMapping.Raw(storage, offset, length, writable);

@@ -22,7 +22,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.strata.api.FormatAccess;
-import org.strata.core.image.AllowedRoots;
 import org.strata.core.image.DriverLookup;
 import org.strata.core.image.ImageOpener;
 import org.strata.core.image.OpenRequest;
@@ -180,8 +179,8 @@ class BlockStatusAgreementTest {
 
     private FormatAccess open(Path disk) throws IOException {
         ImageOpener opener = new ImageOpener(DriverLookup.of(List.of(new Qcow2FormatDriver(), new RawFormatDriver()),
-                List.of(new FileStorageDriver())), AllowedRoots.of(List.of()));
-        return opener.open(disk.toString(), new OpenRequest("qcow2", true, false, false, true, dir, List.of()));
+                List.of(new FileStorageDriver())), List.of());
+        return opener.open(disk.toString(), OpenRequest.readOnly(dir).withFormat("qcow2").withWritable(true));
     }
 
     /** Runs the libnbd client script with {@code queries} against a URI or a server command. */

@@ -10,7 +10,8 @@ import org.strata.api.Preallocation;
 
 /**
  * A host block device ({@code /dev/...}): its size comes from BLKGETSIZE64 (the channel reports 0), zeroing
- * goes through fallocate (may unmap) or BLKZEROOUT, a discard through BLKDISCARD, and its size is fixed.
+ * goes through fallocate (may unmap) or BLKZEROOUT, a discard through BLKDISCARD, and its size is fixed
+ * ({@link #fixedSize()}).
  * The ioctls take whole logical blocks; the unaligned edges of a range are written as zero data.
  */
 final class BlockDeviceStorage extends FileStorage {
@@ -23,6 +24,11 @@ final class BlockDeviceStorage extends FileStorage {
     BlockDeviceStorage(Path path, FileChannel channel, int fd, boolean writable, int align, int sectorSize) {
         super(path, channel, fd, writable, align);
         this.sectorSize = sectorSize;
+    }
+
+    @Override
+    public boolean fixedSize() {
+        return true;
     }
 
     @Override

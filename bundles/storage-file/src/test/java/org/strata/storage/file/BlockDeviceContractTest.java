@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
 import org.strata.testkit.AbstractFixedSizeStorageContractTest;
+import org.strata.testkit.LoopDevices;
 
 /** The storage contract on real loop devices (host block devices: fixed size). */
 class BlockDeviceContractTest extends AbstractFixedSizeStorageContractTest {

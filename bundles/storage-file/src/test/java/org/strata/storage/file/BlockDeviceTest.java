@@ -2,6 +2,7 @@ package org.strata.storage.file;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,7 @@ import org.strata.api.CacheMode;
 import org.strata.api.Preallocation;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
+import org.strata.testkit.LoopDevices;
 import org.strata.testkit.Patterns;
 import org.strata.testkit.QemuTools;
 
@@ -51,12 +53,16 @@ class BlockDeviceTest {
         try (Storage s = driver.open(dev, StorageOptions.READ_WRITE)) {
             assertEquals(3 * MIB, s.size());
             assertEquals("file", s.driverName());
+            assertTrue(s.fixedSize());
             s.resize(3 * MIB, Preallocation.OFF);
             IOException e = assertThrows(IOException.class, () -> s.resize(4 * MIB, Preallocation.OFF));
             assertEquals("Could not resize '" + dev + "': a host block device has a fixed size (3145728 bytes)",
                     e.getMessage());
             assertThrows(IOException.class, () -> s.resize(MIB, Preallocation.OFF));
             assertEquals(0, s.allocatedSize());
+        }
+        try (Storage file = driver.create(dir.resolve("regular").toString(), StorageOptions.READ_WRITE)) {
+            assertFalse(file.fixedSize());
         }
     }
 

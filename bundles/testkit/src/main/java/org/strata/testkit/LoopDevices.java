@@ -1,4 +1,4 @@
-package org.strata.storage.file;
+package org.strata.testkit;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -6,15 +6,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.strata.testkit.QemuTools;
-
-/** Real loop devices over temporary files (tests run as root); {@link #detachAll()} in an after-method. */
-final class LoopDevices {
+/**
+ * Real loop devices over temporary files (tests run as root): {@link #detachAll()} in an after-method, so they are
+ * detached even when a test fails.
+ */
+public final class LoopDevices {
 
     private final List<String> attached = new ArrayList<>();
 
     /** A new sparse file of {@code size} bytes (a multiple of 512) and a loop device over it. */
-    String attach(Path backing, long size) throws IOException {
+    public String attach(Path backing, long size) throws IOException {
         try (RandomAccessFile f = new RandomAccessFile(backing.toFile(), "rw")) {
             f.setLength(size);
         }
@@ -23,7 +24,7 @@ final class LoopDevices {
         return dev;
     }
 
-    void detachAll() {
+    public void detachAll() {
         List<String> failures = new ArrayList<>();
         for (String dev : attached) {
             QemuTools.Result r = QemuTools.run("losetup", "-d", dev);
