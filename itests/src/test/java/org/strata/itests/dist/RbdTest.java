@@ -95,6 +95,10 @@ class RbdTest {
         assertEquals(0, ok(home, "exec", "image:check", byQemu).status());
     }
 
+    private static String extents(String map) {
+        return map.replaceAll(", \"offset\": [0-9]+", "");
+    }
+
     private static String withoutFilename(String json) {
         return json.replaceAll("\"filename\": \"[^\\n]*\",?\\n", "");
     }
@@ -118,8 +122,9 @@ class RbdTest {
         assertEquals(0, QemuTools.run("qemu-img", "check", images.resolve("back.qcow2").toString()).exitCode());
         assertEquals("Images are identical.\n", qemuImg("compare", images.resolve("back.qcow2").toString(),
                 images.resolve("qemu-back.qcow2").toString()));
-        assertEquals(qemuImg("map", "--output=json", images.resolve("qemu-back.qcow2").toString()),
-                qemuImg("map", "--output=json", images.resolve("back.qcow2").toString()));
+        // the same extents (where qcow2 puts the clusters is convert's business, not RBD's)
+        assertEquals(extents(qemuImg("map", "--output=json", images.resolve("qemu-back.qcow2").toString())),
+                extents(qemuImg("map", "--output=json", images.resolve("back.qcow2").toString())));
     }
 
     @Test
@@ -151,7 +156,7 @@ class RbdTest {
         Path aside = Files.createDirectories(home.resolve("aside")).resolve(jar.getFileName());
         Files.move(jar, aside, StandardCopyOption.ATOMIC_MOVE);
         awaitNodeState("detached");
-        qemuIo("-f", "qcow2", "-U", "-c", "read -P 1 0 1088k", disk); // flushed before it was let go
+        qemuIo("-f", "qcow2", "-r", "-U", "-c", "read -P 1 0 1088k", disk); // flushed before it was let go
         Files.move(aside, jar, StandardCopyOption.ATOMIC_MOVE);
         awaitNodeState("attached");
         qemuIo("-f", "raw", "-c", "read -P 8 " + (7 * (1088L << 10)) + " 1088k", nbd);
