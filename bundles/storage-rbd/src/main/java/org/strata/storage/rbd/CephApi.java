@@ -20,9 +20,6 @@ final class CephApi {
     static final int RBD_LOCK_MODE_EXCLUSIVE = 0;
     /** {@code rbd_write_zeroes} flag: allocate the zeroes instead of punching a hole. */
     static final int RBD_WRITE_ZEROES_FLAG_THICK_PROVISION = 1;
-    /** {@code sizeof(rbd_image_info_t)} on 64-bit Linux, and the offset of its {@code obj_size}. */
-    static final int RBD_IMAGE_INFO_SIZE = 160;
-    static final int RBD_IMAGE_INFO_OBJ_SIZE = 8;
 
     private CephApi() {
     }
@@ -59,8 +56,6 @@ final class CephApi {
         int rbd_open_read_only(Pointer ioctx, String name, PointerByReference image, String snapshot);
 
         int rbd_close(Pointer image);
-
-        int rbd_stat(Pointer image, Pointer info, long infoSize);
 
         int rbd_get_size(Pointer image, LongByReference size);
 

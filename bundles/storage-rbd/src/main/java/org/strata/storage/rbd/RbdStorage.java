@@ -34,12 +34,11 @@ final class RbdStorage implements Storage {
     private final Pointer image;
     private final boolean writable;
     private final CacheMode cache;
-    private final long objectSize;
     private final Object growLock = new Object();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private RbdStorage(String location, RbdName name, Clusters clusters, Cluster cluster, Pointer ioctx,
-                       Pointer image, StorageOptions options, long objectSize) {
+                       Pointer image, StorageOptions options) {
         this.location = location;
         this.name = name;
         this.clusters = clusters;
@@ -48,7 +47,6 @@ final class RbdStorage implements Storage {
         this.image = image;
         this.writable = options.writable();
         this.cache = options.cache();
-        this.objectSize = objectSize;
     }
 
     /** Opens the image {@code name} on its cluster's shared connection, which it gives back when it closes. */
@@ -69,11 +67,7 @@ final class RbdStorage implements Storage {
             if (options.writable() && !options.forceShare()) {
                 lock(image, name);
             }
-            Memory info = new Memory(CephApi.RBD_IMAGE_INFO_SIZE);
-            Cluster.check("error getting image info from " + name.image(),
-                    CephApi.rbd().rbd_stat(image, info, CephApi.RBD_IMAGE_INFO_SIZE));
-            long objectSize = info.getLong(CephApi.RBD_IMAGE_INFO_OBJ_SIZE);
-            return new RbdStorage(location, name, clusters, cluster, ioctx, image, options, objectSize);
+            return new RbdStorage(location, name, clusters, cluster, ioctx, image, options);
         } catch (IOException | RuntimeException e) {
             if (image != null) {
                 CephApi.rbd().rbd_close(image);
@@ -137,11 +131,6 @@ final class RbdStorage implements Storage {
     @Override
     public boolean isWritable() {
         return writable;
-    }
-
-    /** The RBD object size: the unit in which the image allocates and discards. */
-    long objectSize() {
-        return objectSize;
     }
 
     // ------------------------------------------------------------------ data
