@@ -2,11 +2,14 @@ package org.strata.api;
 
 import java.io.IOException;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * A guest disk as servers (the NBD server) see it: the agent's node, whose image may pause while its driver
  * is replaced. Every request goes through {@link #call}, which waits while the image is detached and fails
  * only when it does not come back in time or is gone.
  */
+@ProviderType
 public interface ImageHandle {
 
     /** Work on the current image. */

@@ -23,11 +23,6 @@ final class DriverListCommand implements Command {
     }
 
     @Override
-    public String summary() {
-        return "list the format drivers and storage backends registered now";
-    }
-
-    @Override
     public String usage() {
         return "usage: driver:list [--output=human|json]";
     }

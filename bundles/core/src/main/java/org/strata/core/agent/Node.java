@@ -114,8 +114,8 @@ public final class Node implements ImageHandle {
     void attach(FormatAccess opened) {
         List<Layer> layers = new ArrayList<>();
         Set<String> used = new LinkedHashSet<>();
-        for (FormatAccess a = opened; a != null; a = a.image().backing()) {
-            List<Storage> storages = a.image().storages();
+        for (FormatAccess a = opened; a != null; a = a.backing()) {
+            List<Storage> storages = a.storages();
             layers.add(new Layer(storages.isEmpty() ? "?" : storages.get(0).location(), a.formatName()));
             used.add("format:" + a.formatName());
             for (Storage s : storages) {

@@ -17,6 +17,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.strata.api.CacheMode;
+import org.strata.api.DaemonThreads;
 import org.strata.api.FormatAccess;
 import org.strata.api.StoragePath;
 import org.strata.core.image.Errors;
@@ -42,17 +43,14 @@ public final class NodeManager implements DriverListener {
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     /** Serializes attaching and detaching, so a driver's departure never races a reattachment. */
     private final ReentrantLock transitions = new ReentrantLock();
-    private final ExecutorService reattacher = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "strata-node-reattach");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService reattacher =
+            Executors.newSingleThreadExecutor(DaemonThreads.named("strata-node-reattach"));
 
     @Activate
     public NodeManager(@Reference ImageService images, @Reference DriverRegistry registry) {
         this.images = images;
         this.registry = registry;
-        this.persistent = "daemon".equals(images.mode());
+        this.persistent = images.mode() == Mode.DAEMON;
         this.state = persistent ? new StateFile<>(images.home().resolve("var/nodes.json"),
                 new TypeToken<List<Node.Spec>>() { }.getType()) : null;
         if (persistent) {
@@ -111,7 +109,7 @@ public final class NodeManager implements DriverListener {
             }
             Node.Spec requested = new Node.Spec(nodeName, ImageLocation.parse(file, cwd).storage(), format, readOnly,
                     cache.toString(), allowRoots.stream().map(r -> ImageLocation.parse(r, cwd).storage()).toList());
-            FormatAccess access = images.opener().open(file, requestFor(requested).withCwd(cwd));
+            FormatAccess access = images.opener().open(file, requestFor(requested).toBuilder().cwd(cwd).build());
             Node.Spec spec = new Node.Spec(nodeName, requested.file(), access.formatName(), readOnly,
                     requested.cache(), requested.allowRoots());
             Node node = new Node(spec, pauseSeconds());
@@ -130,7 +128,8 @@ public final class NodeManager implements DriverListener {
         for (String r : s.allowRoots()) {
             roots.add(images.opener().root(r, ROOT));
         }
-        return new OpenRequest(s.format(), !s.readOnly(), false, s.cacheMode(), true, ROOT, roots);
+        return OpenRequest.in(ROOT).format(s.format()).writable(!s.readOnly()).cache(s.cacheMode()).extraRoots(roots)
+                .build();
     }
 
     /** Flushes and closes a node, and forgets it. */

@@ -20,6 +20,7 @@ import org.strata.api.CacheMode;
 import org.strata.format.raw.RawFormatDriver;
 import org.strata.storage.file.FileStorageDriver;
 import org.strata.testkit.OpenFlags;
+import org.strata.testkit.TestEngines;
 
 /** Nodes: added, persisted, detached when their driver leaves, reattached when it returns. */
 class NodeManagerTest {
@@ -32,6 +33,12 @@ class NodeManagerTest {
         r.addStorage(new FileStorageDriver());
         r.addFormat(raw);
         return r;
+    }
+
+    /** The nodes of a daemon whose home is {@code home}. */
+    private NodeManager daemonNodes(DriverRegistry registry) {
+        return new NodeManager(new ImageService(registry, TestEngines.ioThreads(), home, Mode.DAEMON, List.of(), 10),
+                registry);
     }
 
     private static byte[] read(Node n, long off, int len) throws IOException {
@@ -47,7 +54,7 @@ class NodeManagerTest {
         Files.write(home.resolve("disk.img"), new byte[] {1, 2, 3, 4});
         RawFormatDriver raw = new RawFormatDriver();
         DriverRegistry registry = registry(raw);
-        NodeManager nodes = new NodeManager(new ImageService(registry, home, "daemon", List.of(), 10), registry);
+        NodeManager nodes = daemonNodes(registry);
         Node n = nodes.add(null, "disk.img", null, false, CacheMode.WRITEBACK, home, List.of());
         assertEquals("disk", n.name());
         assertArrayEquals(new byte[] {1, 2, 3, 4}, read(n, 0, 4));
@@ -77,13 +84,13 @@ class NodeManagerTest {
         Files.write(home.resolve("a.img"), new byte[512]);
         RawFormatDriver raw = new RawFormatDriver();
         DriverRegistry registry = registry(raw);
-        NodeManager first = new NodeManager(new ImageService(registry, home, "daemon", List.of(), 10), registry);
+        NodeManager first = daemonNodes(registry);
         first.add("vm1", "a.img", "raw", true, CacheMode.WRITEBACK, home, List.of());
         assertThrows(IllegalArgumentException.class, () -> first.add("vm1", "a.img", "raw", true, CacheMode.WRITEBACK, home, List.of()));
         first.deactivate();
 
         DriverRegistry again = registry(new RawFormatDriver());
-        NodeManager second = new NodeManager(new ImageService(again, home, "daemon", List.of(), 10), again);
+        NodeManager second = daemonNodes(again);
         Node n = second.get("vm1");
         assertEquals(512L, (long) n.call(a -> a.size()));
         assertTrue(n.spec().readOnly());
@@ -97,7 +104,7 @@ class NodeManagerTest {
         Path disk = home.resolve("sync.img");
         Files.write(disk, new byte[4096]);
         DriverRegistry registry = registry(new RawFormatDriver());
-        NodeManager first = new NodeManager(new ImageService(registry, home, "daemon", List.of(), 10), registry);
+        NodeManager first = daemonNodes(registry);
         first.add("vm", "sync.img", "raw", false, CacheMode.DIRECTSYNC, home, List.of());
         int directSync = OpenFlags.O_DIRECT | OpenFlags.O_DSYNC;
         assertTrue(OpenFlags.someHas(disk, directSync), "directsync: O_DIRECT and O_DSYNC " + OpenFlags.of(disk));
@@ -105,7 +112,7 @@ class NodeManagerTest {
         assertTrue(OpenFlags.of(disk).isEmpty(), "closed with the agent");
 
         DriverRegistry again = registry(new RawFormatDriver());
-        NodeManager second = new NodeManager(new ImageService(again, home, "daemon", List.of(), 10), again);
+        NodeManager second = daemonNodes(again);
         Node n = second.get("vm");
         assertEquals(CacheMode.DIRECTSYNC, n.spec().cacheMode());
         assertEquals(4096L, (long) n.call(a -> a.size()));

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.strata.api.FormatAccess;
 import org.strata.format.raw.RawFormatDriver;
 import org.strata.storage.file.FileStorageDriver;
+import org.strata.testkit.TestEngines;
 
 /** The reference gate: relative names, allowed roots, recorded formats, loops. */
 class ImageOpenerTest {
@@ -28,7 +29,7 @@ class ImageOpenerTest {
     @BeforeEach
     void setUp() {
         opener = new ImageOpener(DriverLookup.of(List.of(new RawFormatDriver(), new LinkFormat()),
-                List.of(new FileStorageDriver())), List.of());
+                List.of(new FileStorageDriver())), List.of(), null, TestEngines.ioThreads());
     }
 
     private void write(String name, String content) throws IOException {
@@ -37,7 +38,7 @@ class ImageOpenerTest {
     }
 
     private OpenRequest request() {
-        return OpenRequest.readOnly(dir);
+        return OpenRequest.in(dir).build();
     }
 
     @Test
@@ -63,7 +64,7 @@ class ImageOpenerTest {
                 "names the roots in force: " + e.getMessage());
 
         try (FormatAccess a = opener.open("images/top.link",
-                request().withExtraRoots(List.of(opener.root("outside", dir))))) {
+                OpenRequest.in(dir).extraRoots(List.of(opener.root("outside", dir))).build())) {
             assertEquals(512, a.size(), "raw sizes count whole sectors");
         }
     }
@@ -111,7 +112,7 @@ class ImageOpenerTest {
         try (FormatAccess a = opener.open("top.link", request())) {
             assertEquals("link", a.formatName());
         }
-        try (FormatAccess a = opener.open("top.link", request().withFormat("raw"))) {
+        try (FormatAccess a = opener.open("top.link", OpenRequest.in(dir).format("raw").build())) {
             assertEquals("raw", a.formatName());
         }
     }
@@ -123,11 +124,11 @@ class ImageOpenerTest {
         write("b.link", "LINK raw base.raw");
         SharedLayers shared = new SharedLayers();
         ImageOpener sharing = new ImageOpener(DriverLookup.of(List.of(new RawFormatDriver(), new LinkFormat()),
-                List.of(new FileStorageDriver())), List.of(), shared);
+                List.of(new FileStorageDriver())), List.of(), shared, TestEngines.ioThreads());
         FormatAccess a = sharing.open("a.link", request());
         FormatAccess b = sharing.open("b.link", request());
         assertEquals(1, shared.size());
-        assertTrue(a.image().backing() == b.image().backing(), "one base for both");
+        assertTrue(a.backing() == b.backing(), "one base for both");
         a.close();
         assertEquals(1, shared.size());
         assertEquals(512, b.size());

@@ -11,11 +11,11 @@ import org.strata.api.FormatAccess;
 import org.strata.api.FormatDriver;
 import org.strata.api.FormatImage;
 import org.strata.api.ImageContext;
-import org.strata.api.IoThreads;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
 import org.strata.format.raw.RawFormatDriver;
 import org.strata.storage.file.FileStorageDriver;
+import org.strata.testkit.TestEngines;
 
 /**
  * A test-only {@link ImageContext}: resolves references relative to the image's directory, opens them with the
@@ -43,16 +43,35 @@ final class TestContext implements ImageContext, Closeable {
 
     static FormatAccess open(String location, String format, boolean writable, boolean openBacking)
             throws IOException {
+        Opened o = openImage(location, format, writable, openBacking);
+        return TestEngines.of(o.image(), o.resources());
+    }
+
+    /** A driver's image and what closes after it (its file, what it named). */
+    record Opened(FormatImage image, Closeable resources) implements Closeable {
+        @Override
+        public void close() throws IOException {
+            try (resources; image) {
+                // closes both
+            }
+        }
+    }
+
+    /**
+     * The driver's image alone, without the engine, for the few tests that reach into qcow2's internals (the
+     * engine never lets a caller past it).
+     */
+    static Opened openImage(String location, String format, boolean writable, boolean openBacking)
+            throws IOException {
         Storage s = FILES.open(location, writable ? StorageOptions.READ_WRITE : StorageOptions.READ_ONLY);
         TestContext ctx = new TestContext(location, writable, openBacking);
         try {
             FormatDriver driver = driverFor(format, s);
-            FormatImage image = driver.open(s, ctx);
-            return new FormatAccess(image, () -> {
+            return new Opened(driver.open(s, ctx), () -> {
                 try (s; ctx) {
                     // closes both
                 }
-            }, IoThreads.executor());
+            });
         } catch (IOException | RuntimeException e) {
             ctx.close();
             s.close();
