@@ -14,6 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.strata.api.CacheMode;
 import org.strata.api.FormatAccess;
 import org.strata.format.raw.RawFormatDriver;
 import org.strata.storage.file.FileStorageDriver;
@@ -102,6 +103,33 @@ class ImageOpenerTest {
         write("top2.link", "LINK - base.raw");
         try (FormatAccess a = opener.open("top2.link", request())) {
             assertEquals(512, a.size());
+        }
+    }
+
+    /**
+     * A file opened with O_DIRECT takes only aligned requests (the backend says so and does not align them): the
+     * opener puts the aligning wrapper in front of it, for the image and for what the image names.
+     */
+    @Test
+    void storagesThatTakeOnlyAlignedRequestsAreAlignedByTheOpener() throws IOException {
+        byte[] content = new byte[8192];
+        for (int i = 0; i < content.length; i++) {
+            content[i] = (byte) (i * 7);
+        }
+        Files.write(dir.resolve("base.raw"), content);
+        write("top.link", "LINK raw base.raw");
+        OpenRequest direct = OpenRequest.in(dir).cache(CacheMode.NONE).build();
+        try (FormatAccess a = opener.open("base.raw", direct.toBuilder().format("raw").writable(true).build())) {
+            assertTrue(a.reqAlign() >= 512, "O_DIRECT was not used: alignment " + a.reqAlign());
+            a.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 1001);
+            content[1001] = 1;
+            content[1002] = 2;
+            content[1003] = 3;
+        }
+        try (FormatAccess a = opener.open("top.link", direct)) {
+            ByteBuffer b = ByteBuffer.allocate(3000);
+            a.read(b, 7);
+            assertArrayEquals(java.util.Arrays.copyOfRange(content, 7, 3007), b.array());
         }
     }
 
