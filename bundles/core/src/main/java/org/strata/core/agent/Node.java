@@ -12,7 +12,6 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import org.strata.api.CacheMode;
 import org.strata.api.FormatAccess;
-import org.strata.api.ImageHandle;
 import org.strata.api.Storage;
 
 /**

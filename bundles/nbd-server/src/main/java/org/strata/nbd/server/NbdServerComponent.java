@@ -13,7 +13,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
-import org.strata.api.ImageHandle;
+import org.strata.core.agent.ImageHandle;
 import org.strata.core.agent.ImageService;
 import org.strata.core.agent.Mode;
 import org.strata.nbd.ExportInfo;

@@ -21,7 +21,7 @@ import javax.net.ssl.SSLContext;
 
 import org.strata.api.DaemonThreads;
 import org.strata.api.FormatAccess;
-import org.strata.api.ImageHandle;
+import org.strata.core.agent.ImageHandle;
 import org.strata.nbd.ExportInfo;
 import org.strata.nbd.NbdServer;
 

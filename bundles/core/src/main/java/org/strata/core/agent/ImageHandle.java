@@ -1,8 +1,9 @@
-package org.strata.api;
+package org.strata.core.agent;
 
 import java.io.IOException;
 
 import org.osgi.annotation.versioning.ProviderType;
+import org.strata.api.FormatAccess;
 
 /**
  * A guest disk as servers (the NBD server) see it: the agent's node, whose image may pause while its driver
