@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 import org.strata.core.agent.ImageService;
+import org.strata.core.agent.Mode;
 
 /** {@code agent:status}: version, uptime, home and listening addresses. */
 final class AgentStatusCommand implements Command {
@@ -29,11 +30,6 @@ final class AgentStatusCommand implements Command {
     }
 
     @Override
-    public String summary() {
-        return "show the agent's version, uptime, home and listening addresses";
-    }
-
-    @Override
     public String usage() {
         return "usage: agent:status [--output=human|json]";
     }
@@ -44,7 +40,7 @@ final class AgentStatusCommand implements Command {
         o.operands(0, 0, "no arguments");
         long uptime = Duration.between(images.started(), Instant.now()).getSeconds();
         List<String> listening = new ArrayList<>();
-        if (images.mode().equals("daemon")) {
+        if (images.mode() == Mode.DAEMON) {
             listening.add("unix:" + images.home().resolve("run/strata.sock"));
             for (String a : listeners.get()) {
                 listening.add("nbd " + a);
@@ -53,7 +49,7 @@ final class AgentStatusCommand implements Command {
         if (o.json()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("version", version);
-            m.put("mode", images.mode());
+            m.put("mode", images.mode().toString());
             m.put("uptime-seconds", uptime);
             m.put("home", images.home().toString());
             m.put("listening", listening);

@@ -18,11 +18,6 @@ final class AmendCommand extends ImageCommand {
     }
 
     @Override
-    public String summary() {
-        return "change format options of an existing image";
-    }
-
-    @Override
     public String usage() {
         return "usage: image:amend [-f FMT] [-t CACHE] -o OPTS [-p] [-q] FILE\n"
                 + "  -o OPTS   format options, e.g. compat=1.1,lazy_refcounts=on (see image:create -o help)\n"
@@ -37,7 +32,7 @@ final class AmendCommand extends ImageCommand {
         if (options.isEmpty()) {
             throw new UsageException("Must specify options (-o)");
         }
-        try (FormatAccess image = open(file, request(inv, o, "format", true).withOpenBacking(false))) {
+        try (FormatAccess image = open(file, request(inv, o, "format", true).openBacking(false).build())) {
             if (options.containsKey("help")) {
                 inv.out.println(CreateOptions.help(image.formatName(),
                         images.drivers().format(image.formatName()).createOptions()));
@@ -46,7 +41,7 @@ final class AmendCommand extends ImageCommand {
             refuseBackingChange(image, options);
             Progress progress = new Progress(inv.out, inv.tty, o.has("progress") && !o.has("quiet"), 1);
             progress.advance(0);
-            image.image().amend(options);
+            image.amend(options);
             image.flush();
             progress.advance(1);
             progress.finish();
@@ -59,7 +54,7 @@ final class AmendCommand extends ImageCommand {
         if (!options.containsKey("backing_file") && !options.containsKey("backing_fmt")) {
             return;
         }
-        var info = image.image().info();
+        var info = image.info();
         if (!java.util.Objects.equals(options.get("backing_file"), info.backingFilename())
                 || !java.util.Objects.equals(options.get("backing_fmt"), info.backingFormat())) {
             throw new CommandFailure("Cannot amend the backing file; you can use 'image:rebase' instead", 1);

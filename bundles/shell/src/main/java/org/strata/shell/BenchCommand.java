@@ -1,17 +1,15 @@
 package org.strata.shell;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.strata.api.Buffers;
 import org.strata.api.CacheMode;
 import org.strata.api.FormatAccess;
 import org.strata.core.agent.ImageService;
+import org.strata.core.ops.Workers;
 
 /** {@code image:bench}: qemu-img bench, with its options and output. */
 final class BenchCommand extends ImageCommand {
@@ -23,11 +21,6 @@ final class BenchCommand extends ImageCommand {
     @Override
     public String name() {
         return "image:bench";
-    }
-
-    @Override
-    public String summary() {
-        return "measure read or write throughput (qemu-img bench)";
     }
 
     @Override
@@ -119,71 +112,51 @@ final class BenchCommand extends ImageCommand {
             this.size = size;
         }
 
-        /** The next request's offset, or -1 when all are sent. */
-        synchronized long next() throws CommandFailure {
+        /** The next request's offset, or -1 when all are sent (or the run stopped). */
+        synchronized long next() throws IOException {
             if (sent == count) {
                 return -1;
             }
             long off = next;
             if (off > imageSize || imageSize - off < size) {
-                sent = count;
-                throw new CommandFailure("Failed request: Input/output error", 1);
+                stop();
+                throw new IOException("Failed request: Input/output error");
             }
             sent++;
             next = imageSize == 0 ? 0 : Math.floorMod(off + step, imageSize);
             return off;
         }
 
-        /** How many requests were sent so far. */
-        synchronized long sent() {
-            return sent;
+        /** Sends no more requests (after one failed). */
+        synchronized void stop() {
+            sent = count;
         }
     }
 
     private static void runWorkers(FormatAccess image, Requests requests, int workers, int size, boolean write,
-                                   int pattern, long flushInterval) throws Exception {
+                                   int pattern, long flushInterval) throws IOException {
         int align = Math.max(image.memAlign(), 512);
         AtomicLong done = new AtomicLong();
-        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
-            Thread t = new Thread(r, "strata-bench");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<?>> running = new ArrayList<>();
-            for (int w = 0; w < workers; w++) {
-                running.add(pool.submit(() -> {
-                    ByteBuffer buf = Buffers.allocateAligned(Math.max(size, 1), align).limit(size);
-                    for (long off = requests.next(); off >= 0; off = requests.next()) {
-                        buf.clear().limit(size);
-                        if (write) {
-                            while (buf.hasRemaining()) {
-                                buf.put((byte) pattern);
-                            }
-                            buf.flip();
-                            image.write(buf, off);
-                            if (flushInterval > 0 && done.incrementAndGet() % flushInterval == 0) {
-                                image.flush();
-                            }
-                        } else {
-                            image.read(buf, off);
-                        }
+        Workers.run("strata-bench", workers, () -> {
+            ByteBuffer buf = Buffers.allocateAligned(Math.max(size, 1), align).limit(size);
+            for (long off = requests.next(); off >= 0; off = requests.next()) {
+                buf.clear().limit(size);
+                if (write) {
+                    while (buf.hasRemaining()) {
+                        buf.put((byte) pattern);
                     }
-                    return null;
-                }));
-            }
-            for (Future<?> f : running) {
-                try {
-                    f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw e.getCause() instanceof Exception ex ? ex : e;
+                    buf.flip();
+                    image.write(buf, off);
+                    if (flushInterval > 0 && done.incrementAndGet() % flushInterval == 0) {
+                        image.flush();
+                    }
+                } else {
+                    image.read(buf, off);
                 }
             }
-            if (write) {
-                image.flush();
-            }
-        } finally {
-            pool.shutdown();
+        }, failure -> requests.stop());
+        if (write) {
+            image.flush();
         }
     }
 

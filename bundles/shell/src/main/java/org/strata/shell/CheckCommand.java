@@ -24,11 +24,6 @@ final class CheckCommand extends ImageCommand {
     }
 
     @Override
-    public String summary() {
-        return "check an image's metadata for corruptions and leaks, and repair them";
-    }
-
-    @Override
     public String usage() {
         return "usage: image:check [-f FMT] [-T SRC_CACHE] [-r leaks|all] [--output=human|json] [-U] [-q] FILE\n"
                 + "  -r leaks  repair leaked clusters;  -r all  repair corruptions too\n"
@@ -57,7 +52,7 @@ final class CheckCommand extends ImageCommand {
         FormatAccess opened;
         try {
             opened = images.opener().open(file, request(inv, o, "format", mode != RepairMode.NONE,
-                    sourceCacheMode(o)));
+                    sourceCacheMode(o)).build());
         } catch (IOException e) {
             // as qemu-img: an image that does not open is not a failed check
             throw new CommandFailure(Errors.oneLine(e), 1, e);
@@ -65,13 +60,13 @@ final class CheckCommand extends ImageCommand {
         try (FormatAccess image = opened) {
             format = image.formatName();
             if (mode == RepairMode.NONE) {
-                result = image.image().check(mode);
+                result = image.check(mode);
                 printMessages(inv, result);
             } else {
                 // as qemu-img: first what is wrong, then what is repaired
-                CheckResult found = image.image().check(RepairMode.NONE);
+                CheckResult found = image.check(RepairMode.NONE);
                 printMessages(inv, found);
-                result = image.image().check(mode);
+                result = image.check(mode);
                 for (String m : result.messages()) {
                     if (!found.messages().contains(m)) {
                         inv.err.println(m);
@@ -81,7 +76,7 @@ final class CheckCommand extends ImageCommand {
             if (mode != RepairMode.NONE && (result.leaksFixed() > 0 || result.corruptionsFixed() > 0)) {
                 fixed = result;
                 image.flush();
-                result = image.image().check(RepairMode.NONE);
+                result = image.check(RepairMode.NONE);
                 printMessages(inv, result);
             }
         } catch (UnsupportedFeatureException e) {

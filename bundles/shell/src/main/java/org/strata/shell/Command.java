@@ -6,9 +6,6 @@ interface Command {
     /** {@code scope:function}. */
     String name();
 
-    /** One line for the command list. */
-    String summary();
-
     /** The usage text {@code --help} prints (without a trailing newline). */
     String usage();
 

@@ -26,11 +26,6 @@ final class CommitCommand extends ImageCommand {
     }
 
     @Override
-    public String summary() {
-        return "write an image's data into its backing file";
-    }
-
-    @Override
     public String usage() {
         return "usage: image:commit [-f FMT] [-t CACHE] [-b BASE] [-d] [-r RATE] [-p] [-q] [--job] FILE\n"
                 + "  -b BASE  commit into this image further down the chain (default: the direct backing file);\n"
@@ -49,7 +44,7 @@ final class CommitCommand extends ImageCommand {
                 .flag((char) 0, "job").parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
         long rate = o.has("rate-limit") ? Sizes.parse(o.get("rate-limit"), "rate limit") : 0;
-        Chain chain = Chain.of(images.opener(), file, request(inv, o, "format", false));
+        Chain chain = Chain.of(images.opener(), file, request(inv, o, "format", false).build());
         if (chain.layers().size() < 2) {
             throw new CommandFailure("Image does not have a backing file", 1);
         }
@@ -61,12 +56,12 @@ final class CommitCommand extends ImageCommand {
             List<FormatAccess> layers = new ArrayList<>();
             for (int i = 0; i < base; i++) {
                 FormatAccess a = open(chain.layers().get(i).location(),
-                        chain.layerRequest(i).withOpenBacking(false).withWritable(i == 0 && emptyTop));
+                        chain.layerRequest(i).openBacking(false).writable(i == 0 && emptyTop).build());
                 opened.add(a);
                 layers.add(a);
             }
             FormatAccess baseImage = open(chain.layers().get(base).location(),
-                    chain.layerRequest(base).withWritable(true));
+                    chain.layerRequest(base).writable(true).build());
             opened.add(baseImage);
             List<Closeable> resources = List.copyOf(opened);
             opened.clear();

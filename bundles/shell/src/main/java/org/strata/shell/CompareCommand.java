@@ -24,11 +24,6 @@ final class CompareCommand extends ImageCommand {
     }
 
     @Override
-    public String summary() {
-        return "compare the guest-visible content of two images";
-    }
-
-    @Override
     public String usage() {
         return "usage: image:compare [-f FMT] [-F FMT] [-T SRC_CACHE] [-s] [-U] [-q] A B\n"
                 + "  -f FMT   the format of A;  -F FMT  the format of B\n"
@@ -70,7 +65,7 @@ final class CompareCommand extends ImageCommand {
     private FormatAccess openOrFail(Invocation inv, Options o, String file, String formatOption)
             throws CommandFailure {
         try {
-            return images.opener().open(file, request(inv, o, formatOption, false, sourceCacheMode(o)));
+            return images.opener().open(file, request(inv, o, formatOption, false, sourceCacheMode(o)).build());
         } catch (IOException | RuntimeException e) {
             throw new CommandFailure(Errors.oneLine(e), 2, e);
         }

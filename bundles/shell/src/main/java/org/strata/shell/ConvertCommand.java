@@ -37,11 +37,6 @@ final class ConvertCommand extends ImageCommand {
     }
 
     @Override
-    public String summary() {
-        return "copy an image into another, in any format";
-    }
-
-    @Override
     public String usage() {
         return "usage: image:convert [-f FMT] -O OUT_FMT [-o OPTS] [-c] [-p] [-S SPARSE] [-n] [-B BACKING -F FMT]\n"
                 + "                     [-m N] [-W] [-r RATE] [-U] [-t CACHE] [-T SRC_CACHE] [--target-is-zero]\n"
@@ -91,7 +86,7 @@ final class ConvertCommand extends ImageCommand {
         List<Closeable> opened = new ArrayList<>();
         try {
             // -U shares the source, which is only read; the target is never opened with it
-            FormatAccess src = images.opener().open(files.get(0), request(inv, o, "format", false, sourceCache));
+            FormatAccess src = images.opener().open(files.get(0), request(inv, o, "format", false, sourceCache).build());
             opened.add(src);
             FormatDriver driver = formatDriver(o.get("output-format", "raw"));
             Map<String, String> options = checkTarget(o, driver, create);
@@ -102,13 +97,13 @@ final class ConvertCommand extends ImageCommand {
             if (dst.size() < src.size()) {
                 throw new CommandFailure("output file is smaller than input file", 1);
             }
-            if (targetIsZero && dst.image().backing() != null) {
+            if (targetIsZero && dst.backing() != null) {
                 throw new CommandFailure("Cannot use --target-is-zero when the destination image has a backing file",
                         1);
             }
             // a new image without backing file reads as zeroes, as does one the caller vouches for; -S 0 allocates
             // the whole target, zeroes too
-            boolean zeroTarget = sparse != 0 && (create || targetIsZero) && dst.image().backing() == null;
+            boolean zeroTarget = sparse != 0 && (create || targetIsZero) && dst.backing() == null;
             Convert convert = new Convert(src, dst, new Convert.Settings((int) sparse, o.has("compress"), zeroTarget,
                     workers, o.has("out-of-order")));
             List<Closeable> resources = List.copyOf(opened);
@@ -150,7 +145,7 @@ final class ConvertCommand extends ImageCommand {
     /** Creates the target; what goes wrong while the driver formats it is reported as qemu-img reports it. */
     private CreatedImage createTarget(Invocation inv, Options o, String file, FormatDriver driver,
                                       Map<String, String> options, long size) throws CommandFailure {
-        OpenRequest where = baseRequest(inv, o);
+        OpenRequest where = baseRequest(inv, o).build();
         options.remove("size"); // as in qemu-img, the target has the source's size, whatever -o says
         CreateRequest request = new CreateRequest(size, options, o.get("backing"), o.get("backing-format"), true);
         try {

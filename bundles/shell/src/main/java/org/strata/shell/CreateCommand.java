@@ -25,11 +25,6 @@ final class CreateCommand extends ImageCommand {
     }
 
     @Override
-    public String summary() {
-        return "create a new image";
-    }
-
-    @Override
     public String usage() {
         return "usage: image:create -f FMT [-o OPT=VAL[,...]] [-b BACKING [-F BACKING_FMT]] [-u] [-q] FILE [SIZE]\n"
                 + "  -f FMT          the format of the new image (raw, qcow2, ...)\n"
@@ -61,7 +56,7 @@ final class CreateCommand extends ImageCommand {
         List<String> operands = o.operands(1, 2, "filename");
         String file = operands.get(0);
         long size = operands.size() == 2 ? Sizes.parse(operands.get(1), "image size") : -1;
-        OpenRequest where = baseRequest(inv, o);
+        OpenRequest where = baseRequest(inv, o).build();
         CreatedImage created;
         try {
             created = images.opener().create(file, format, request(o, file, driver, options, size), where);

@@ -27,11 +27,6 @@ final class DriverListCommand implements Command {
     }
 
     @Override
-    public String summary() {
-        return "list the format drivers and storage backends registered now";
-    }
-
-    @Override
     public String usage() {
         return "usage: driver:list [--output=human|json]\n"
                 + "  STATE  serving: the version images open with (the highest registered)\n"

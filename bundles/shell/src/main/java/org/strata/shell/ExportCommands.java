@@ -33,11 +33,6 @@ final class ExportCommands {
         }
 
         @Override
-        public String summary() {
-            return "serve a node over NBD (persisted across restarts)";
-        }
-
-        @Override
         public String usage() {
             return "usage: export:add [--name NAME] [--writable] NODE\n"
                     + "  --name NAME  the export name clients ask for (default: the node's name)\n"
@@ -76,11 +71,6 @@ final class ExportCommands {
         @Override
         public String name() {
             return "export:list";
-        }
-
-        @Override
-        public String summary() {
-            return "list the NBD exports";
         }
 
         @Override
@@ -136,11 +126,6 @@ final class ExportCommands {
         @Override
         public String name() {
             return "export:remove";
-        }
-
-        @Override
-        public String summary() {
-            return "stop serving an export (in-flight requests finish, the image is flushed)";
         }
 
         @Override

@@ -53,7 +53,7 @@ abstract class ImageCommand implements Command {
      * The request every open starts from: read-only, relative to the caller, under the roots the caller allows
      * ({@code --allow-root} before the subcommand and as an option: directories and URL prefixes).
      */
-    OpenRequest baseRequest(Invocation inv, Options o) {
+    OpenRequest.Builder baseRequest(Invocation inv, Options o) {
         List<StoragePath> roots = new ArrayList<>();
         for (String root : inv.allowRoots(o)) {
             try {
@@ -62,25 +62,24 @@ abstract class ImageCommand implements Command {
                 throw new IllegalArgumentException("Invalid --allow-root '" + root + "': " + Errors.oneLine(e), e);
             }
         }
-        return OpenRequest.readOnly(inv.cwd).withExtraRoots(roots);
+        return OpenRequest.in(inv.cwd).extraRoots(roots);
     }
 
     /**
      * How to open {@code -f}'s image (read-only unless {@code writable}), with -U, --allow-root and the cache mode
      * {@code -t} names (writeback where the command has no -t or it is not given).
      */
-    OpenRequest request(Invocation inv, Options o, String formatOption, boolean writable) {
+    OpenRequest.Builder request(Invocation inv, Options o, String formatOption, boolean writable) {
         return request(inv, o, formatOption, writable, cacheMode(o, CacheMode.WRITEBACK));
     }
 
     /** As {@link #request(Invocation, Options, String, boolean)}, in {@code cache} mode. */
-    OpenRequest request(Invocation inv, Options o, String formatOption, boolean writable, CacheMode cache) {
+    OpenRequest.Builder request(Invocation inv, Options o, String formatOption, boolean writable, CacheMode cache) {
         boolean forceShare = o.has(FORCE_SHARE);
         if (forceShare && writable) {
             throw new UsageException("force-share=on can only be used with read-only images");
         }
-        return baseRequest(inv, o).withFormat(o.get(formatOption)).withWritable(writable)
-                .withForceShare(forceShare).withCache(cache);
+        return baseRequest(inv, o).format(o.get(formatOption)).writable(writable).forceShare(forceShare).cache(cache);
     }
 
     /**
@@ -88,7 +87,7 @@ abstract class ImageCommand implements Command {
      * the images the command reads, so it never applies here.
      */
     OpenRequest targetRequest(Invocation inv, Options o, String formatOption, CacheMode cache) {
-        return request(inv, o, formatOption, false, cache).withForceShare(false).withWritable(true);
+        return request(inv, o, formatOption, false, cache).forceShare(false).writable(true).build();
     }
 
     /** The driver of a format the user names for a new image, failing as qemu-img does for an unknown one. */
@@ -104,7 +103,7 @@ abstract class ImageCommand implements Command {
     }
 
     FormatAccess open(Invocation inv, Options o, String file, boolean writable) throws IOException {
-        return open(file, request(inv, o, "format", writable));
+        return open(file, request(inv, o, "format", writable).build());
     }
 
     /**
@@ -114,7 +113,7 @@ abstract class ImageCommand implements Command {
     FormatAccess open(String file, OpenRequest request) throws IOException {
         FormatAccess a = images.opener().open(file, request);
         if (request.writable() && !a.isWritable()) {
-            var specific = a.image().info().formatSpecific();
+            var specific = a.info().formatSpecific();
             String why = specific != null && Boolean.TRUE.equals(specific.get("corrupt"))
                     ? a.formatName() + ": Image is corrupt; cannot be opened read/write" : "the image can only be read";
             a.close();

@@ -21,11 +21,6 @@ final class InfoCommand extends ImageCommand {
     }
 
     @Override
-    public String summary() {
-        return "show an image's format, sizes, backing file and format-specific information";
-    }
-
-    @Override
     public String usage() {
         return "usage: image:info [-f FMT] [--output=human|json] [--backing-chain] [-U] [--allow-root DIR|URL] FILE\n"
                 + "  -f FMT            the image format (probed when not given)\n"
@@ -44,14 +39,14 @@ final class InfoCommand extends ImageCommand {
         boolean chain = o.has("backing-chain");
         boolean json = o.json();
         try (FormatAccess top = images.opener().open(file,
-                request(inv, o, "format", false).withOpenBacking(chain))) {
+                request(inv, o, "format", false).openBacking(chain).build())) {
             List<Map<String, Object>> reports = new ArrayList<>();
             List<List<SnapshotInfo>> snapshots = new ArrayList<>();
             String name = file;
-            for (FormatAccess layer = top; layer != null; layer = chain ? layer.image().backing() : null) {
+            for (FormatAccess layer = top; layer != null; layer = chain ? layer.backing() : null) {
                 Map<String, Object> report = InfoReport.of(layer, name);
                 reports.add(report);
-                snapshots.add(layer.image().info().snapshots());
+                snapshots.add(layer.info().snapshots());
                 Object next = report.get("full-backing-filename");
                 name = next == null ? null : next.toString();
             }

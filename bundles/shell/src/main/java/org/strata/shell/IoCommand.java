@@ -22,11 +22,6 @@ final class IoCommand extends ImageCommand {
     }
 
     @Override
-    public String summary() {
-        return "read, write, zero and discard ranges of an image (a qemu-io subset)";
-    }
-
-    @Override
     public String usage() {
         return "usage: image:io [-f FMT] [-U] [-t CACHE] -c CMD [-c CMD...] FILE\n"
                 + "  commands (as qemu-io's; r, w, d and f are short for them):\n"

@@ -245,7 +245,7 @@ record IoRequest(Verb verb, long offset, long length, Integer pattern, boolean z
             }
             return;
         }
-        int chunk = compressed ? (int) Math.max(512, image.image().info().clusterSize()) : 1 << 20;
+        int chunk = compressed ? (int) Math.max(512, image.info().clusterSize()) : 1 << 20;
         byte[] b = new byte[(int) Math.min(chunk, length)];
         Arrays.fill(b, (byte) (pattern != null ? pattern : 0xcd));
         for (long done = 0; done < length; done += b.length) {

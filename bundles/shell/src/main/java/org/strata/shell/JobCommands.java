@@ -46,11 +46,6 @@ final class JobCommands {
         }
 
         @Override
-        public String summary() {
-            return "list background jobs with their progress";
-        }
-
-        @Override
         public String usage() {
             return "usage: job:list [--output=human|json]";
         }
@@ -95,11 +90,6 @@ final class JobCommands {
         }
 
         @Override
-        public String summary() {
-            return "wait until a job ends; the status is 0 when it completed";
-        }
-
-        @Override
         public String usage() {
             return "usage: job:wait [--timeout SECONDS] ID";
         }
@@ -128,11 +118,6 @@ final class JobCommands {
         @Override
         public String name() {
             return "job:cancel";
-        }
-
-        @Override
-        public String summary() {
-            return "stop a job at its next consistent point";
         }
 
         @Override

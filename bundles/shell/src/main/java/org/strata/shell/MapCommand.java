@@ -19,11 +19,6 @@ final class MapCommand extends ImageCommand {
     }
 
     @Override
-    public String summary() {
-        return "show where an image's data lies: which layer, which host offset";
-    }
-
-    @Override
     public String usage() {
         return "usage: image:map [-f FMT] [--output=human|json] [-s START] [-l LENGTH] [-U] FILE\n"
                 + "  --output=json     one entry per run: start, length, depth, present, zero, data, offset\n"
@@ -78,9 +73,9 @@ final class MapCommand extends ImageCommand {
     static List<String> layerNames(FormatAccess top, String file) throws java.io.IOException {
         List<String> names = new ArrayList<>();
         String name = file;
-        for (FormatAccess a = top; a != null; a = a.image().backing()) {
+        for (FormatAccess a = top; a != null; a = a.backing()) {
             names.add(name);
-            String b = a.image().info().backingFilename();
+            String b = a.info().backingFilename();
             name = b == null ? "?" : InfoReport.fullBackingName(name, b);
         }
         return names;

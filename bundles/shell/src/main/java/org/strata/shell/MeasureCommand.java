@@ -21,11 +21,6 @@ final class MeasureCommand extends ImageCommand {
     }
 
     @Override
-    public String summary() {
-        return "how much storage a new image needs, for a size or for an image's data";
-    }
-
-    @Override
     public String usage() {
         return "usage: image:measure [--output=human|json] -O OUT_FMT [-o OPTS] (--size SIZE | [-f FMT] FILE)";
     }

@@ -40,11 +40,6 @@ final class NodeCommands {
         }
 
         @Override
-        public String summary() {
-            return "open an image (with its backing chain) in the agent, persisted across restarts";
-        }
-
-        @Override
         public String usage() {
             return "usage: node:add [-f FMT] [--name NAME] [--read-only] [-t CACHE] [--allow-root DIR|URL] FILE\n"
                     + "  --name NAME   the node's name (default: the file name without extension)\n"
@@ -77,11 +72,6 @@ final class NodeCommands {
         @Override
         public String name() {
             return "node:list";
-        }
-
-        @Override
-        public String summary() {
-            return "list the agent's nodes: state, chain, and the driver bundles serving each";
         }
 
         @Override
@@ -159,11 +149,6 @@ final class NodeCommands {
         @Override
         public String name() {
             return "node:remove";
-        }
-
-        @Override
-        public String summary() {
-            return "flush and close a node, and forget it";
         }
 
         @Override

@@ -38,12 +38,6 @@ final class RebaseCommand extends ImageCommand {
     }
 
     @Override
-    public String summary() {
-        return stream ? "pull backing data into an image, down to a base (or all of it)"
-                : "change an image's backing file";
-    }
-
-    @Override
     public String usage() {
         return stream
                 ? "usage: image:stream [-f FMT] [-t CACHE] [-T SRC_CACHE] [-b BASE [-F BASE_FMT]] [-r RATE] [-p] [-q]\n"
@@ -77,7 +71,7 @@ final class RebaseCommand extends ImageCommand {
         if (backing != null && backing.isEmpty()) {
             backing = null;
         }
-        OpenRequest request = request(inv, o, "format", true).withOpenBacking(safe);
+        OpenRequest request = request(inv, o, "format", true).openBacking(safe).build();
         CacheMode backingCache = sourceCacheMode(o);
         String backingFormat = backing == null ? null : o.get("backing-format");
         List<Closeable> opened = new ArrayList<>();
@@ -89,7 +83,7 @@ final class RebaseCommand extends ImageCommand {
                 backingFormat = formatInChain(image, ImageLocation.parse(backing, directoryOf(inv, file)).storage());
             }
             if (backing != null && safe) {
-                newBacking = openNewBacking(inv, file, backing, backingFormat, request.withCache(backingCache));
+                newBacking = openNewBacking(inv, file, backing, backingFormat, request.toBuilder().cache(backingCache).build());
                 opened.add(0, newBacking);
             }
             if (backing != null && backingFormat == null) {
@@ -118,8 +112,8 @@ final class RebaseCommand extends ImageCommand {
         try {
             List<StoragePath> roots = new ArrayList<>(request.extraRoots());
             roots.add(images.opener().directoryOf(ImageLocation.parse(file, inv.cwd).storage()));
-            return images.opener().open(backing, request.withWritable(false).withOpenBacking(true).withFormat(format)
-                    .withForceShare(false).withExtraRoots(roots).withCwd(directoryOf(inv, file)));
+            return images.opener().open(backing, request.toBuilder().writable(false).openBacking(true).format(format)
+                    .forceShare(false).extraRoots(roots).cwd(directoryOf(inv, file)).build());
         } catch (IOException | RuntimeException e) {
             throw new CommandFailure("Could not open new backing file '" + backing + "': " + Errors.oneLine(e), 1,
                     e);
@@ -134,8 +128,8 @@ final class RebaseCommand extends ImageCommand {
 
     /** The format of the layer of {@code image}'s backing chain stored at {@code location}, or null. */
     private static String formatInChain(FormatAccess image, String location) throws IOException {
-        for (FormatAccess a = image.image().backing(); a != null; a = a.image().backing()) {
-            String layer = a.image().storages().get(0).location();
+        for (FormatAccess a = image.backing(); a != null; a = a.backing()) {
+            String layer = a.storages().get(0).location();
             if (layer.equals(location) || !ImageLocation.isUrl(layer) && !ImageLocation.isUrl(location)
                     && Files.exists(Path.of(location)) && Files.isSameFile(Path.of(layer), Path.of(location))) {
                 return a.formatName();

@@ -20,11 +20,6 @@ final class ResizeCommand extends ImageCommand {
     }
 
     @Override
-    public String summary() {
-        return "change an image's virtual size";
-    }
-
-    @Override
     public String usage() {
         return "usage: image:resize [-f FMT] [--shrink] [--preallocation=MODE] [-q] FILE [+|-]SIZE\n"
                 + "  SIZE             the new size, or +SIZE / -SIZE relative to the current one\n"
@@ -70,13 +65,7 @@ final class ResizeCommand extends ImageCommand {
             if (target < current && prealloc != Preallocation.OFF) {
                 throw new CommandFailure("Preallocation can only be used for growing images", 1);
             }
-            if (image.formatName().equals("raw") && prealloc == Preallocation.METADATA) {
-                throw new CommandFailure("Unsupported preallocation mode: metadata", 1);
-            }
-            if (!image.formatName().equals("raw") && target % 512 != 0) {
-                // qcow2 keeps its size in whole sectors
-                throw new CommandFailure("The new size must be a multiple of 512", 1);
-            }
+            // what the format refuses (raw preallocation=metadata, a qcow2 size not in whole sectors), its driver does
             image.resize(target, prealloc);
             image.flush();
         }

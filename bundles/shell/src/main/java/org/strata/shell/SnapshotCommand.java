@@ -20,11 +20,6 @@ final class SnapshotCommand extends ImageCommand {
     }
 
     @Override
-    public String summary() {
-        return "list, create, apply or delete internal snapshots";
-    }
-
-    @Override
     public String usage() {
         return "usage: image:snapshot [-l | -c NAME | -a NAME | -d NAME] [-f FMT] [-U] [-q] FILE\n"
                 + "  -l       list the snapshots\n"
@@ -47,15 +42,15 @@ final class SnapshotCommand extends ImageCommand {
         // as qemu-img, no action opens the image and does nothing
         boolean readOnly = actions == 0 || o.has("list");
         try (FormatAccess image = open(file,
-                request(inv, o, "format", !readOnly).withOpenBacking(false))) {
+                request(inv, o, "format", !readOnly).openBacking(false).build())) {
             if (o.has("list")) {
-                List<SnapshotInfo> snaps = image.image().snapshots();
+                List<SnapshotInfo> snaps = image.snapshots();
                 if (!snaps.isEmpty()) {
                     inv.out.print("Snapshot list:\n" + SnapshotTable.format(snaps));
                 }
             } else if (o.has("create")) {
                 String name = o.get("create");
-                perform(() -> image.image().createSnapshot(name), "create", name);
+                perform(() -> image.createSnapshot(name), "create", name);
             } else if (o.has("apply")) {
                 // by id, else by name, as qemu does
                 String name = o.get("apply");
@@ -64,7 +59,7 @@ final class SnapshotCommand extends ImageCommand {
                     throw new CommandFailure("Could not apply snapshot '" + name
                             + "': Failed to load snapshot: No such file or directory", 1);
                 }
-                perform(() -> image.image().applySnapshot(s.id()), "apply", name);
+                perform(() -> image.applySnapshot(s.id()), "apply", name);
             } else if (o.has("delete")) {
                 // qemu-img snapshot -d deletes by name only
                 String name = o.get("delete");
@@ -72,7 +67,7 @@ final class SnapshotCommand extends ImageCommand {
                 if (s == null) {
                     throw new CommandFailure("Could not delete snapshot '" + name + "': snapshot not found", 1);
                 }
-                perform(() -> image.image().deleteSnapshot(s.id()), "delete", name);
+                perform(() -> image.deleteSnapshot(s.id()), "delete", name);
             }
             if (!readOnly) {
                 image.flush();
@@ -83,7 +78,7 @@ final class SnapshotCommand extends ImageCommand {
 
     /** The snapshot with that id (when {@code byId}) or else that name, the first one listed; null if none. */
     private static SnapshotInfo find(FormatAccess image, String name, boolean byId) throws Exception {
-        List<SnapshotInfo> snaps = image.image().snapshots();
+        List<SnapshotInfo> snaps = image.snapshots();
         if (byId) {
             for (SnapshotInfo s : snaps) {
                 if (s.id().equals(name)) {

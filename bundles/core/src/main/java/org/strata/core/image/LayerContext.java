@@ -71,7 +71,7 @@ final class LayerContext implements ImageContext {
     @Override
     public Storage openFile(String reference, boolean writableFile) throws IOException {
         String target = resolve(reference, "data file").location();
-        return opened.add(opener.drivers().storageFor(target).open(target, request.storageOptions(writableFile)));
+        return opened.add(opener.openStorage(target, request.storageOptions(writableFile)));
     }
 
     @Override

@@ -21,6 +21,7 @@ import org.strata.format.raw.RawFormatDriver;
 import org.strata.storage.file.FileStorageDriver;
 import org.strata.storage.rbd.RbdStorageDriver;
 import org.strata.testkit.CephCluster;
+import org.strata.testkit.TestEngines;
 
 /**
  * The reference gate on Ceph RBD: the directory of an image is its pool (and RBD namespace) on its cluster, as the
@@ -34,7 +35,7 @@ class RbdGateTest {
     private final CephCluster ceph = CephCluster.shared();
     private final RbdStorageDriver rbd = new RbdStorageDriver();
     private final ImageOpener opener = new ImageOpener(DriverLookup.of(
-            List.of(new RawFormatDriver(), new LinkFormat()), List.of(new FileStorageDriver(), rbd)), List.of());
+            List.of(new RawFormatDriver(), new LinkFormat()), List.of(new FileStorageDriver(), rbd)), List.of(), null, TestEngines.ioThreads());
 
     /** A new image holding {@code content}; returns its name. */
     private String image(String pool, String content) throws IOException {
@@ -55,13 +56,13 @@ class RbdGateTest {
     void anImageMayNameAnotherInItsPool() throws IOException {
         String base = image(CephCluster.POOL, "base data");
         String top = image(CephCluster.POOL, "LINK raw " + base);
-        try (FormatAccess a = opener.open(top, OpenRequest.readOnly(cwd))) {
+        try (FormatAccess a = opener.open(top, OpenRequest.in(cwd).build())) {
             assertEquals("link", a.formatName());
             assertEquals("base data", read(a, 9));
         }
         String json = "json:{\"driver\":\"link\",\"file\":{\"driver\":\"rbd\",\"pool\":\"strata\",\"image\":\""
                 + top.substring(top.indexOf('/') + 1, top.indexOf(':', 4)) + "\",\"conf\":\"" + ceph.conf() + "\"}}";
-        try (FormatAccess a = opener.open(json, OpenRequest.readOnly(cwd))) {
+        try (FormatAccess a = opener.open(json, OpenRequest.in(cwd).build())) {
             assertEquals("base data", read(a, 9), "the same image by QEMU's json: name");
         }
     }
@@ -70,12 +71,12 @@ class RbdGateTest {
     void anotherPoolOrClusterIsRefusedUnlessAllowed() throws IOException {
         String other = image(CephCluster.OTHER_POOL, "other pool");
         String top = image(CephCluster.POOL, "LINK raw " + other);
-        IOException e = assertThrows(IOException.class, () -> opener.open(top, OpenRequest.readOnly(cwd)));
+        IOException e = assertThrows(IOException.class, () -> opener.open(top, OpenRequest.in(cwd).build()));
         assertTrue(e.getMessage().contains("outside the allowed roots") && e.getMessage().contains(other),
                 e.getMessage());
 
-        OpenRequest allowed = OpenRequest.readOnly(cwd).withExtraRoots(
-                List.of(opener.root("rbd:" + CephCluster.OTHER_POOL + "/:conf=" + ceph.conf(), cwd)));
+        OpenRequest allowed = OpenRequest.in(cwd).extraRoots(
+                List.of(opener.root("rbd:" + CephCluster.OTHER_POOL + "/:conf=" + ceph.conf(), cwd))).build();
         try (FormatAccess a = opener.open(top, allowed)) {
             assertEquals("other pool", read(a, 10), "--allow-root rbd:POOL/ allows that pool");
         }
@@ -84,26 +85,26 @@ class RbdGateTest {
         Files.copy(ceph.conf(), otherConf);
         String elsewhere = "rbd:" + CephCluster.POOL + "/x:conf=" + otherConf;
         String naming = image(CephCluster.POOL, "LINK raw " + elsewhere);
-        IOException cluster = assertThrows(IOException.class, () -> opener.open(naming, OpenRequest.readOnly(cwd)));
+        IOException cluster = assertThrows(IOException.class, () -> opener.open(naming, OpenRequest.in(cwd).build()));
         assertTrue(cluster.getMessage().contains("outside the allowed roots"), cluster.getMessage());
     }
 
     @Test
     void aLocalFileAndAnRbdImageNeverNameEachOtherByDefault() throws IOException {
         String onRbd = image(CephCluster.POOL, "LINK raw /etc/hostname");
-        IOException e = assertThrows(IOException.class, () -> opener.open(onRbd, OpenRequest.readOnly(cwd)));
+        IOException e = assertThrows(IOException.class, () -> opener.open(onRbd, OpenRequest.in(cwd).build()));
         assertTrue(e.getMessage().contains("outside the allowed roots"), e.getMessage());
 
         String base = image(CephCluster.POOL, "base data");
         Files.writeString(cwd.resolve("top.link"), "LINK raw " + base);
-        IOException local = assertThrows(IOException.class, () -> opener.open("top.link", OpenRequest.readOnly(cwd)));
+        IOException local = assertThrows(IOException.class, () -> opener.open("top.link", OpenRequest.in(cwd).build()));
         assertTrue(local.getMessage().contains("outside the allowed roots"), local.getMessage());
     }
 
     @Test
     void aRelativeNameInAnRbdImageIsRefusedClearly() throws IOException {
         String top = image(CephCluster.POOL, "LINK raw base");
-        IOException e = assertThrows(IOException.class, () -> opener.open(top, OpenRequest.readOnly(cwd)));
+        IOException e = assertThrows(IOException.class, () -> opener.open(top, OpenRequest.in(cwd).build()));
         assertTrue(e.getMessage().contains("a relative name means nothing in an RBD image"), e.getMessage());
     }
 

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
+import org.strata.api.BlockStatusSource;
 import org.strata.api.Buffers;
 import org.strata.api.CheckResult;
 import org.strata.api.FormatAccess;
@@ -144,11 +145,17 @@ final class Qcow2Image implements FormatImage {
     }
 
     /**
-     * Only in an image whose metadata looks preallocated, as QEMU decides it once per open image: the clusters in
-     * use outnumber the file's allocated blocks by more than a ninth and by at least two clusters.
+     * From the mappings, with the file's holes under data read as zeroes only in an image whose metadata looks
+     * preallocated, as QEMU decides it once per open image: the clusters in use outnumber the file's allocated
+     * blocks by more than a ninth and by at least two clusters.
      */
     @Override
-    public boolean holesReadAsZeroes(ShallowMapping.Raw mapping) throws IOException {
+    public BlockStatusSource blockStatusSource() throws IOException {
+        return metadataLooksPreallocated() ? BlockStatusSource.MAPPINGS_AND_STORAGE_HOLES
+                : BlockStatusSource.MAPPINGS;
+    }
+
+    private boolean metadataLooksPreallocated() throws IOException {
         Boolean decided = metadataPreallocated;
         if (decided != null) {
             return decided;
@@ -490,6 +497,10 @@ final class Qcow2Image implements FormatImage {
 
     @Override
     public void resize(long newSize, Preallocation prealloc) throws IOException {
+        if (newSize % 512 != 0) {
+            // qcow2 keeps its size in whole sectors
+            throw new IllegalArgumentException("The new size must be a multiple of 512");
+        }
         lock.lock();
         try {
             beforeChange();

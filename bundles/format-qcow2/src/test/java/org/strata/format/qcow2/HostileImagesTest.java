@@ -116,8 +116,8 @@ class HostileImagesTest {
         Qemu.io("-c", "write -P 1 0 512", big);
         long l1Offset;
         int l1Size;
-        try (FormatAccess a = TestContext.open(big, false)) {
-            Qcow2Image q = (Qcow2Image) a.image();
+        try (TestContext.Opened o = TestContext.openImage(big.toString(), "qcow2", false, true)) {
+            Qcow2Image q = (Qcow2Image) o.image();
             l1Offset = q.s.header.l1TableOffset;
             l1Size = q.s.header.l1Size;
         }
@@ -133,7 +133,7 @@ class HostileImagesTest {
         }
         org.strata.api.CheckResult r = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
             try (FormatAccess a = TestContext.open(big, false)) {
-                return a.image().check(RepairMode.NONE);
+                return a.check(RepairMode.NONE);
             }
         });
         assertTrue(r.corruptions() >= l1Size - 1, r.toString().substring(0, 200));
@@ -197,7 +197,7 @@ class HostileImagesTest {
             assertTrue(!a.isWritable());
             Qemu.readAll(a);
             assertThrows(IOException.class, () -> a.write(Patterns.filled(512, 1), 0));
-            a.image().check(RepairMode.ALL);
+            a.check(RepairMode.ALL);
             assertTrue(a.isWritable());
             a.write(Patterns.filled(512, 1), 0);
         }

@@ -33,7 +33,7 @@ public final class RawFormatDriver implements FormatDriver {
 
     @Override
     public int probe(ByteBuffer head, long storageSize) {
-        return 1;
+        return PROBE_ANYTHING;
     }
 
     @Override

@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.strata.api.DaemonThreads;
 
 import org.strata.nbd.protocol.Nbd;
 import org.strata.nbd.protocol.ProtocolViolation;
@@ -40,13 +40,8 @@ final class Transmission {
         this.out = new ReplyWriter(transport, session);
         this.commands = new Commands(session.export(), session, out, buffers, connection.peer());
         this.inFlight = new InFlightLimit(limits.inFlightRequests(), limits.inFlightBytes());
-        AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(limits.workersPerConnection(), limits.workersPerConnection(), 30,
-                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, connection.name() + "-worker-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), DaemonThreads.named(connection.name() + "-worker"));
         workers.allowCoreThreadTimeOut(true);
     }
 

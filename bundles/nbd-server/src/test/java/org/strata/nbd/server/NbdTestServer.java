@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.strata.api.FormatAccess;
-import org.strata.api.ImageHandle;
+import org.strata.core.agent.ImageHandle;
 import org.strata.nbd.protocol.HostPort;
 
 /** A server on a free loopback port with images that are closed with it. */

@@ -1,4 +1,4 @@
-package org.strata.api;
+package org.strata.engine;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -6,6 +6,12 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import org.strata.api.Align;
+import org.strata.api.BlockStatus;
+import org.strata.api.Buffers;
+import org.strata.api.Preallocation;
+import org.strata.api.Storage;
 
 /**
  * Lets any request through to a storage that only takes aligned ones (a file opened with O_DIRECT):
@@ -21,9 +27,18 @@ public final class AlignedStorage implements Storage {
     private final ReentrantReadWriteLock rmw = new ReentrantReadWriteLock();
 
     /** @param align the offset, length and address alignment {@code inner} requires (a power of two) */
-    public AlignedStorage(Storage inner, int align) {
+    AlignedStorage(Storage inner, int align) {
         this.inner = inner;
         this.align = align;
+    }
+
+    /**
+     * {@code storage} as drivers may use it: behind an aligning wrapper when it takes only aligned requests
+     * ({@link Storage#reqAlign()} or {@link Storage#memAlign()} above 1), else itself.
+     */
+    public static Storage forAnyRequest(Storage storage) {
+        int align = Math.max(storage.reqAlign(), storage.memAlign());
+        return align > 1 ? new AlignedStorage(storage, align) : storage;
     }
 
     private boolean aligned(ByteBuffer buf, long offset) {

@@ -1,12 +1,16 @@
-package org.strata.api;
+package org.strata.core.agent;
 
 import java.io.IOException;
+
+import org.osgi.annotation.versioning.ProviderType;
+import org.strata.api.FormatAccess;
 
 /**
  * A guest disk as servers (the NBD server) see it: the agent's node, whose image may pause while its driver
  * is replaced. Every request goes through {@link #call}, which waits while the image is detached and fails
  * only when it does not come back in time or is gone.
  */
+@ProviderType
 public interface ImageHandle {
 
     /** Work on the current image. */
