@@ -7,5 +7,5 @@
  * {@link org.strata.api.FormatAccess} does all data I/O over those mappings.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.strata.api;
