@@ -36,7 +36,7 @@ public final class CommandLine {
             .value((char) 0, "home", "DIR", "the agent's home (default: $STRATA_HOME, else the install directory)")
             .flag((char) 0, "debug", "log everything, and print stack traces with errors")
             .value((char) 0, "allow-root", "DIR|URL_PREFIX",
-                    "also open files that images name below DIR or URL_PREFIX (as the option of an image command)")
+                    "also open files that images name below DIR or URL_PREFIX (also an option of every image command)")
             .repeatable()
             .flag((char) 0, "help", "print this text")
             .operand("daemon", "run the agent in the foreground until SIGTERM or SIGINT")

@@ -71,6 +71,7 @@ class CommandLineTest {
         String usage = CommandLine.usage();
         assertTrue(usage.startsWith("usage: strata [--home=DIR]"), usage);
         assertTrue(usage.contains("\n  --allow-root=DIR|URL_PREFIX\n"), usage);
-        assertTrue(usage.contains("\n  run CMD [ARG...]        run one command in an agent of this process's own"), usage);
+        assertTrue(usage.contains("\n  run CMD [ARG...]        run one command in an agent of this process's own"),
+                usage);
     }
 }
