@@ -8,34 +8,41 @@ import org.strata.api.CheckResult;
 import org.strata.api.FormatAccess;
 import org.strata.api.RepairMode;
 import org.strata.api.UnsupportedFeatureException;
+import org.strata.cli.Options;
+import org.strata.cli.UsageException;
 import org.strata.core.agent.ImageService;
 import org.strata.core.image.Errors;
 
 /** {@code image:check}: qemu-img check. Exit 0 clean, 2 corruptions, 3 leaks only, 1 check could not complete. */
 final class CheckCommand extends ImageCommand {
 
+    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:check", "FILE")
+            .value('f', "format", "FMT", FORMAT_HELP)
+            .value('T', "source-cache", "SRC_CACHE", "the cache mode of the image checked (default writeback)")
+            .value('r', "repair", "leaks|all", "repair leaked clusters (leaks), or corruptions too (all)")
+            .value((char) 0, "output", "human|json", "human (default) or json, with qemu-img's keys")
+            .flag('U', FORCE_SHARE, FORCE_SHARE_HELP)
+            .note("exit status: 0 clean, 2 corruptions, 3 leaks only, 1 the check could not complete, 63 the"
+                    + " format cannot be checked"));
+
     CheckCommand(ImageService images) {
         super(images);
     }
 
     @Override
-    public String name() {
-        return "image:check";
+    public String summary() {
+        return "check an image's metadata for corruptions and leaks, and repair them";
     }
 
     @Override
-    public String usage() {
-        return "usage: image:check [-f FMT] [-T SRC_CACHE] [-r leaks|all] [--output=human|json] [-U] [-q] FILE\n"
-                + "  -r leaks  repair leaked clusters;  -r all  repair corruptions too\n"
-                + "  exit status: 0 clean, 2 corruptions, 3 leaks only, 1 the check could not complete,\n"
-                + "  63 the format cannot be checked";
+    public Options.Spec options() {
+        return OPTIONS;
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().flag('U', FORCE_SHARE).value('T', "source-cache").value((char) 0, "output")
-                .value('r', "repair").parse(inv.args);
-        String file = o.operands(1, 1, "filename").get(0);
+        Options o = OPTIONS.parse(inv.args);
+        String file = o.operands(1, "one image file name").get(0);
         boolean json = o.json();
         RepairMode mode = switch (o.get("repair", "none")) {
             case "none" -> RepairMode.NONE;

@@ -10,6 +10,7 @@ import java.util.Map;
 
 import org.strata.api.FormatAccess;
 import org.strata.api.ImageInfo;
+import org.strata.api.Sizes;
 import org.strata.api.SnapshotInfo;
 import org.strata.core.image.ImageLocation;
 

@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.util.List;
 
+import org.strata.cli.Options;
 import org.strata.core.agent.ImageService;
 import org.strata.core.agent.Mode;
 import org.strata.core.ops.Job;

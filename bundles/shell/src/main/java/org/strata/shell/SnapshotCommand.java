@@ -4,36 +4,41 @@ import java.util.List;
 
 import org.strata.api.FormatAccess;
 import org.strata.api.SnapshotInfo;
+import org.strata.cli.Options;
+import org.strata.cli.UsageException;
 import org.strata.core.agent.ImageService;
 import org.strata.core.image.Errors;
 
 /** {@code image:snapshot}: qemu-img snapshot, internal snapshots. */
 final class SnapshotCommand extends ImageCommand {
 
+    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:snapshot", "FILE")
+            .value('f', "format", "FMT", FORMAT_HELP)
+            .flag('l', "list", "list the snapshots")
+            .value('c', "create", "NAME", "create a snapshot of the current content")
+            .value('a', "apply", "NAME", "revert the image to the snapshot (id or name)")
+            .value('d', "delete", "NAME", "delete the snapshot of that name")
+            .flag('U', FORCE_SHARE, FORCE_SHARE_HELP)
+            .note("At most one of -l, -c, -a and -d."));
+
     SnapshotCommand(ImageService images) {
         super(images);
     }
 
     @Override
-    public String name() {
-        return "image:snapshot";
+    public String summary() {
+        return "list, create, apply or delete internal snapshots";
     }
 
     @Override
-    public String usage() {
-        return "usage: image:snapshot [-l | -c NAME | -a NAME | -d NAME] [-f FMT] [-U] [-q] FILE\n"
-                + "  -l       list the snapshots\n"
-                + "  -c NAME  create a snapshot of the current content\n"
-                + "  -a NAME  revert the image to the snapshot (id or name)\n"
-                + "  -d NAME  delete the snapshot of that name";
+    public Options.Spec options() {
+        return OPTIONS;
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().flag('U', FORCE_SHARE)
-                .flag('l', "list").value('c', "create").value('a', "apply").value('d', "delete")
-                .parse(inv.args);
-        String file = o.operands(1, 1, "filename").get(0);
+        Options o = OPTIONS.parse(inv.args);
+        String file = o.operands(1, "one image file name").get(0);
         int actions = (o.has("list") ? 1 : 0) + (o.has("create") ? 1 : 0) + (o.has("apply") ? 1 : 0)
                 + (o.has("delete") ? 1 : 0);
         if (actions > 1) {

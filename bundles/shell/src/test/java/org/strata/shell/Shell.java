@@ -82,6 +82,11 @@ final class Shell {
         return jobs;
     }
 
+    /** The names of the commands this shell runs. */
+    java.util.Set<String> commandNames() {
+        return java.util.Collections.unmodifiableSet(commands.keySet());
+    }
+
     private boolean tty;
 
     /** Whether commands see a terminal (progress redrawn in place) from now on. */

@@ -1,8 +1,8 @@
-package org.strata.launcher.wire;
+package org.strata.cli.wire;
 
 /**
- * The names launcher and ctl bundle agree on, besides the frames: where the daemon listens, the framework
- * properties the launcher sets, and how the ctl bundle reports back.
+ * The names launcher and ctl bundle agree on, besides the frames and {@link EmbeddedAgent}: where the daemon
+ * listens, the framework properties the launcher sets, and how the ctl bundle reports back.
  */
 public final class Endpoint {
 
@@ -22,8 +22,14 @@ public final class Endpoint {
     /** a service property of the ctl bundle's marker service: one line, when it could not listen */
     public static final String ERROR_PROPERTY = "strata.ctl.error";
 
-    /** the class in the ctl bundle that {@code strata run} calls, by name */
-    public static final String EMBEDDED_RUNNER = "org.strata.ctl.embedded.EmbeddedRunner";
+    /** the version of this package (package-info says it too), which the ctl bundle imports */
+    public static final String PACKAGE_VERSION = "1.0.0";
+    /**
+     * This package as the launcher's framework exports it from the system bundle (a value of
+     * {@code org.osgi.framework.system.packages.extra}): the ctl bundle then loads these classes from the launcher's
+     * class path, so both sides share one {@link EmbeddedAgent} type.
+     */
+    public static final String SYSTEM_PACKAGE = "org.strata.cli.wire;version=" + PACKAGE_VERSION;
 
     private Endpoint() {
     }

@@ -1,4 +1,4 @@
-package org.strata.launcher.wire;
+package org.strata.cli.wire;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;

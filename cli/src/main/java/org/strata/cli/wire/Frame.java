@@ -1,4 +1,4 @@
-package org.strata.launcher.wire;
+package org.strata.cli.wire;
 
 /**
  * One frame of the management socket protocol: a type byte, a 4-byte big-endian payload length, the payload.

@@ -1,4 +1,4 @@
-package org.strata.launcher.wire;
+package org.strata.cli.wire;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
