@@ -58,7 +58,7 @@ class RandomStressTest {
         byte[] model = base.clone();
         Map<String, byte[]> snapshots = new LinkedHashMap<>();
         FormatAccess a = TestContext.open(img, true);
-        long cs = ((Qcow2Image) a.image()).s.clusterSize();
+        long cs = ((Qcow2Image) a.image()).file().clusterSize();
         String step = "";
         try {
             for (int i = 0; i < 150; i++) {
