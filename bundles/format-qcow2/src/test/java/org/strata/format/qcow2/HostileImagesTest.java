@@ -118,8 +118,8 @@ class HostileImagesTest {
         int l1Size;
         try (TestContext.Opened o = TestContext.openImage(big.toString(), "qcow2", false, true)) {
             Qcow2Image q = (Qcow2Image) o.image();
-            l1Offset = q.s.header.l1TableOffset;
-            l1Size = q.s.header.l1Size;
+            l1Offset = q.file().header().l1TableOffset();
+            l1Size = q.file().header().l1Size();
         }
         long l2 = ByteBuffer.wrap(Files.readAllBytes(big), (int) l1Offset, 8).getLong();
         try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {

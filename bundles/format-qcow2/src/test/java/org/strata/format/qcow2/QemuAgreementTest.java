@@ -89,14 +89,11 @@ class QemuAgreementTest {
         Path img = qemuImage("compat=1.1");
         try (TestContext.Opened o = TestContext.openImage(img.toString(), "qcow2", true, true)) {
             Qcow2Image q = (Qcow2Image) o.image();
-            q.lock.lock();
-            try {
-                long off = q.refcounts.allocate(2);
-                q.s.file.write(Patterns.filled(2 * 65536, 7), off);
+            q.exclusively(() -> {
+                long off = q.refcounts().allocate(2);
+                q.file().storage().write(Patterns.filled(2 * 65536, 7), off);
                 q.flushLocked();
-            } finally {
-                q.lock.unlock();
-            }
+            });
         }
         List<String> expected = qemuCheckLines(img);
         assertEquals(2, expected.size(), expected.toString());
@@ -116,13 +113,10 @@ class QemuAgreementTest {
         byte[] content = Qemu.raw(img);
         try (TestContext.Opened o = TestContext.openImage(img.toString(), "qcow2", true, true)) {
             Qcow2Image q = (Qcow2Image) o.image();
-            q.lock.lock();
-            try {
-                q.refcounts.add(5, -1); // the first data cluster
+            q.exclusively(() -> {
+                q.refcounts().add(5, -1); // the first data cluster
                 q.flushLocked();
-            } finally {
-                q.lock.unlock();
-            }
+            });
         }
         List<String> expected = qemuCheckLines(img);
         CheckResult r = strataCheck(img, RepairMode.NONE);
