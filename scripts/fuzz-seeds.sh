@@ -11,7 +11,15 @@ root=$PWD
 mvn -B -q -o -pl bundles/testkit -am compile >/dev/null
 cp="$root/bundles/testkit/target/classes:$root/bundles/api/target/classes"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+nbd_pid=
+record_pid=
+cleanup() {
+  for pid in $nbd_pid $record_pid; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
 cd "$work"
 
 img() { qemu-img "$@" >/dev/null; }
@@ -128,8 +136,44 @@ vdi() {
   seed $d static static.vdi
 }
 
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# NBD sessions of qemu's and libnbd's clients with qemu-nbd, recorded by scripts/nbd-record.py: what the clients
+# sent seeds the server's target, what qemu-nbd answered seeds the client's target.
+nbd() {
+  local server=bundles/nbd-server/src/test/resources/org/strata/nbd/server/NbdServerFuzzTestInputs/clientBytes
+  local client=bundles/storage-nbd/src/test/resources/org/strata/storage/nbd/NbdClientFuzzTestInputs/serverBytes
+  local sessions=(qemu-img-info qemu-io-requests nbdinfo-list nbdinfo-map nbdinfo-allocation-depth nbdsh-requests)
+  img create -f raw disk.raw 1M
+  io -f raw -c 'write -P 7 0 64k' disk.raw
+  local upstream listen
+  upstream=$(free_port)
+  listen=$(free_port)
+  qemu-nbd -f raw -x fuzz -A --persistent -b 127.0.0.1 -p "$upstream" disk.raw &
+  nbd_pid=$!
+  /usr/bin/python3 "$root/scripts/nbd-record.py" "$listen" "$upstream" "$work" "${sessions[@]}" > record.out &
+  record_pid=$!
+  for _ in $(seq 50); do grep -q listening record.out 2>/dev/null && break; sleep 0.1; done
+  local url=nbd://127.0.0.1:$listen/fuzz
+  sleep 0.5
+  img info "$url"
+  io -f raw -c 'read 0 4k' -c 'write -P 1 4k 4k' -c 'write -z 8k 4k' -c 'discard 12k 4k' -c 'flush' "$url"
+  nbdinfo --list "$url" >/dev/null
+  nbdinfo --map "$url" >/dev/null
+  nbdinfo --map=qemu:allocation-depth "$url" >/dev/null
+  /usr/bin/python3 -m nbd --base-allocation -u "$url" -c 'h.pread(4096, 0)' -c 'h.pwrite(b"\x05" * 4096, 4096, nbd.CMD_FLAG_FUA)' \
+    -c 'h.zero(4096, 8192)' -c 'h.trim(4096, 12288)' -c 'h.flush()' -c 'h.cache(4096, 0)' \
+    -c 'h.block_status(65536, 0, lambda *a: 0)'
+  wait "$record_pid"
+  mkdir -p "$root/$server" "$root/$client"
+  for s in "${sessions[@]}"; do
+    cp "$s.client" "$root/$server/$s"
+    cp "$s.server" "$root/$client/$s"
+  done
+}
+
 case $# in
-  0) set -- qcow2 vmdk vpc vhdx vdi ;;
+  0) set -- qcow2 vmdk vpc vhdx vdi nbd ;;
 esac
 for format in "$@"; do
   "$format"

@@ -85,7 +85,7 @@ public final class FormatFuzzing {
             offset = next[0];
         }
         for (long at : new long[] {size / 2, size - 1}) {
-            if (at >= 0) {
+            if (at >= 0 && at < size) {
                 tolerate(() -> readAt(image, at, size - at));
             }
         }

@@ -15,7 +15,9 @@ import java.util.concurrent.TimeoutException;
  * The rules every parser of on-disk or wire bytes keeps, whatever the bytes: it fails only with an
  * {@link IOException} that says something (Strata's {@code ImageFormatException}, a clear I/O error), never with
  * another exception or error; it allocates no more than {@link #MAX_ALLOCATION} bytes for one input (it never
- * sizes memory by a header's claim); it never loops (one input takes at most {@link #TIME_LIMIT}).
+ * sizes memory by a header's claim); it never loops (one input takes at most {@link #TIME_LIMIT}). Loading
+ * classes, and Jazzer's instrumenting them, allocate on the loading thread and take seconds on a busy machine: an
+ * input during which classes were loaded is not judged on allocation, and is given up to {@link #LOADING_TIME_LIMIT}.
  *
  * <p>A fuzz target runs each input's work through {@link #check}: a broken rule is an {@link AssertionError},
  * which Jazzer reports as a finding (and saves the input).
@@ -24,6 +26,8 @@ public final class ParserRules {
 
     /** The longest one input may take; real work on the few KiB of a fuzzed input takes milliseconds. */
     public static final Duration TIME_LIMIT = Duration.ofSeconds(5);
+    /** The longest an input may take while classes are loaded (the first inputs, new paths). */
+    public static final Duration LOADING_TIME_LIMIT = Duration.ofSeconds(60);
     /** The most one input may allocate (on the thread that parses it). */
     public static final long MAX_ALLOCATION = 96L << 20;
 
@@ -48,8 +52,8 @@ public final class ParserRules {
      * too long (then the stuck worker is abandoned and the stack it was stuck in is reported).
      */
     public static synchronized void check(Work work) {
+        long classes = CLASSES.getTotalLoadedClassCount();
         Future<Long> done = worker.submit(() -> {
-            long classes = CLASSES.getTotalLoadedClassCount();
             long before = THREADS.getCurrentThreadAllocatedBytes();
             tolerate(work);
             long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
@@ -57,7 +61,7 @@ public final class ParserRules {
         });
         long allocated;
         try {
-            allocated = done.get(TIME_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+            allocated = await(done, classes);
         } catch (TimeoutException e) {
             Thread stuck = workerThread;
             worker.shutdownNow();
@@ -80,6 +84,24 @@ public final class ParserRules {
         if (allocated > MAX_ALLOCATION) {
             throw new AssertionError("allocated " + allocated + " bytes for one input (at most " + MAX_ALLOCATION
                     + ")");
+        }
+    }
+
+    /** The result, within {@link #TIME_LIMIT}, or {@link #LOADING_TIME_LIMIT} while classes are being loaded. */
+    private static long await(Future<Long> done, long classesBefore)
+            throws TimeoutException, ExecutionException, InterruptedException {
+        long deadline = System.nanoTime() + LOADING_TIME_LIMIT.toNanos();
+        long classes = classesBefore;
+        while (true) {
+            try {
+                return done.get(TIME_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                long now = CLASSES.getTotalLoadedClassCount();
+                if (now == classes || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                classes = now;
+            }
         }
     }
 
