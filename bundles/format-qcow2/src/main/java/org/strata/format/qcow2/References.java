@@ -113,6 +113,11 @@ final class References {
                 continue;
             }
             addRange(off, cs, "refcount block");
+            // as qemu-img: a block used by anything else too (another table entry, say) is broken
+            int refs = this.refs[(int) (off >>> g.clusterBits)];
+            if (refs != 1) {
+                corruption("ERROR refcount block " + i + " refcount=" + refs);
+            }
         }
     }
 
