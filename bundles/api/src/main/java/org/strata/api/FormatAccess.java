@@ -166,6 +166,12 @@ public interface FormatAccess extends Closeable {
     /** Records a different backing file ({@code image:rebase}); see {@link FormatImage#changeBackingFile}. */
     void changeBackingFile(String name, String format) throws IOException;
 
+    /** See {@link FormatImage#dirtyBits}. */
+    DirtyBits dirtyBits(String name) throws IOException;
+
+    /** See {@link FormatImage#changeBitmap}. */
+    void changeBitmap(BitmapChange change) throws IOException;
+
     /** Changes format options in place ({@code image:amend}); see {@link FormatImage#amend}. */
     void amend(Map<String, String> options) throws IOException;
 

@@ -155,6 +155,25 @@ public interface FormatImage extends Closeable {
         throw new UnsupportedFeatureException("Format driver '" + formatName() + "' does not support option amendment");
     }
 
+    /**
+     * The bits of persistent dirty bitmap {@code name} ({@code image:bitmap --merge}'s source).
+     *
+     * @throws IllegalArgumentException when there is no such bitmap, with qemu's message
+     */
+    default DirtyBits dirtyBits(String name) throws IOException {
+        throw new UnsupportedFeatureException("Format '" + formatName() + "' has no persistent dirty bitmaps");
+    }
+
+    /**
+     * Makes {@code change} to the image's persistent dirty bitmaps ({@code image:bitmap}), on disk when it returns.
+     *
+     * @throws IllegalArgumentException when the change cannot be made (no such bitmap, one of that name exists,
+     *                                  a granularity out of range), with qemu's message
+     */
+    default void changeBitmap(BitmapChange change) throws IOException {
+        throw new UnsupportedFeatureException("Format '" + formatName() + "' has no persistent dirty bitmaps");
+    }
+
     /** Flushes what is cached and releases the driver's own resources; the storages belong to the opener. */
     @Override
     void close() throws IOException;

@@ -10,9 +10,11 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.strata.api.Align;
+import org.strata.api.BitmapChange;
 import org.strata.api.BlockStatusSource;
 import org.strata.api.Buffers;
 import org.strata.api.CheckResult;
+import org.strata.api.DirtyBits;
 import org.strata.api.FormatAccess;
 import org.strata.api.FormatImage;
 import org.strata.api.ImageInfo;
@@ -466,6 +468,16 @@ public final class Engine implements FormatAccess {
     @Override
     public void changeBackingFile(String name, String format) throws IOException {
         exclusively(() -> image.changeBackingFile(name, format));
+    }
+
+    @Override
+    public DirtyBits dirtyBits(String name) throws IOException {
+        return exclusively(() -> image.dirtyBits(name));
+    }
+
+    @Override
+    public void changeBitmap(BitmapChange change) throws IOException {
+        exclusively(() -> image.changeBitmap(change));
     }
 
     @Override

@@ -9,9 +9,11 @@ import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
+import org.strata.api.BitmapChange;
 import org.strata.api.BlockStatusSource;
 import org.strata.api.Buffers;
 import org.strata.api.CheckResult;
+import org.strata.api.DirtyBits;
 import org.strata.api.FormatAccess;
 import org.strata.api.FormatImage;
 import org.strata.api.ImageContext;
@@ -582,6 +584,23 @@ final class Qcow2Image implements FormatImage {
         options.put("backing_file", name == null ? "" : name);
         options.put("backing_fmt", format);
         amend(options);
+    }
+
+    @Override
+    public DirtyBits dirtyBits(String name) throws IOException {
+        return exclusively(() -> new BitmapEditor(this).bits(name));
+    }
+
+    /** The bits this image's writes set are stored first, so the change starts from bitmaps that are true. */
+    @Override
+    public void changeBitmap(BitmapChange change) throws IOException {
+        exclusively(() -> {
+            beforeChange();
+            flushLocked();
+            tracker.store();
+            new BitmapEditor(this).apply(change);
+            tracker.load();
+        });
     }
 
     @Override
