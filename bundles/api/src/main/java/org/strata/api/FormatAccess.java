@@ -104,6 +104,15 @@ public interface FormatAccess extends Closeable {
     /** Writes one cluster compressed; see {@link FormatImage#writeCompressed}. */
     void writeCompressed(ByteBuffer src, long offset) throws IOException;
 
+    /**
+     * Compresses one cluster now, on the calling thread, and returns the write that places it; see
+     * {@link FormatImage#compress}. {@code src} is not used after this returns.
+     */
+    default PreparedWrite compress(ByteBuffer src, long offset) throws IOException {
+        ByteBuffer copy = Buffers.copyOf(src);
+        return () -> writeCompressed(copy, offset);
+    }
+
     /** Makes the range read as zeroes, keeping it allocated (format metadata where it can, zero data otherwise). */
     void writeZeroes(long offset, long length) throws IOException;
 

@@ -141,6 +141,16 @@ public interface FormatImage extends Closeable {
     }
 
     /**
+     * {@link #writeCompressed} in two steps: the compression now (may run on many threads at once, and changes
+     * nothing in the image), the placement when the returned write runs (its own order decides where the
+     * cluster lands). {@code data} is not used after this returns. By default nothing is done ahead.
+     */
+    default PreparedWrite compress(ByteBuffer data, long offset) throws IOException {
+        ByteBuffer copy = Buffers.copyOf(data);
+        return () -> writeCompressed(copy, offset);
+    }
+
+    /**
      * Records a different backing file ({@code image:rebase}): {@code name} as it will be stored (may be relative),
      * {@code format} its format; both null to make the image standalone. Only the header changes; the caller
      * copies data first where the guest-visible content must not change. The open image keeps its old backing

@@ -20,6 +20,7 @@ import org.strata.api.FormatImage;
 import org.strata.api.ImageInfo;
 import org.strata.api.Mapping;
 import org.strata.api.Preallocation;
+import org.strata.api.PreparedWrite;
 import org.strata.api.RepairMode;
 import org.strata.api.ShallowMapping;
 import org.strata.api.SnapshotInfo;
@@ -302,9 +303,15 @@ public final class Engine implements FormatAccess {
 
     @Override
     public void writeCompressed(ByteBuffer src, long offset) throws IOException {
+        compress(src, offset).write();
+    }
+
+    @Override
+    public PreparedWrite compress(ByteBuffer src, long offset) throws IOException {
         checkWrite(offset, src.remaining());
-        shared(() -> {
-            image.writeCompressed(src, offset);
+        PreparedWrite prepared = shared(() -> image.compress(src, offset));
+        return () -> shared(() -> {
+            prepared.write();
             return null;
         });
     }

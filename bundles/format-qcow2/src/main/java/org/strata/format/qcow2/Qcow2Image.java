@@ -20,6 +20,7 @@ import org.strata.api.ImageContext;
 import org.strata.api.ImageFormatException;
 import org.strata.api.ImageInfo;
 import org.strata.api.Preallocation;
+import org.strata.api.PreparedWrite;
 import org.strata.api.RepairMode;
 import org.strata.api.ShallowMapping;
 import org.strata.api.SnapshotInfo;
@@ -400,10 +401,17 @@ final class Qcow2Image implements FormatImage {
 
     @Override
     public void writeCompressed(ByteBuffer buffer, long offset) throws IOException {
-        exclusively(() -> {
+        compress(buffer, offset).write();
+    }
+
+    /** Compresses on the caller's thread, outside the lock; only the placement is exclusive. */
+    @Override
+    public PreparedWrite compress(ByteBuffer buffer, long offset) throws IOException {
+        DataWriter.CompressedCluster compressed = writer.compress(buffer);
+        return () -> exclusively(() -> {
             beforeChange();
             tracker.changed(offset, Math.min(file.clusterSize(), file.header().size() - offset));
-            writer.writeCompressed(buffer, offset);
+            writer.writeCompressed(compressed, offset);
         });
     }
 
