@@ -26,6 +26,7 @@ public final class ImageService {
     private final Instant started = Instant.now();
     private volatile ImageOpener opener;
     private volatile int pauseTimeout;
+    private volatile boolean restrictNodesToRoots;
     private final SharedLayers sharedLayers = new SharedLayers();
 
     @Activate
@@ -33,21 +34,22 @@ public final class ImageService {
                         AgentConfig config) {
         this(drivers, ioThreads, Path.of(property(context, "strata.home", System.getProperty("user.dir"))),
                 Mode.parse(context.getProperty(Mode.PROPERTY)), List.of(config.allowed_roots()),
-                config.pause_timeout());
+                config.pause_timeout(), config.nodes_restrict_to_roots());
     }
 
     /**
      * An image service outside a framework (tools and tests).
      *
-     * @param ioThreads runs the parallel sub-requests of the images it opens
+     * @param ioThreads            runs the parallel sub-requests of the images it opens
+     * @param restrictNodesToRoots whether nodes open only below the allowed roots (nodes.restrict.to.roots)
      */
     public ImageService(DriverRegistry drivers, Executor ioThreads, Path home, Mode mode, List<String> allowedRoots,
-                        int pauseTimeoutSeconds) {
+                        int pauseTimeoutSeconds, boolean restrictNodesToRoots) {
         this.drivers = drivers;
         this.ioThreads = ioThreads;
         this.home = home.toAbsolutePath();
         this.mode = mode;
-        configure(allowedRoots, pauseTimeoutSeconds);
+        configure(allowedRoots, pauseTimeoutSeconds, restrictNodesToRoots);
     }
 
     private static String property(BundleContext context, String name, String def) {
@@ -57,11 +59,12 @@ public final class ImageService {
 
     @Modified
     void modified(AgentConfig c) {
-        configure(List.of(c.allowed_roots()), c.pause_timeout());
+        configure(List.of(c.allowed_roots()), c.pause_timeout(), c.nodes_restrict_to_roots());
     }
 
-    private void configure(List<String> allowedRoots, int pauseTimeoutSeconds) {
+    private void configure(List<String> allowedRoots, int pauseTimeoutSeconds, boolean restrictNodesToRoots) {
         this.pauseTimeout = pauseTimeoutSeconds;
+        this.restrictNodesToRoots = restrictNodesToRoots;
         // the daemon keeps images open for long, so chains share their read-only backing images there
         this.opener = new ImageOpener(drivers, allowedRoots, mode == Mode.DAEMON ? sharedLayers : null, ioThreads);
     }
@@ -86,6 +89,11 @@ public final class ImageService {
 
     public Instant started() {
         return started;
+    }
+
+    /** Whether node:add opens only images below the configured allowed roots (nodes.restrict.to.roots). */
+    public boolean restrictNodesToRoots() {
+        return restrictNodesToRoots;
     }
 
     /** Seconds a request to a detached node waits before it fails. */
