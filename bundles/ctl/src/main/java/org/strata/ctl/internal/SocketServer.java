@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -19,13 +20,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.strata.cli.wire.Endpoint;
+import org.strata.cli.wire.Frame;
 import org.strata.cli.wire.FrameChannel;
 
 /**
  * Listens on {@code <home>/run/strata.sock}: run/ is mode 0700, the socket 0600 (owner only, and nobody else
- * can even reach it through run/). Each client is served on its own thread, so clients run in parallel.
+ * can even reach it through run/), and every peer's credentials are checked too ({@link SocketAccess}, which
+ * also lets a configured group in). Each client is served on its own thread, so clients run in parallel.
  */
 final class SocketServer implements Closeable {
+
+    private static final System.Logger LOG = System.getLogger("org.strata.ctl");
 
     private final Path socket;
     private final ServerSocketChannel server;
@@ -33,10 +38,12 @@ final class SocketServer implements Closeable {
     private final ExecutorService clients;
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
+    private volatile SocketAccess access;
     private volatile boolean closed;
 
-    private SocketServer(Path socket, ServerSocketChannel server, CommandProcessor processor) {
+    private SocketServer(Path socket, ServerSocketChannel server, CommandProcessor processor, SocketAccess access) {
         this.socket = socket;
+        this.access = access;
         this.server = server;
         this.processor = processor;
         AtomicInteger counter = new AtomicInteger();
@@ -51,18 +58,19 @@ final class SocketServer implements Closeable {
 
     static SocketServer open(Path runDir, CommandProcessor processor) throws IOException {
         Files.createDirectories(runDir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwx------")); // before the socket exists
         Path socket = runDir.resolve(Endpoint.SOCKET_NAME);
         removeStale(socket);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        SocketAccess access;
         try {
             server.bind(UnixDomainSocketAddress.of(socket));
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+            access = SocketAccess.apply(socket, null);
         } catch (IOException | RuntimeException e) {
             server.close();
             throw e;
         }
-        SocketServer s = new SocketServer(socket, server, processor);
+        SocketServer s = new SocketServer(socket, server, processor, access);
         s.acceptor.start();
         return s;
     }
@@ -91,6 +99,11 @@ final class SocketServer implements Closeable {
         return socket;
     }
 
+    /** Lets the members of {@code group} in (blank: nobody but root and the daemon's user); on failure nothing changes. */
+    void allowGroup(String group) throws IOException {
+        access = SocketAccess.apply(socket, group);
+    }
+
     private void acceptLoop() {
         while (!closed) {
             SocketChannel channel;
@@ -108,7 +121,7 @@ final class SocketServer implements Closeable {
             try {
                 clients.execute(() -> {
                     try {
-                        new ClientConnection(new FrameChannel(channel), processor).run();
+                        serve(channel);
                     } finally {
                         open.remove(channel);
                     }
@@ -117,6 +130,21 @@ final class SocketServer implements Closeable {
                 open.remove(channel);
                 closeQuietly(channel);
             }
+        }
+    }
+
+    private void serve(SocketChannel channel) {
+        String refusal = access.refusal(channel);
+        if (refusal == null) {
+            new ClientConnection(new FrameChannel(channel), processor).run();
+            return;
+        }
+        LOG.log(System.Logger.Level.WARNING, "management socket: " + refusal);
+        try (FrameChannel frames = new FrameChannel(channel)) {
+            frames.write(Frame.STDERR, ("strata: " + refusal + "\n").getBytes(StandardCharsets.UTF_8));
+            frames.writeExit(1);
+        } catch (IOException e) {
+            // the refused client went away first
         }
     }
 
