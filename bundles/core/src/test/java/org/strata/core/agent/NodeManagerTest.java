@@ -48,8 +48,8 @@ class NodeManagerTest {
 
     /** A daemon's node manager over {@code registry}, whose detached nodes wait {@code pauseSeconds}. */
     private NodeManager manager(DriverRegistry registry, int pauseSeconds) {
-        return new NodeManager(new ImageService(registry, TestEngines.ioThreads(), home, Mode.DAEMON, List.of(),
-                pauseSeconds, false), registry);
+        return new NodeManager(new ImageService(registry, TestEngines.ioThreads(), home, Mode.DAEMON,
+                new AgentSettings(List.of(), pauseSeconds, false)), registry);
     }
 
     @Test
@@ -61,7 +61,7 @@ class NodeManagerTest {
         Files.createSymbolicLink(images.resolve("link.img"), elsewhere.resolve("out.img"));
         DriverRegistry registry = registry(new RawFormatDriver());
         NodeManager nodes = new NodeManager(new ImageService(registry, TestEngines.ioThreads(), home, Mode.DAEMON,
-                List.of(images.toString()), 5, true), registry);
+                new AgentSettings(List.of(images.toString()), 5, true)), registry);
 
         assertEquals("in", nodes.add(null, "images/in.img", null, true, CacheMode.WRITEBACK, home, List.of()).name());
         for (String outside : List.of("elsewhere/out.img", "images/link.img", "images/../elsewhere/out.img")) {
