@@ -31,28 +31,33 @@ class ManagementAccessTest {
     private static final String GROUP = "sdg" + SUFFIX;
     private static final String OUTSIDER = "sdo" + SUFFIX;
     private static final String MEMBER = "sdm" + SUFFIX;
+    private static final String DAEMON_USER = "sdd" + SUFFIX;
 
     @BeforeAll
     static void users() {
         QemuTools.run("groupadd", GROUP).ok();
         QemuTools.run("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", OUTSIDER).ok();
         QemuTools.run("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", "-G", GROUP, MEMBER).ok();
+        QemuTools.run("useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", DAEMON_USER).ok();
     }
 
     @AfterAll
     static void removeUsers() {
         QemuTools.run("userdel", OUTSIDER);
         QemuTools.run("userdel", MEMBER);
+        QemuTools.run("userdel", DAEMON_USER);
         QemuTools.run("groupdel", GROUP);
     }
 
     /** {@code bin/strata exec ARGS} as {@code user}. */
     private static Result execAs(String user, Path home, String... args) throws Exception {
-        ProcessBuilder strata = StrataInstall.command(home, home, args);
+        return StrataInstall.collect(asUser(user, StrataInstall.command(home, home, args)).start(), null);
+    }
+
+    private static ProcessBuilder asUser(String user, ProcessBuilder strata) {
         List<String> command = new ArrayList<>(List.of("runuser", "-u", user, "--"));
         command.addAll(strata.command());
-        strata.command(command);
-        return StrataInstall.collect(strata.start(), null);
+        return strata.command(command);
     }
 
     private static void widenToEveryone(Path home) throws IOException {
@@ -106,6 +111,39 @@ class ManagementAccessTest {
             widenToEveryone(home);
             assertRefused(execAs(OUTSIDER, home, "exec", "agent:status"), OUTSIDER);
             assertEquals(0, daemon.terminate());
+        }
+    }
+
+    @Test
+    void theDaemonsOwnUserAndRootGetInOthersDoNot() throws Exception {
+        Path home = StrataInstall.newHome();
+        QemuTools.run("chown", "-R", DAEMON_USER, home.toString()).ok();
+        Path out = home.resolve("daemon.out");
+        Process daemon = asUser(DAEMON_USER, StrataInstall.command(home, home, "daemon"))
+                .redirectOutput(out.toFile()).redirectError(home.resolve("daemon.err").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!Files.readString(out).contains("daemon running")) {
+                assertTrue(daemon.isAlive() && System.nanoTime() < deadline,
+                        "the daemon did not start: " + Files.readString(home.resolve("daemon.err")));
+                Thread.sleep(50);
+            }
+            assertEquals(DAEMON_USER, Files.getOwner(home.resolve("run/strata.sock")).getName());
+            Result own = execAs(DAEMON_USER, home, "exec", "agent:status");
+            assertEquals(0, own.status(), own.toString());
+            Result root = StrataInstall.strata(home, home, "exec", "agent:status");
+            assertEquals(0, root.status(), root.toString());
+            // the daemon's user may widen its own socket; the credentials still keep others out
+            assertEquals(0, asUser(DAEMON_USER, new ProcessBuilder("chmod", "0755", home.resolve("run").toString()))
+                    .start().waitFor());
+            assertEquals(0, asUser(DAEMON_USER, new ProcessBuilder("chmod", "0666",
+                    home.resolve("run/strata.sock").toString())).start().waitFor());
+            assertRefused(execAs(OUTSIDER, home, "exec", "agent:status"), OUTSIDER);
+        } finally {
+            daemon.destroy();
+            if (!daemon.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                daemon.destroyForcibly();
+            }
         }
     }
 }

@@ -4,10 +4,13 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -16,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.felix.service.command.CommandProcessor;
@@ -31,6 +35,9 @@ import org.strata.cli.wire.FrameChannel;
 final class SocketServer implements Closeable {
 
     private static final System.Logger LOG = System.getLogger("org.strata.ctl");
+    /** How long, and how much, a refused client may still send before its connection closes. */
+    private static final long REFUSED_DRAIN_MILLIS = 2000;
+    private static final long REFUSED_DRAIN_BYTES = 1 << 20;
 
     private final Path socket;
     private final ServerSocketChannel server;
@@ -143,8 +150,37 @@ final class SocketServer implements Closeable {
         try (FrameChannel frames = new FrameChannel(channel)) {
             frames.write(Frame.STDERR, ("strata: " + refusal + "\n").getBytes(StandardCharsets.UTF_8));
             frames.writeExit(1);
+            drainUntilClosed(channel);
         } catch (IOException e) {
             // the refused client went away first
+        }
+    }
+
+    /**
+     * Reads and drops what a refused client sends until it closes (it does once it has read the refusal), for a
+     * short while and a bounded amount at most. Closing first would break its pipe while it still writes its
+     * request, and a socket closed with unread data resets the peer before it reads the refusal.
+     */
+    private static void drainUntilClosed(SocketChannel channel) throws IOException {
+        channel.configureBlocking(false);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REFUSED_DRAIN_MILLIS);
+        ByteBuffer sink = ByteBuffer.allocate(8192);
+        long total = 0;
+        try (Selector selector = Selector.open()) {
+            channel.register(selector, SelectionKey.OP_READ);
+            while (total < REFUSED_DRAIN_BYTES) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0 || selector.select(left) == 0) {
+                    return;
+                }
+                selector.selectedKeys().clear();
+                sink.clear();
+                int n = channel.read(sink);
+                if (n < 0) {
+                    return;
+                }
+                total += n;
+            }
         }
     }
 
