@@ -62,7 +62,8 @@ final class Shell {
         registry.addFormat(new org.strata.format.vhdx.VhdxFormatDriver());
         registry.addFormat(new org.strata.format.vmdk.VmdkFormatDriver());
         registry.addFormat(new org.strata.format.vdi.VdiFormatDriver());
-        ImageService images = new ImageService(registry, TestEngines.ioThreads(), cwd, mode, configuredRoots, 5);
+        ImageService images = new ImageService(registry, TestEngines.ioThreads(), cwd, mode,
+                new org.strata.core.agent.AgentSettings(configuredRoots, 5, false));
         jobs = new JobManager();
         OperationRunner runner = new OperationRunner(images, jobs);
         for (Command c : JobCommands.all(jobs)) {

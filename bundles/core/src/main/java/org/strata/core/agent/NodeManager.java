@@ -147,6 +147,13 @@ public final class NodeManager implements DriverListener {
                 throw new IllegalArgumentException("Invalid node name '" + nodeName
                         + "' (letters, digits, '.', '_', '+', '-'; at most 64)");
             }
+            if (images.restrictNodesToRoots()) {
+                String why = "nodes.restrict.to.roots in etc/org.strata.agent.cfg lets nodes open only there";
+                images.opener().requireConfiguredRoot(file, cwd, why);
+                for (String root : allowRoots) {
+                    images.opener().requireConfiguredRoot(root, cwd, "--allow-root may not widen them: " + why);
+                }
+            }
             Node.Spec requested = new Node.Spec(nodeName, ImageLocation.parse(file, cwd).storage(), format, readOnly,
                     cache.toString(), allowRoots.stream().map(r -> ImageLocation.parse(r, cwd).storage()).toList());
             FormatAccess access = images.opener().open(file, requestFor(requested).toBuilder().cwd(cwd).build());

@@ -45,6 +45,10 @@ public final class NbdServerComponent implements NbdServer {
 
         @AttributeDefinition(name = "tls.key", required = false, description = "PEM (PKCS#8) private key")
         String tls_key() default "";
+
+        @AttributeDefinition(name = "allow.clients", required = false, description = "Address blocks (CIDR, "
+                + "comma-separated) TCP clients must come from; empty: every client")
+        String allow_clients() default "";
     }
 
     private final NbdServerCore server = new NbdServerCore();
@@ -87,6 +91,14 @@ public final class NbdServerComponent implements NbdServer {
         } catch (IOException | IllegalArgumentException e) {
             // fail closed: never serve in the clear what was meant to be encrypted
             LOG.log(System.Logger.Level.ERROR, "NBD server not listening: bad TLS configuration: " + e.getMessage());
+            stopListening();
+            return;
+        }
+        try {
+            server.setAllowedClients(ClientAllowList.parse(config.allow_clients()));
+        } catch (IllegalArgumentException e) {
+            // fail closed too: never let everyone in when only some were meant to be
+            LOG.log(System.Logger.Level.ERROR, "NBD server not listening: " + e.getMessage());
             stopListening();
             return;
         }

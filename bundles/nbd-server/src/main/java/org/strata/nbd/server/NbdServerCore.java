@@ -1,6 +1,7 @@
 package org.strata.nbd.server;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
@@ -33,6 +34,8 @@ import org.strata.nbd.protocol.Nbd;
 public final class NbdServerCore implements NbdServer, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("org.strata.nbd");
+    /** Refused addresses remembered so each is logged once; past this many, the rest are not logged. */
+    private static final int MAX_REFUSED_LOGGED = 1024;
 
     private final ServerLimits limits;
     private final BufferPool buffers = new BufferPool();
@@ -42,6 +45,8 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
     private final AtomicLong connectionIds = new AtomicLong();
     private final ScheduledExecutorService watchdog;
     private volatile SSLContext tls;
+    private volatile ClientAllowList allowedClients = ClientAllowList.EVERYONE;
+    private final Set<InetAddress> refusedLogged = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
     public NbdServerCore() {
@@ -117,6 +122,15 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
         tls = certificate == null ? null : TlsContexts.fromPem(certificate, key);
     }
 
+    /**
+     * Accepts TCP clients from these address blocks only (Unix socket clients are the host's own); others are closed
+     * at accept, and each refused address is logged once (until the list changes).
+     */
+    void setAllowedClients(ClientAllowList allowed) {
+        allowedClients = allowed;
+        refusedLogged.clear();
+    }
+
     @Override
     public synchronized List<String> listenAddresses() {
         return listeners.stream().map(Listener::bound).toList();
@@ -125,7 +139,17 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
     private void accepted(SocketChannel ch, boolean tcp) {
         String peer = "client";
         try {
-            peer = tcp ? String.valueOf((InetSocketAddress) ch.getRemoteAddress()) : "unix client";
+            InetSocketAddress remote = tcp ? (InetSocketAddress) ch.getRemoteAddress() : null;
+            peer = tcp ? String.valueOf(remote) : "unix client";
+            if (tcp && !allowedClients.allows(remote.getAddress())) {
+                if (refusedLogged.size() < MAX_REFUSED_LOGGED && refusedLogged.add(remote.getAddress())) {
+                    LOG.log(System.Logger.Level.WARNING, "NBD server refuses " + remote.getAddress().getHostAddress()
+                            + ": not in allow.clients (" + allowedClients + "); further connections from it are "
+                            + "closed without a word");
+                }
+                ch.close();
+                return;
+            }
             if (closing || connections.size() >= limits.maxConnections()) {
                 LOG.log(System.Logger.Level.WARNING, "NBD server refuses " + peer + ": "
                         + (closing ? "shutting down" : limits.maxConnections() + " connections already"));

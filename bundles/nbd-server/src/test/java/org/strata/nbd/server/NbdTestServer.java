@@ -21,8 +21,13 @@ final class NbdTestServer implements AutoCloseable {
     }
 
     NbdTestServer(ServerLimits limits) throws IOException {
+        this(limits, ListenAddress.tcp("127.0.0.1", 0));
+    }
+
+    /** A server on {@code address} (port 0: a free one). */
+    NbdTestServer(ServerLimits limits, ListenAddress address) throws IOException {
         server = new NbdServerCore(limits);
-        server.listen(List.of(ListenAddress.tcp("127.0.0.1", 0)));
+        server.listen(List.of(address));
         port = HostPort.parse(server.listenAddresses().get(0)).port();
     }
 
