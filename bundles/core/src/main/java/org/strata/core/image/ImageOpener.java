@@ -69,6 +69,11 @@ public final class ImageOpener {
         return drivers;
     }
 
+    /** The configured allowed.roots, as given: directories and URL prefixes. */
+    public List<String> configuredRoots() {
+        return configuredRoots;
+    }
+
     /**
      * An allowed root a user names ({@code --allow-root}, allowed.roots): a directory (relative to {@code cwd}) or
      * a URL prefix, where its backend says it lies.
