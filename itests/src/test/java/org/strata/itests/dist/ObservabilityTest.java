@@ -128,6 +128,59 @@ class ObservabilityTest {
         }
     }
 
+    /**
+     * Convert, commit, rebase and stream, each started as a job at 1 MiB/s over 8 MiB of data, show a percentage
+     * between 0 and 100 in job:list and a ratio between 0 and 1 in the metrics while they run.
+     */
+    @Test
+    void everyLongJobShowsItsProgressWhileItRuns() throws Exception {
+        Path home = StrataInstall.newHome();
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        Files.writeString(home.resolve("etc/org.strata.agent.cfg"), "\nmetrics.port=" + port + "\n",
+                StandardOpenOption.APPEND);
+        for (String name : List.of("convert", "commit", "rebase", "stream")) {
+            Path base = home.resolve(name + "-base.qcow2");
+            QemuTools.run("qemu-img", "create", "-f", "qcow2", base.toString(), "8M").ok();
+            qemuIo("-f", "qcow2", "-c", "write -P 0x11 0 8M", base.toString());
+            Path top = home.resolve(name + ".qcow2");
+            QemuTools.run("qemu-img", "create", "-f", "qcow2", "-b", base.getFileName().toString(), "-F", "qcow2",
+                    top.toString()).ok();
+            if (name.equals("commit")) {
+                qemuIo("-f", "qcow2", "-c", "write -P 0x22 0 8M", top.toString());
+            }
+        }
+        try (Daemon daemon = Daemon.start(home)) {
+            daemon.exec("image:convert", "--job", "-r", "1M", "-O", "raw", "convert.qcow2", "converted.raw");
+            daemon.exec("image:commit", "--job", "-r", "1M", "commit.qcow2");
+            daemon.exec("image:rebase", "--job", "-r", "1M", "-b", "", "rebase.qcow2");
+            daemon.exec("image:stream", "--job", "-r", "1M", "stream.qcow2");
+            Pattern running = Pattern.compile("\\d+ +(\\w+) +running +(\\d+\\.\\d\\d)%.*");
+            java.util.Set<String> seen = new java.util.TreeSet<>();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (seen.size() < 4 && System.nanoTime() < deadline) {
+                for (String line : daemon.exec("job:list").out().lines().toList()) {
+                    Matcher m = running.matcher(line);
+                    if (m.matches() && Double.parseDouble(m.group(2)) > 0 && Double.parseDouble(m.group(2)) < 100) {
+                        seen.add(m.group(1));
+                    }
+                }
+                Thread.sleep(200);
+            }
+            assertEquals(java.util.Set.of("commit", "convert", "rebase", "stream"), seen);
+            String metrics = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(Pattern.compile("\nstrata_job_progress_ratio\\{id=\"\\d\",type=\"\\w+\",state=\"running\"\\}"
+                    + " 0\\.\\d+\n").matcher(metrics).find(), metrics);
+            for (int id = 1; id <= 4; id++) {
+                daemon.exec("job:cancel", Integer.toString(id));
+            }
+        }
+    }
+
     /** {@code strata exec agent:health ARGS}, which must exit with {@code status}. */
     private static Result health(Path home, int status, String... args) throws Exception {
         String[] command = new String[args.length + 2];
