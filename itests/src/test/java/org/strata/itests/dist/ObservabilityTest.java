@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,12 +36,7 @@ class ObservabilityTest {
     @Test
     void theLogAndTheMetricsShowAConvertJobAndNbdTraffic() throws Exception {
         Path home = StrataInstall.newHome();
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
-        Files.writeString(home.resolve("etc/org.strata.agent.cfg"), "\nmetrics.port=" + port + "\n",
-                StandardOpenOption.APPEND);
+        int port = enableMetrics(home);
         Path source = home.resolve("src.qcow2");
         QemuTools.run("qemu-img", "create", "-f", "qcow2", source.toString(), "4M").ok();
         qemuIo("-f", "qcow2", "-c", "write -P 0x5a 0 1M", source.toString());
@@ -64,11 +61,7 @@ class ObservabilityTest {
             String table = daemon.exec("node:stats").out();
             assertTrue(table.lines().anyMatch(l -> l.matches("export +vm1 +\\d+ +0 +0 +65536 +65536 .*")), table);
 
-            HttpResponse<String> scraped = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, scraped.statusCode());
-            String metrics = scraped.body();
+            String metrics = scrape(port);
             assertTrue(metrics.contains("\nstrata_written_bytes_total{type=\"export\",name=\"vm1\"} 65536\n"), metrics);
             assertTrue(metrics.contains("\nstrata_read_bytes_total{type=\"node\",name=\"vm1\"} 65536\n"), metrics);
             assertTrue(metrics.contains("\nstrata_job_progress_ratio{id=\"" + id.group(1)
@@ -135,12 +128,7 @@ class ObservabilityTest {
     @Test
     void everyLongJobShowsItsProgressWhileItRuns() throws Exception {
         Path home = StrataInstall.newHome();
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
-        Files.writeString(home.resolve("etc/org.strata.agent.cfg"), "\nmetrics.port=" + port + "\n",
-                StandardOpenOption.APPEND);
+        int port = enableMetrics(home);
         for (String name : List.of("convert", "commit", "rebase", "stream")) {
             Path base = home.resolve(name + "-base.qcow2");
             QemuTools.run("qemu-img", "create", "-f", "qcow2", base.toString(), "8M").ok();
@@ -153,12 +141,14 @@ class ObservabilityTest {
             }
         }
         try (Daemon daemon = Daemon.start(home)) {
-            daemon.exec("image:convert", "--job", "-r", "1M", "-O", "raw", "convert.qcow2", "converted.raw");
+            // one worker: with convert's default of eight, all four 2 MiB chunks would be copied (100 %) at once and
+            // only the rate limit's wait would remain
+            daemon.exec("image:convert", "--job", "-m", "1", "-r", "1M", "-O", "raw", "convert.qcow2", "converted.raw");
             daemon.exec("image:commit", "--job", "-r", "1M", "commit.qcow2");
             daemon.exec("image:rebase", "--job", "-r", "1M", "-b", "", "rebase.qcow2");
             daemon.exec("image:stream", "--job", "-r", "1M", "stream.qcow2");
             Pattern running = Pattern.compile("\\d+ +(\\w+) +running +(\\d+\\.\\d\\d)%.*");
-            java.util.Set<String> seen = new java.util.TreeSet<>();
+            Set<String> seen = new TreeSet<>();
             long deadline = System.nanoTime() + 30_000_000_000L;
             while (seen.size() < 4 && System.nanoTime() < deadline) {
                 for (String line : daemon.exec("job:list").out().lines().toList()) {
@@ -169,16 +159,36 @@ class ObservabilityTest {
                 }
                 Thread.sleep(200);
             }
-            assertEquals(java.util.Set.of("commit", "convert", "rebase", "stream"), seen);
-            String metrics = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            assertEquals(Set.of("commit", "convert", "rebase", "stream"), seen);
+            String metrics = scrape(port);
             assertTrue(Pattern.compile("\nstrata_job_progress_ratio\\{id=\"\\d\",type=\"\\w+\",state=\"running\"\\}"
                     + " 0\\.\\d+\n").matcher(metrics).find(), metrics);
             for (int id = 1; id <= 4; id++) {
                 daemon.exec("job:cancel", Integer.toString(id));
             }
         }
+    }
+
+    /** Sets metrics.port in the home's etc/ to a free port, and returns it. */
+    private static int enableMetrics(Path home) throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        Files.writeString(home.resolve("etc/org.strata.agent.cfg"), "\nmetrics.port=" + port + "\n",
+                StandardOpenOption.APPEND);
+        return port;
+    }
+
+    /** What the Prometheus endpoint serves now. */
+    private static String scrape(int port) throws Exception {
+        HttpResponse<String> scraped = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, scraped.statusCode());
+        assertEquals("text/plain; version=0.0.4; charset=utf-8", scraped.headers().firstValue("Content-Type")
+                .orElse(""));
+        return scraped.body();
     }
 
     /** {@code strata exec agent:health ARGS}, which must exit with {@code status}. */

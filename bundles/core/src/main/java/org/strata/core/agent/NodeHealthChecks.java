@@ -9,7 +9,10 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.strata.core.health.HealthCheck;
 
-/** The health of the nodes: every driver they need is bound ({@link Drivers}), and they are attached ({@link Attached}). */
+/**
+ * The health of the nodes: every driver they need is bound ({@link Drivers}), and they are attached
+ * ({@link Attached}).
+ */
 final class NodeHealthChecks {
 
     private NodeHealthChecks() {

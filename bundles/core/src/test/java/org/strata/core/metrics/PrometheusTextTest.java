@@ -31,8 +31,8 @@ class PrometheusTextTest {
                 text);
         assertTrue(lines.contains("strata_request_duration_seconds_count{type=\"export\",name=\"we\\\"ird\"} 2"),
                 text);
-        assertEquals(LatencyHistogram.BOUNDED + 1,
-                lines.stream().filter(l -> l.startsWith("strata_request_duration_seconds_bucket{type=\"node\"")).count());
+        String nodeBuckets = "strata_request_duration_seconds_bucket{type=\"node\"";
+        assertEquals(LatencyHistogram.BOUNDED + 1, lines.stream().filter(l -> l.startsWith(nodeBuckets)).count());
         assertTrue(lines.contains("# TYPE strata_job_progress_ratio gauge"), text);
         for (String l : lines) {
             assertTrue(l.startsWith("# HELP ") || l.startsWith("# TYPE ") || l.matches("strata_\\w+\\{.*\\} \\S+"), l);
