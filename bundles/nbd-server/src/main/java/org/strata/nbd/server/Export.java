@@ -52,10 +52,13 @@ final class Export {
         return stats.begin();
     }
 
-    /** The request started at {@code start} ended, having read and written so many bytes. */
+    /**
+     * The request started at {@code start} ended, having read and written so many bytes. The node's statistics are
+     * updated first, so whoever sees the export's settled sees the node's too.
+     */
     void ended(long start, long read, long written, boolean failed) {
-        stats.end(start, read, written, failed);
         handle.stats().end(start, read, written, failed);
+        stats.end(start, read, written, failed);
     }
 
     /** Asks the image for its size now (waits while the image is paused). */

@@ -34,7 +34,7 @@ class RequestStatsTest {
                 assertEquals(Nbd.EINVAL, c.read(0).errorCode());
             }
 
-            IoStats.Snapshot export = only(nbd);
+            IoStats.Snapshot export = settled(nbd);
             assertEquals(new IoStats.Target(IoStats.Target.EXPORT, "disk", "disk"), export.target());
             assertEquals(64 << 10, export.bytesWritten());
             assertEquals((64 << 10) + (128 << 10), export.bytesRead());
@@ -51,6 +51,17 @@ class RequestStatsTest {
             nbd.server.removeExport("disk");
             assertEquals(List.of(), nbd.metrics.snapshots());
         }
+    }
+
+    /** The export's statistics once no request is in flight: a request is counted just after its reply is sent. */
+    private static IoStats.Snapshot settled(NbdTestServer nbd) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        IoStats.Snapshot s = only(nbd);
+        while (s.inFlight() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            s = only(nbd);
+        }
+        return s;
     }
 
     private static IoStats.Snapshot only(NbdTestServer nbd) {
