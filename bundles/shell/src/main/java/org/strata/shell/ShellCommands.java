@@ -16,6 +16,8 @@ import org.osgi.service.component.annotations.Reference;
 import org.strata.core.agent.ImageService;
 import org.strata.core.agent.Mode;
 import org.strata.core.agent.NodeManager;
+import org.strata.core.health.Health;
+import org.strata.core.metrics.Metrics;
 import org.strata.core.ops.JobManager;
 import org.strata.nbd.Exports;
 
@@ -31,11 +33,14 @@ public final class ShellCommands {
 
     @Activate
     public ShellCommands(BundleContext context, @Reference ImageService images, @Reference NodeManager nodes,
-                         @Reference JobManager jobs, @Reference Exports exports) {
+                         @Reference JobManager jobs, @Reference Exports exports, @Reference Health health,
+                         @Reference Metrics metrics) {
         String version = context.getBundle().getVersion().toString();
         OperationRunner runner = new OperationRunner(images, jobs);
         List<Command> commands = new ArrayList<>(List.of(
                 new AgentStatusCommand(images, version, exports::listenAddresses),
+                new AgentHealthCommand(health),
+                new NodeStatsCommand(nodes, metrics),
                 new DriverListCommand(images.drivers()),
                 new InfoCommand(images),
                 new CreateCommand(images),

@@ -70,6 +70,11 @@ public final class ImageOpener {
         return drivers;
     }
 
+    /** The configured allowed.roots, as given: directories and URL prefixes. */
+    public List<String> configuredRoots() {
+        return configuredRoots;
+    }
+
     /**
      * An allowed root a user names ({@code --allow-root}, allowed.roots): a directory (relative to {@code cwd}) or
      * a URL prefix, where its backend says it lies.
@@ -164,7 +169,7 @@ public final class ImageOpener {
      */
     public void requireConfiguredRoot(String name, Path cwd, String why) throws IOException {
         ImageLocation location = ImageLocation.parse(name, cwd);
-        AllowedRoots configured = configuredRoots();
+        AllowedRoots configured = configuredAllowedRoots();
         if (!configured.holds(placeOf(name, location))) {
             throw new AccessDeniedException(location.storage(), null, "Refusing '" + location.storage() + "': it is "
                     + "outside the allowed roots (" + configured.inForce() + ") and " + why);
@@ -172,7 +177,7 @@ public final class ImageOpener {
     }
 
     /** The configured roots; those no backend understands now (say of a backend not deployed) hold nothing. */
-    private AllowedRoots configuredRoots() {
+    private AllowedRoots configuredAllowedRoots() {
         List<StoragePath> roots = new ArrayList<>();
         for (String r : configuredRoots) {
             try {
@@ -186,7 +191,7 @@ public final class ImageOpener {
 
     /** The configured roots, the request's, and the directory of the named image, which lies at {@code where}. */
     private AllowedRoots rootsFor(StoragePath where, OpenRequest request) {
-        List<StoragePath> roots = new ArrayList<>(configuredRoots().roots());
+        List<StoragePath> roots = new ArrayList<>(configuredAllowedRoots().roots());
         roots.addAll(request.extraRoots());
         roots.add(where.parent());
         return new AllowedRoots(roots);

@@ -16,6 +16,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.strata.core.agent.ImageHandle;
 import org.strata.core.agent.ImageService;
 import org.strata.core.agent.Mode;
+import org.strata.core.metrics.Metrics;
 import org.strata.nbd.ExportInfo;
 import org.strata.nbd.NbdServer;
 
@@ -51,15 +52,18 @@ public final class NbdServerComponent implements NbdServer {
         String allow_clients() default "";
     }
 
-    private final NbdServerCore server = new NbdServerCore();
     @Reference
     private ImageService images;
+    @Reference
+    private Metrics metrics;
+    private NbdServerCore server;
     private String home;
     private boolean listening;
 
     @Activate
     void activate(Config config, org.osgi.framework.BundleContext context) {
         home = context.getProperty("strata.home");
+        server = new NbdServerCore(ServerLimits.DEFAULTS, metrics);
         // a short-lived `strata run` serves nothing: only the daemon listens
         listening = images.mode() == Mode.DAEMON;
         configure(config);
@@ -67,6 +71,7 @@ public final class NbdServerComponent implements NbdServer {
 
     /** Starts outside a framework (tests): listens, with no home for relative TLS paths. */
     void start(Config config) {
+        server = new NbdServerCore();
         listening = true;
         configure(config);
     }

@@ -23,6 +23,7 @@ import javax.net.ssl.SSLContext;
 import org.strata.api.DaemonThreads;
 import org.strata.api.FormatAccess;
 import org.strata.core.agent.ImageHandle;
+import org.strata.core.metrics.Metrics;
 import org.strata.nbd.ExportInfo;
 import org.strata.nbd.NbdServer;
 import org.strata.nbd.protocol.Nbd;
@@ -38,6 +39,7 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
     private static final int MAX_REFUSED_LOGGED = 1024;
 
     private final ServerLimits limits;
+    private final Metrics metrics;
     private final BufferPool buffers = new BufferPool();
     private final Map<String, Export> exports = new LinkedHashMap<>(); // guarded by this
     private final List<Listener> listeners = new ArrayList<>(); // guarded by this
@@ -54,7 +56,13 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
     }
 
     public NbdServerCore(ServerLimits limits) {
+        this(limits, new Metrics());
+    }
+
+    /** A server whose exports report their statistics to {@code metrics}. */
+    public NbdServerCore(ServerLimits limits, Metrics metrics) {
         this.limits = limits;
+        this.metrics = metrics;
         this.watchdog = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("strata-nbd-watchdog"));
         watchdog.scheduleWithFixedDelay(this::checkConnections, 1, 1, TimeUnit.SECONDS);
     }
@@ -208,6 +216,7 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
             }
             exports.put(name, e);
         }
+        metrics.add(e.stats);
         LOG.log(System.Logger.Level.INFO, "NBD export '" + name + "' added (" + (writable ? "writable" : "read-only")
                 + ", " + size + " bytes)");
     }
@@ -231,6 +240,7 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
         if (e == null) {
             return false;
         }
+        metrics.remove(e.stats);
         retire(e);
         LOG.log(System.Logger.Level.INFO, "NBD export '" + name + "' removed");
         return true;
@@ -315,6 +325,7 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
             exports.clear();
         }
         for (Export e : all) {
+            metrics.remove(e.stats);
             try {
                 retire(e);
             } catch (IOException ex) {
