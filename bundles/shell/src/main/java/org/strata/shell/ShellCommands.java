@@ -32,7 +32,19 @@ public final class ShellCommands {
     @Activate
     public ShellCommands(BundleContext context, @Reference ImageService images, @Reference NodeManager nodes,
                          @Reference JobManager jobs, @Reference Exports exports) {
-        String version = context.getBundle().getVersion().toString();
+        List<Command> commands = all(images, nodes, jobs, exports, context.getBundle().getVersion().toString());
+        for (Command c : commands) {
+            String[] parts = c.name().split(":");
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put(CommandProcessor.COMMAND_SCOPE, parts[0]);
+            props.put(CommandProcessor.COMMAND_FUNCTION, new String[] {parts[1]});
+            registrations.add(context.registerService(Function.class, new GogoCommand(c), props));
+        }
+    }
+
+    /** Every Strata command, in the order the command list and the command reference show them. */
+    static List<Command> all(ImageService images, NodeManager nodes, JobManager jobs, Exports exports,
+                             String version) {
         OperationRunner runner = new OperationRunner(images, jobs);
         List<Command> commands = new ArrayList<>(List.of(
                 new AgentStatusCommand(images, version, exports::listenAddresses),
@@ -55,13 +67,8 @@ public final class ShellCommands {
         commands.addAll(NodeCommands.all(nodes, exports));
         commands.addAll(ExportCommands.all(exports, images.mode() == Mode.DAEMON));
         commands.addAll(JobCommands.all(jobs));
-        for (Command c : commands) {
-            String[] parts = c.name().split(":");
-            Dictionary<String, Object> props = new Hashtable<>();
-            props.put(CommandProcessor.COMMAND_SCOPE, parts[0]);
-            props.put(CommandProcessor.COMMAND_FUNCTION, new String[] {parts[1]});
-            registrations.add(context.registerService(Function.class, new GogoCommand(c), props));
-        }
+        commands.add(new CommandListCommand(commands));
+        return List.copyOf(commands);
     }
 
     @Deactivate
