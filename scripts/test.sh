@@ -20,6 +20,7 @@ packages=(
   7zip libvhdi-utils  # VHDX readers besides QEMU (QEMU 7.2 opens no 4 KiB-sector VHDX)
   ceph-mon ceph-osd ceph-common  # a throwaway single-node Ceph cluster (testkit's CephCluster) for the rbd tests
   librbd1 librados2   # what the rbd backend calls
+  tmux                # a real terminal for strata shell's line editing and completion (ShellTerminalTest)
   systemd             # systemd-analyze verify (the unit of the Debian package) and systemctl --root (its scripts)
 )
 missing=()
