@@ -41,7 +41,7 @@ final class LineEditor implements ShellCommand.LineSource {
                 .appName("strata")
                 .completer(new ShellCompleter(catalog))
                 .variable(LineReader.HISTORY_FILE, historyFile())
-                // Gogo's syntax is not jline's: '!' and '\' reach the daemon as typed
+                // lines reach Gogo as typed: no history expansion of '!'
                 .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
                 .build();
         terminal.writer().println("Strata shell: Tab completes, 'shell:commands' lists the commands, 'CMD --help'"
