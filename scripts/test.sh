@@ -22,6 +22,7 @@ packages=(
   librbd1 librados2   # what the rbd backend calls
   openssl             # certificates for the NBD TLS tests
   passwd util-linux   # useradd and runuser: throwaway users at the management socket (ManagementAccessTest)
+  tmux                # a real terminal for strata shell's line editing and completion (ShellTerminalTest)
   systemd             # systemd-analyze verify (the unit of the Debian package) and systemctl --root (its scripts)
 )
 missing=()
