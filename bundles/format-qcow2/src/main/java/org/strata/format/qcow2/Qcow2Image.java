@@ -463,8 +463,13 @@ final class Qcow2Image implements FormatImage {
         }
         exclusively(() -> {
             beforeChange();
-            new Resizer(this, writer, zeroes).resize(newSize, prealloc);
+            resizeLocked(newSize, prealloc);
         });
+    }
+
+    /** Resizes under the metadata lock (a resize, or applying a snapshot of another size). */
+    void resizeLocked(long newSize, Preallocation prealloc) throws IOException {
+        new Resizer(this, writer, zeroes).resize(newSize, prealloc);
     }
 
     // ------------------------------------------------------------------ flushing and lifetime

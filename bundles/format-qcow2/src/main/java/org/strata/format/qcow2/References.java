@@ -114,7 +114,7 @@ final class References {
             }
             addRange(off, cs, "refcount block");
             // as qemu-img: a block used by anything else too (another table entry, say) is broken
-            int refs = this.refs[(int) (off >>> g.clusterBits)];
+            int refs = this.refs[(int) (off >>> geometry.clusterBits)];
             if (refs != 1) {
                 corruption("ERROR refcount block " + i + " refcount=" + refs);
             }

@@ -155,7 +155,7 @@ class HostileImagesTest {
         poke(0x10000 + 8 * 8191, 0x20000, 8);
         CheckResult r = assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
             try (FormatAccess a = TestContext.open(img, false)) {
-                return a.image().check(RepairMode.NONE);
+                return a.check(RepairMode.NONE);
             }
         });
         JsonObject qemu = Qemu.check(img);
