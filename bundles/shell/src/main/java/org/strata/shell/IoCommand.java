@@ -17,6 +17,7 @@ final class IoCommand extends ImageCommand {
             .value('f', "format", "FMT", FORMAT_HELP)
             .value('c', "cmd", "CMD", "a command to run (see below); given once or more, run in order").repeatable()
             .value('t', "cache", "CACHE", CACHE_HELP)
+            .flag('r', "read-only", "open the image read-only (else read-write, as qemu-io opens it)")
             .flag('U', FORCE_SHARE, FORCE_SHARE_HELP)
             .note("commands (as qemu-io's; r, w, d and f are short for them):\n"
                     + "  read [-q] [-P PATTERN] OFFSET LENGTH        read; with -P check every byte is PATTERN\n"
@@ -46,9 +47,9 @@ final class IoCommand extends ImageCommand {
         Options o = OPTIONS.parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
         List<String> lines = o.all("cmd");
-        boolean writes = lines.stream().anyMatch(IoRequest::writes);
         boolean ok = true;
-        try (FormatAccess image = open(inv, o, file, writes)) {
+        // read-write unless -r, whatever the commands, as qemu-io: so a corrupt image is refused as there
+        try (FormatAccess image = open(inv, o, file, !o.has("read-only"))) {
             for (String line : lines) {
                 ok &= IoRequest.run(line, image, inv.out, inv.err);
             }

@@ -1,10 +1,16 @@
 package org.strata.shell;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -139,6 +145,124 @@ class QemuImgParityInteropTest {
         same("snapshot", "-a", "x", IMG);
         q.io("-c", "read -P 2 0 64k", "s.qcow2");
         assertTwinsAgree();
+    }
+
+    @Test
+    void infoShowsAQcow2WhoseDataFileIsMissing() throws Exception {
+        twins("qcow2", "-q", "-f", "qcow2", "-o", "data_file=IMG.data", IMG, "1M");
+        Files.delete(dir.resolve("q.qcow2.data"));
+        Files.delete(dir.resolve("s.qcow2.data"));
+        same("info", IMG);
+        same("info", "--output=json", IMG);
+        same("info", "--backing-chain", IMG);
+        // only info: whatever reads data still fails
+        same("map", IMG);
+    }
+
+    @Test
+    void ioRefusesACorruptImageUnlessReadOnly() throws Exception {
+        twins("qcow2", "-q", "-f", "qcow2", IMG, "1M");
+        ioBoth("write -P 1 0 64k");
+        for (String name : List.of("q.qcow2", "s.qcow2")) {
+            try (RandomAccessFile f = new RandomAccessFile(dir.resolve(name).toFile(), "rw")) {
+                f.seek(72); // incompatible features: the corrupt bit
+                f.writeLong(2);
+            }
+        }
+        QemuTools.Result theirs = q.run("qemu-io", "-c", "read -P 1 0 64k", "q.qcow2");
+        Shell.Result ours = shell.run("image:io", "-c", "read -P 1 0 64k", "s.qcow2");
+        assertEquals(theirs.exitCode(), ours.status(), ours.err());
+        String why = ": qcow2: Image is corrupt; cannot be opened read/write\n";
+        assertTrue(theirs.stderr().endsWith(why), theirs.stderr());
+        assertTrue(ours.err().endsWith(why), ours.err());
+        assertEquals("", ours.out());
+        // read-only, both read it
+        assertEquals(0, q.run("qemu-io", "-r", "-c", "read -P 1 0 64k", "q.qcow2").exitCode());
+        assertEquals("read 65536/65536 bytes at offset 0\n",
+                shell.run("image:io", "-r", "-c", "read -q -P 1 0 64k", "-c", "read 0 64k", "s.qcow2").ok().out()
+                        .lines().findFirst().orElseThrow() + "\n");
+    }
+
+    @Test
+    void repairingLeaksRefusesAnImageWhoseRefcountsNeedARebuild() throws Exception {
+        twins("qcow2", "-q", "-f", "qcow2", IMG, "4M");
+        ioBoth("write -P 1 0 256k");
+        for (String name : List.of("q.qcow2", "s.qcow2")) {
+            try (RandomAccessFile f = new RandomAccessFile(dir.resolve(name).toFile(), "rw")) {
+                f.seek(48);
+                long table = f.readLong();
+                f.seek(table);
+                long block = f.readLong();
+                f.writeLong(block); // the second entry names the first refcount block again
+            }
+        }
+        byte[] before = Files.readAllBytes(dir.resolve("s.qcow2"));
+        same("check", IMG);
+        same("check", "-r", "leaks", IMG);
+        same("check", "-r", "leaks", "--output=json", IMG);
+        assertArrayEquals(before, Files.readAllBytes(dir.resolve("s.qcow2")), "-r leaks changed the image");
+    }
+
+    @Test
+    void anUnalignedDataClusterIsReportedAndRepairedAsQemuImgDoes() throws Exception {
+        twins("qcow2", "-q", "-f", "qcow2", IMG, "4M");
+        ioBoth("write -P 1 0 256k");
+        for (String name : List.of("q.qcow2", "s.qcow2")) {
+            try (RandomAccessFile f = new RandomAccessFile(dir.resolve(name).toFile(), "rw")) {
+                f.seek(40);
+                long l1 = f.readLong();
+                f.seek(l1);
+                long l2 = f.readLong() & 0x00fffffffffffe00L;
+                f.seek(l2 + 8);
+                long entry = f.readLong();
+                f.seek(l2 + 8);
+                f.writeLong(entry + 512); // the second cluster's data now starts 512 bytes into its cluster
+            }
+        }
+        same("check", IMG);
+        same("check", "--output=json", IMG);
+        same("check", "-r", "all", IMG);
+        same("check", IMG);
+    }
+
+    @Test
+    void aDiscardLeavesWhatCoversNoWholeClusterAsQemuIoDoes() {
+        for (String options : List.of("extended_l2=on", "cluster_size=4k", "extended_l2=on,cluster_size=16k")) {
+            twins("qcow2", "-q", "-f", "qcow2", "-o", options, IMG, "1M");
+            List<String> args = new ArrayList<>();
+            for (String c : List.of("write -P 1 0 256k", "discard 0 8k", "discard 64k 4k", "discard 96k 2k",
+                    "discard 128k 96k", "write -z -u 240k 2k")) {
+                args.add("-c");
+                args.add(c);
+            }
+            q.io(Qemu.concat(args, "q.qcow2"));
+            shell.run("image:io", Qemu.concat(args, "s.qcow2")).ok();
+            assertTwinsAgree();
+            assertEquals(guestMap("q.qcow2"), guestMap("s.qcow2"), options);
+        }
+    }
+
+    /** qemu-img map's runs without host offsets (where each writer put the data), adjacent alike runs joined. */
+    private List<String> guestMap(String image) {
+        List<String> runs = new ArrayList<>();
+        long runStart = 0;
+        long runEnd = 0;
+        String runStatus = null;
+        Matcher m = Pattern.compile("\"start\": ([0-9]+), \"length\": ([0-9]+), (\"depth\"[^}]*?\"data\": [a-z]+)")
+                .matcher(q.img("map", "--output=json", image));
+        while (m.find()) {
+            long start = Long.parseLong(m.group(1));
+            if (!m.group(3).equals(runStatus) || start != runEnd) {
+                if (runStatus != null) {
+                    runs.add(runStart + "+" + (runEnd - runStart) + " " + runStatus);
+                }
+                runStart = start;
+                runStatus = m.group(3);
+            }
+            runEnd = start + Long.parseLong(m.group(2));
+        }
+        runs.add(runStart + "+" + (runEnd - runStart) + " " + runStatus);
+        return runs;
     }
 
     @Test

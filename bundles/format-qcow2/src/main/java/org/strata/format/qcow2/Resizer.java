@@ -176,7 +176,7 @@ final class Resizer {
         long keepEnd = roundUp(newSize, g.subclusterSize);
         long oldEnd = file.header().size();
         if (keepEnd < oldEnd) {
-            zeroes.unallocate(keepEnd, roundUp(oldEnd, g.clusterSize) - keepEnd, true);
+            zeroes.unallocate(keepEnd, roundUp(oldEnd, g.clusterSize) - keepEnd);
         }
         // L2 tables wholly past the new end are freed too.
         long[] l1 = map.l1();
