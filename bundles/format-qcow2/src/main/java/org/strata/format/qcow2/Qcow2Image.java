@@ -68,7 +68,7 @@ final class Qcow2Image implements FormatImage {
     /**
      * The image was opened writable with the dirty bit set (lazy refcounts, unclean close): its refcounts are rebuilt
      * before the first change. Until then a check sees them as they are and reports (and repairs) what is wrong, as
-     * qemu-img check does.
+     * qemu-img check does. So whatever allocates or frees clusters must call {@link #beforeChange} first.
      */
     private boolean refcountsStale;
     /** Whether the metadata looks preallocated: decided at the first block status query after opening, as QEMU does. */
