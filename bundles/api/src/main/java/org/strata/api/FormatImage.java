@@ -20,7 +20,8 @@ import java.util.List;
  * calls these methods: callers reach an image through its {@link FormatAccess}.
  *
  * <p>All offsets and lengths given to the zeroing and discarding methods are aligned to
- * {@link #zeroGranularity()} (the end may also be the image end) and lie inside the image.
+ * {@link #zeroGranularity()} ({@link #discardToAny}'s to {@link #discardGranularity()}; the end may also be the
+ * image end) and lie inside the image.
  */
 public interface FormatImage extends Closeable {
 
@@ -34,6 +35,14 @@ public interface FormatImage extends Closeable {
 
     /** The smallest unit this format can mark as zero or unallocated (a cluster or subcluster); 1 for raw. */
     long zeroGranularity();
+
+    /**
+     * The unit {@link #discardToAny} works in, QEMU's discard alignment for the format: a discard covering less of
+     * such a unit leaves it as it is (qcow2 with subclusters zeroes subclusters but discards whole clusters only).
+     */
+    default long discardGranularity() {
+        return zeroGranularity();
+    }
 
     /** What lies at {@code offset} of this layer, for at most {@code maxLength} (at least 1) bytes. */
     ShallowMapping getMapping(long offset, long maxLength) throws IOException;

@@ -350,7 +350,8 @@ public final class Engine implements FormatAccess {
     public void discardToAny(long offset, long length) throws IOException {
         checkWrite(offset, length);
         exclusively(() -> {
-            long[] middle = alignedMiddle(offset, length);
+            // what does not cover a whole unit of the format's discards is left as it is, as QEMU leaves it
+            long[] middle = alignedMiddle(offset, length, image.discardGranularity());
             if (middle != null) {
                 image.discardToAny(middle[0], middle[1] - middle[0]);
             }
@@ -374,7 +375,11 @@ public final class Engine implements FormatAccess {
 
     /** The part of [offset, offset+length) aligned to the zero granularity (the image end counts as aligned). */
     private long[] alignedMiddle(long offset, long length) {
-        long g = image.zeroGranularity();
+        return alignedMiddle(offset, length, image.zeroGranularity());
+    }
+
+    /** The part of [offset, offset+length) aligned to {@code g} (the image end counts as aligned). */
+    private long[] alignedMiddle(long offset, long length, long g) {
         long end = offset + length;
         long start = Align.up(offset, g);
         long alignedEnd = end == image.size() ? end : Align.down(end, g);

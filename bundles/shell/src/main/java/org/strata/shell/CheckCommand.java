@@ -70,19 +70,12 @@ final class CheckCommand extends ImageCommand {
         }
         try (FormatAccess image = opened) {
             format = image.formatName();
-            if (mode == RepairMode.NONE) {
-                result = image.check(mode);
-                printMessages(inv, result);
-            } else {
-                // as qemu-img: first what is wrong, then what is repaired
-                CheckResult found = image.check(RepairMode.NONE);
-                printMessages(inv, found);
-                result = image.check(mode);
-                for (String m : result.messages()) {
-                    if (!found.messages().contains(m)) {
-                        inv.err.println(m);
-                    }
-                }
+            // a repair's messages say what is wrong first, then what it repaired
+            result = image.check(mode);
+            printMessages(inv, result);
+            if (mode != RepairMode.NONE && result.checkErrors() > 0) {
+                // the repair could not be done (say a refcount rebuild, which -r leaks does not do)
+                throw new CommandFailure("Check failed: Input/output error", 1);
             }
             if (mode != RepairMode.NONE && (result.leaksFixed() > 0 || result.corruptionsFixed() > 0)) {
                 fixed = result;

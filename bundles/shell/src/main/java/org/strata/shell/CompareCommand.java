@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 
 import org.strata.api.FormatAccess;
 import org.strata.cli.Options;
-import org.strata.cli.UsageException;
 import org.strata.core.agent.ImageService;
 import org.strata.core.image.Errors;
 import org.strata.core.ops.Extent;
@@ -18,6 +17,7 @@ final class CompareCommand extends ImageCommand {
             .value('F', "format-b", "FMT", "the format of B (probed when not given)")
             .value('T', "source-cache", "SRC_CACHE", SOURCE_CACHE_HELP)
             .flag('s', "strict", "strict: sizes and allocation must match too")
+            .flag('p', "progress", "show progress")
             .flag('U', FORCE_SHARE, FORCE_SHARE_HELP)
             .note("exit status: 0 identical, 1 different, 2 error"));
 
@@ -40,32 +40,24 @@ final class CompareCommand extends ImageCommand {
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o;
-        java.util.List<String> files;
-        try {
-            o = OPTIONS.parse(inv.args);
-            files = o.operands(2, "two image file names");
-        } catch (UsageException e) {
-            throw new CommandFailure(e.getMessage(), 2);
-        }
+        // a usage error exits 1, as in qemu-img (which exits 2 only once it could not open or read an image)
+        Options o = OPTIONS.parse(inv.args);
+        java.util.List<String> files = o.operands(2, "two image file names");
         boolean quiet = o.has("quiet");
         boolean strict = o.has("strict");
         try (FormatAccess a = openOrFail(inv, o, files.get(0), "format");
              FormatAccess b = openOrFail(inv, o, files.get(1), "format-b")) {
-            String mismatch = firstMismatch(a, b, strict, inv, quiet);
-            if (mismatch != null) {
-                if (!quiet) {
-                    inv.out.println(mismatch);
-                }
-                return 1;
+            Progress progress = new Progress(inv.out, inv.tty, o.has("progress") && !quiet, 1);
+            progress.total(Math.max(a.size(), b.size()));
+            String mismatch = firstMismatch(a, b, strict, inv, quiet, progress);
+            if (!quiet) {
+                inv.out.println(mismatch != null ? mismatch : "Images are identical.");
             }
+            progress.finish();
+            return mismatch != null ? 1 : 0;
         } catch (IOException e) {
             throw new CommandFailure(Errors.oneLine(e), 4, e);
         }
-        if (!quiet) {
-            inv.out.println("Images are identical.");
-        }
-        return 0;
     }
 
     private FormatAccess openOrFail(Invocation inv, Options o, String file, String formatOption)
@@ -84,7 +76,7 @@ final class CompareCommand extends ImageCommand {
      * @return the line describing the first mismatch, or null when the guest contents are equal
      */
     private static String firstMismatch(FormatAccess a, FormatAccess b, boolean strict, Invocation inv,
-                                        boolean quiet) throws IOException {
+                                        boolean quiet, Progress progress) throws IOException {
         long sizeA = a.size();
         long sizeB = b.size();
         if (strict && sizeA != sizeB) {
@@ -108,6 +100,7 @@ final class CompareCommand extends ImageCommand {
                 }
             }
             pos += chunk;
+            progress.advance(chunk);
         }
         if (sizeA != sizeB) {
             if (!quiet) {
@@ -126,6 +119,7 @@ final class CompareCommand extends ImageCommand {
                     }
                 }
                 pos += chunk;
+                progress.advance(chunk);
             }
         }
         return null;

@@ -34,8 +34,9 @@ final class ConvertCommand extends ImageCommand {
             .value('S', "sparse", "SPARSE", "zero runs in data of this size (a multiple of 512, default 4k) are not"
                     + " written; 0: write everything, fully allocating the target")
             .flag('n', "no-create", "the target exists: do not create it")
-            .value('B', "backing", "BACKING", "the target gets this backing file (-F its format); only what differs"
-                    + " from it is written")
+            .value('B', "backing", "BACKING", "the target gets this backing file (-F its format); everything in"
+                    + " which the source differs from it is written, so the target reads as the source even where the"
+                    + " source's own backing file is another (qemu-img writes only the source's top layers there)")
             .value('F', "backing-format", "FMT", "the format of -B's backing file")
             .value('m', "workers", "N", "N parallel workers (1 to 16, default 8)")
             .flag('W', "out-of-order", "allow out-of-order writes")

@@ -39,7 +39,7 @@ final class InfoCommand extends ImageCommand {
         boolean chain = o.has("backing-chain");
         boolean json = o.json();
         try (FormatAccess top = images.opener().open(file,
-                request(inv, o, "format", false).openBacking(chain).build())) {
+                request(inv, o, "format", false).openBacking(chain).metadataOnly(true).build())) {
             List<Map<String, Object>> reports = new ArrayList<>();
             List<List<SnapshotInfo>> snapshots = new ArrayList<>();
             String name = file;

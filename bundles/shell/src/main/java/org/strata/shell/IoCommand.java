@@ -19,7 +19,7 @@ final class IoCommand extends ImageCommand {
             .value('c', "cmd", "CMD", "a command to run (see below); given once or more, run in order").repeatable()
             .value('t', "cache", "CACHE", CACHE_HELP)
             .flag('U', FORCE_SHARE, FORCE_SHARE_HELP)
-            .flag('r', "read-only", "open the image read-only: write and discard fail")
+            .flag('r', "read-only", "open the image read-only: write and discard fail (else read-write, as qemu-io)")
             .note("commands (as qemu-io's; r, w, d and f are short for them):\n"
                     + "  read [-q] [-P PATTERN] OFFSET LENGTH        read; with -P check every byte is PATTERN\n"
                     + "  write [-cquz] [-P PATTERN] OFFSET LENGTH    write PATTERN (default 0xcd); -z zeroes (-u may"
@@ -49,14 +49,9 @@ final class IoCommand extends ImageCommand {
         String file = o.operands(1, 1, "filename").get(0);
         List<String> lines = o.all("cmd");
         boolean readOnly = o.has("read-only");
-        OpenRequest request = request(inv, o, "format", !readOnly && lines.stream().anyMatch(IoRequest::writes))
-                .build();
         boolean ok = true;
-        try (FormatAccess image = open(inv, file, request)) {
-            if (!readOnly && !request.writable()) {
-                // qemu-io opens the image for writing unless -r, whatever its commands do
-                warnIfProbedRaw(inv, file, request, image.formatName());
-            }
+        // read-write unless -r, whatever the commands, as qemu-io: so a corrupt image is refused as there
+        try (FormatAccess image = open(inv, o, file, !readOnly)) {
             for (String line : lines) {
                 ok &= IoRequest.run(line, image, readOnly, inv.out, inv.err);
             }

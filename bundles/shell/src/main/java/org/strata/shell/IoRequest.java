@@ -80,13 +80,6 @@ record IoRequest(Verb verb, long offset, long length, Integer pattern, boolean z
         }
     }
 
-    /** Whether the line is a command that changes the image (so the image is opened for writing). */
-    static boolean writes(String line) {
-        List<String> words = words(line);
-        Verb v = words.isEmpty() ? null : Verb.named(words.get(0));
-        return v != null && v.writes();
-    }
-
     /**
      * Parses and runs one line; false when it failed (having printed why) or a pattern check found other data.
      *
@@ -219,7 +212,8 @@ record IoRequest(Verb verb, long offset, long length, Integer pattern, boolean z
             switch (verb) {
                 case READ -> matched = read(image);
                 case WRITE -> write(image);
-                case DISCARD -> image.discardToZero(offset, length);
+                // qemu-io's discard: whatever covers no whole unit of the format's discards stays as it was
+                case DISCARD -> image.discardToAny(offset, length);
                 case FLUSH -> image.flush();
             }
         } catch (UnsupportedFeatureException e) {

@@ -28,12 +28,13 @@ class RefcountMatrixInteropTest {
     static final String SIZE = "6M";
 
     /**
-     * Data runs of every length, an overwrite, and a discard whose clusters a later write reuses. The first run
+     * Data runs of every length, an overwrite, and a zeroing that frees clusters a later write reuses (a zeroing,
+     * not a discard: a discard leaves what covers no whole cluster as it was, as qemu-io's). The first run
      * stays whole in the source, so convert writes it at once: 512 clusters of 4 KiB, a refcount block's worth
      * with 64-bit refcounts.
      */
     static final List<String> WRITES = List.of("write -q -P 0x11 0 2M", "write -q -P 0x22 3M 512",
-            "write -q -P 0x33 3073k 2559k", "write -q -P 0x44 4M 4k", "discard -q 3584k 64k",
+            "write -q -P 0x33 3073k 2559k", "write -q -P 0x44 4M 4k", "write -q -z -u 3584k 64k",
             "write -q -P 0x55 3600k 8k", "write -q -P 0x66 5632k 1k");
 
     @TempDir

@@ -87,7 +87,7 @@ class RemoteChainTest {
         try (Nginx http = new Nginx(www)) {
             String top = http.url("images/top.qcow2");
             convertsAsQemuImg(shell, top);
-            shell.run("image:io", "-c", "read -P 0x11 0 1M", "-c", "read -P 0x22 1M 64k", top).ok();
+            shell.run("image:io", "-r", "-c", "read -P 0x11 0 1M", "-c", "read -P 0x22 1M 64k", top).ok();
             assertEquals(Qemu.withoutActualSize(here.img("info", "--backing-chain", "--output=json", top)),
                     Qemu.withoutActualSize(shell.run("image:info", "--backing-chain", "--output=json", top).ok()
                             .out()));

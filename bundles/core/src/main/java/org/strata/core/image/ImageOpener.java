@@ -226,7 +226,7 @@ public final class ImageOpener {
     }
 
     /** {@code Could not open 'NAME': WHY}, said once. */
-    private static IOException openFailure(String name, Exception e) {
+    static IOException openFailure(String name, Exception e) {
         String msg = Errors.oneLine(e);
         return new IOException(msg.startsWith("Could not open '" + name + "'") ? msg
                 : "Could not open '" + name + "': " + msg, e);

@@ -71,7 +71,17 @@ final class LayerContext implements ImageContext {
     @Override
     public Storage openFile(String reference, boolean writableFile) throws IOException {
         String target = resolve(reference, "data file").location();
-        return opened.add(opener.openStorage(target, request.storageOptions(writableFile)));
+        try {
+            return opened.add(opener.openStorage(target, request.storageOptions(writableFile)));
+        } catch (IOException e) {
+            // named as the image records it, as qemu-img names it
+            IOException failure = ImageOpener.openFailure(reference, e);
+            if (!request.metadataOnly() || writableFile) {
+                throw failure;
+            }
+            // as qemu-img info: the image's metadata is shown though its data cannot be read
+            return new UnopenedStorage(target, failure);
+        }
     }
 
     @Override

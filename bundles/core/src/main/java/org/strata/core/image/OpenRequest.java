@@ -19,6 +19,7 @@ public final class OpenRequest {
     private final boolean forceShare;
     private final CacheMode cache;
     private final boolean openBacking;
+    private final boolean metadataOnly;
     private final Path cwd;
     private final List<StoragePath> extraRoots;
 
@@ -28,6 +29,7 @@ public final class OpenRequest {
         this.forceShare = b.forceShare;
         this.cache = b.cache;
         this.openBacking = b.openBacking;
+        this.metadataOnly = b.metadataOnly;
         this.cwd = b.cwd;
         this.extraRoots = List.copyOf(b.extraRoots);
     }
@@ -40,7 +42,7 @@ public final class OpenRequest {
     /** A builder starting from this request. */
     public Builder toBuilder() {
         return new Builder(cwd).format(format).writable(writable).forceShare(forceShare).cache(cache)
-                .openBacking(openBacking).extraRoots(extraRoots);
+                .openBacking(openBacking).metadataOnly(metadataOnly).extraRoots(extraRoots);
     }
 
     /** The format, or null to probe. */
@@ -66,6 +68,14 @@ public final class OpenRequest {
     /** Whether the backing chain opens (false: only the named layer, as {@code image:info} does). */
     public boolean openBacking() {
         return openBacking;
+    }
+
+    /**
+     * Whether only the images' own metadata is read (qemu-img info's {@code BDRV_O_NO_IO}): a data file an image
+     * names that cannot be opened then does not fail the open, only a read of it would.
+     */
+    public boolean metadataOnly() {
+        return metadataOnly;
     }
 
     /** The directory relative names are resolved against. */
@@ -98,6 +108,7 @@ public final class OpenRequest {
         private boolean forceShare;
         private CacheMode cache = CacheMode.WRITEBACK;
         private boolean openBacking = true;
+        private boolean metadataOnly;
         private Path cwd;
         private List<StoragePath> extraRoots = List.of();
 
@@ -131,6 +142,11 @@ public final class OpenRequest {
 
         public Builder openBacking(boolean b) {
             openBacking = b;
+            return this;
+        }
+
+        public Builder metadataOnly(boolean m) {
+            metadataOnly = m;
             return this;
         }
 

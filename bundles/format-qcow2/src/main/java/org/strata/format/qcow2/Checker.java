@@ -30,6 +30,11 @@ final class Checker {
 
     /** A cluster whose refcount on disk differs from the references to it. */
     private record Mismatch(long cluster, long onDisk, long referenced) {
+        /** qemu-img's line for it, as found or as repaired. */
+        String describe(boolean repaired) {
+            return (repaired ? "Repairing" : onDisk > referenced ? "Leaked" : "ERROR") + " cluster " + cluster
+                    + " refcount=" + onDisk + " reference=" + referenced;
+        }
     }
 
     /** The file's size, taken once (a system call per lookup would dominate big checks). */
@@ -60,21 +65,36 @@ final class Checker {
                 mismatches.add(new Mismatch(c, disk, ref));
             }
         }
-        boolean tooLow = mismatches.stream().anyMatch(m -> m.onDisk < m.referenced);
-        boolean rebuild = mode == RepairMode.ALL && (tooLow || r.corruptions > 0 && structureBroken(r));
+        if (mode != RepairMode.NONE) {
+            // as qemu-img: what is wrong first, then what is repaired
+            for (Mismatch m : mismatches) {
+                References.note(messages, m.describe(false));
+            }
+        }
+        if (mode == RepairMode.LEAKS && rebuildNeeded(r, mismatches)) {
+            // as qemu-img: repairing leaks cannot repair this; it says so and fails, changing nothing
+            References.note(messages, "ERROR need to rebuild refcount structures");
+            long errors = mismatches.stream().filter(m -> m.onDisk < m.referenced).count();
+            return new CheckResult(r.checkErrors + 1, corruptions + errors, mismatches.size() - errors, 0, 0,
+                    (highest + 1) << geometry.clusterBits, totalClusters(), r.allocatedClusters,
+                    r.fragmentedClusters, r.compressedClusters, messages);
+        }
+        // as qemu-img: a rebuild where nothing else helps; refcounts merely too low or too high are set in place
+        boolean rebuild = mode == RepairMode.ALL && rebuildNeeded(r, mismatches);
         if (rebuild) {
             // Counted afresh without the old refcount structure, whose clusters simply become free.
+            References.note(messages, "Rebuilding refcount structure");
             new RefcountRebuild(image).rebuild();
         }
         for (Mismatch m : mismatches) {
             boolean leak = m.onDisk > m.referenced;
-            boolean fix = rebuild || (leak && mode != RepairMode.NONE);
+            boolean fix = mode == RepairMode.ALL || (leak && mode == RepairMode.LEAKS);
             if (fix && !rebuild) {
                 refcounts.add(m.cluster, m.referenced - m.onDisk);
             }
-            String line = (fix ? "Repairing" : leak ? "Leaked" : "ERROR") + " cluster " + m.cluster + " refcount="
-                    + m.onDisk + " reference=" + m.referenced;
-            References.note(messages, line);
+            if (!rebuild) {
+                References.note(messages, m.describe(fix));
+            }
             if (fix) {
                 if (leak) {
                     leaksFixed++;
@@ -99,14 +119,23 @@ final class Checker {
         if (mode == RepairMode.ALL && corruptions == 0 && r.checkErrors == 0 && file.header().corrupt()) {
             file.markRepaired();
         }
-        long total = (file.header().size() + geometry.clusterSize - 1) >>> geometry.clusterBits;
         return new CheckResult(r.checkErrors, corruptions, leaks, corruptionsFixed, leaksFixed,
-                (highest + 1) << geometry.clusterBits, total, r.allocatedClusters, r.fragmentedClusters,
+                (highest + 1) << geometry.clusterBits, totalClusters(), r.allocatedClusters, r.fragmentedClusters,
                 r.compressedClusters, messages);
     }
 
-    private static boolean structureBroken(References r) {
-        return structureProblems(r) > 0;
+    /** The guest's clusters. */
+    private long totalClusters() {
+        return (file.header().size() + geometry.clusterSize - 1) >>> geometry.clusterBits;
+    }
+
+    /**
+     * Whether only a rebuild of the refcount structure repairs the image, as qemu-img decides: a refcount block that
+     * is misplaced or used by something else, or a cluster in use whose refcount is 0.
+     */
+    private static boolean rebuildNeeded(References r, List<Mismatch> mismatches) {
+        return r.messages.stream().anyMatch(m -> m.startsWith("ERROR refcount block") && !m.endsWith("outside image"))
+                || mismatches.stream().anyMatch(m -> m.onDisk == 0 && m.referenced > 0);
     }
 
     /** Problems of the refcount structure itself (which a rebuild repairs). */

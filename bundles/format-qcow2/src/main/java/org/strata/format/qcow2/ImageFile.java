@@ -131,7 +131,7 @@ final class ImageFile {
 
     /**
      * A barrier between metadata writes that must reach the disk in order (refcounts before the L2 entries that
-     * use them). Not needed while the dirty bit is set: the refcounts are rebuilt on the next open anyway.
+     * use them). Not needed while the dirty bit is set: the refcounts are rebuilt before the next change anyway.
      */
     void orderedSync() throws IOException {
         if (!dirtyOnDisk) {

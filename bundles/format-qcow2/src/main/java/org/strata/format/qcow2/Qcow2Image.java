@@ -68,6 +68,12 @@ final class Qcow2Image implements FormatImage {
     private final BitmapTracker tracker;
     private FormatAccess backing;
     private volatile boolean closed;
+    /**
+     * The image was opened writable with the dirty bit set (lazy refcounts, unclean close): its refcounts are rebuilt
+     * before the first change. Until then a check sees them as they are and reports (and repairs) what is wrong, as
+     * qemu-img check does. So whatever allocates or frees clusters must call {@link #beforeChange} first.
+     */
+    private boolean refcountsStale;
     /** Whether the metadata looks preallocated: decided at the first block status query after opening, as QEMU does. */
     private volatile Boolean metadataPreallocated;
 
@@ -116,12 +122,7 @@ final class Qcow2Image implements FormatImage {
             if ((h.autoclear() & ~knownAutoclear) != 0) {
                 file.writeHeader(h.withAutoclear(h.autoclear() & knownAutoclear));
             }
-            if (h.dirty()) {
-                // Refcounts may be stale after an unclean close with lazy refcounts: rebuild them first.
-                new RefcountRebuild(this).rebuild();
-                file.clearDirty();
-                file.storage().sync();
-            }
+            refcountsStale = h.dirty();
             tracker.load();
         }
     }
@@ -186,6 +187,12 @@ final class Qcow2Image implements FormatImage {
     @Override
     public long zeroGranularity() {
         return file.geometry().subclusterSize;
+    }
+
+    /** Whole clusters, as QEMU's qcow2 discards (subclusters are zeroed, never discarded one by one). */
+    @Override
+    public long discardGranularity() {
+        return file.clusterSize();
     }
 
     @Override
@@ -428,7 +435,7 @@ final class Qcow2Image implements FormatImage {
     @Override
     public void discardToAny(long offset, long length) throws IOException {
         changeRange(offset, length, () -> {
-            zeroes.unallocate(offset, length, false);
+            zeroes.discard(offset, length);
             return null;
         });
     }
@@ -436,7 +443,7 @@ final class Qcow2Image implements FormatImage {
     @Override
     public void discardToBacking(long offset, long length) throws IOException {
         changeRange(offset, length, () -> {
-            zeroes.unallocate(offset, length, true);
+            zeroes.unallocate(offset, length);
             return null;
         });
     }
@@ -462,7 +469,19 @@ final class Qcow2Image implements FormatImage {
             throw new ImageFormatException(file.name() + ": image is corrupt; it cannot be written before a repair "
                     + "(image:check -r all)");
         }
+        if (refcountsStale) {
+            new RefcountRebuild(this).rebuild();
+            refcountsAreRight();
+        }
         file.markDirty();
+    }
+
+    /** The refcounts on disk are right again (rebuilt, or repaired by a check): the dirty bit goes. */
+    private void refcountsAreRight() throws IOException {
+        flushLocked();
+        file.clearDirty();
+        file.storage().sync();
+        refcountsStale = false;
     }
 
     @Override
@@ -473,8 +492,13 @@ final class Qcow2Image implements FormatImage {
         }
         exclusively(() -> {
             beforeChange();
-            new Resizer(this, writer, zeroes).resize(newSize, prealloc);
+            resizeLocked(newSize, prealloc);
         });
+    }
+
+    /** Resizes under the metadata lock (a resize, or applying a snapshot of another size). */
+    void resizeLocked(long newSize, Preallocation prealloc) throws IOException {
+        new Resizer(this, writer, zeroes).resize(newSize, prealloc);
     }
 
     // ------------------------------------------------------------------ flushing and lifetime
@@ -551,7 +575,11 @@ final class Qcow2Image implements FormatImage {
                 throw new UnsupportedFeatureException(file.name() + ": the image must be opened writable to repair it");
             }
             flushLocked();
-            return new Checker(this).check(mode);
+            CheckResult result = new Checker(this).check(mode);
+            if (refcountsStale && mode != RepairMode.NONE && result.checkErrors() == 0 && result.corruptions() == 0) {
+                refcountsAreRight();
+            }
+            return result;
         });
     }
 

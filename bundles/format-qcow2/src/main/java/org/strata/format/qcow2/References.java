@@ -209,9 +209,10 @@ final class References {
             }
             long off = L2Entry.offset(e);
             if ((off & (geometry.clusterSize - 1)) != 0) {
-                corruption("ERROR offset=" + Long.toHexString(off)
-                        + ": Cluster is not properly aligned; L2 entry corrupted.");
-                continue;
+                // as qemu-img, which then counts the entry as any other: a reference to each cluster it touches
+                boolean data = geometry.extendedL2 ? (bitmap & 0xffffffffL) != 0 : (e & L2Entry.ZERO) == 0;
+                corruption("ERROR offset=" + Long.toHexString(off) + ": " + (data ? "Data" : "Preallocated")
+                        + " cluster is not properly aligned; L2 entry corrupted.");
             }
             if (active) {
                 if (nextContiguous != 0 && off != nextContiguous) {

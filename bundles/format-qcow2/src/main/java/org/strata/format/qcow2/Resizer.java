@@ -32,8 +32,9 @@ final class Resizer {
     }
 
     void resize(long newSize, Preallocation prealloc) throws IOException {
-        if (file.header().snapshotCount() > 0) {
-            throw new UnsupportedFeatureException(file.name() + ": Can't resize an image which has snapshots");
+        // v3 snapshots record their own disk size (applying one restores it); v2 ones do not, as in qemu-img
+        if (file.header().snapshotCount() > 0 && file.header().version() < 3) {
+            throw new UnsupportedFeatureException("Can't resize a v2 image which has snapshots");
         }
         Bitmaps.Directory bitmaps = Bitmaps.read(file);
         if (bitmaps != null && !bitmaps.bitmaps().isEmpty()) {
@@ -175,7 +176,7 @@ final class Resizer {
         long keepEnd = roundUp(newSize, g.subclusterSize);
         long oldEnd = file.header().size();
         if (keepEnd < oldEnd) {
-            zeroes.unallocate(keepEnd, roundUp(oldEnd, g.clusterSize) - keepEnd, true);
+            zeroes.unallocate(keepEnd, roundUp(oldEnd, g.clusterSize) - keepEnd);
         }
         // L2 tables wholly past the new end are freed too.
         long[] l1 = map.l1();

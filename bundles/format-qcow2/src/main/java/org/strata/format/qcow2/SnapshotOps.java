@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.strata.api.Preallocation;
 import org.strata.api.UnsupportedFeatureException;
 
 /**
@@ -37,11 +38,7 @@ final class SnapshotOps {
 
     void create(String name) throws IOException {
         refuseDataFile();
-        for (SnapshotTable.Entry e : table.entries()) {
-            if (e.name().equals(name)) {
-                throw new IllegalArgumentException("Snapshot '" + name + "' already exists");
-            }
-        }
+        // as in qemu-img, a name may repeat: the snapshots differ by id, and a name finds the first
         if (table.entries().size() >= SnapshotTable.MAX_SNAPSHOTS) {
             throw new IOException(file.name() + ": too many snapshots");
         }
@@ -87,8 +84,8 @@ final class SnapshotOps {
         refuseDataFile();
         SnapshotTable.Entry sn = find(nameOrId);
         if (sn.diskSize() != file.header().size()) {
-            throw new UnsupportedFeatureException(file.name() + ": loading snapshots with a different disk size is not "
-                    + "supported");
+            // the image was resized since: it takes the snapshot's size again first, as qemu-img does
+            image.resizeLocked(sn.diskSize(), Preallocation.OFF);
         }
         image.flushLocked();
         long[] snapL1 = map.readL1(sn.l1Offset(), sn.l1Size());

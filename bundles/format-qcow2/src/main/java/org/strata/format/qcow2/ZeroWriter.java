@@ -38,7 +38,7 @@ final class ZeroWriter {
         boolean backed = file.header().hasBackingFile();
         if (file.header().version() < 3) {
             if (unmap && !backed) {
-                unallocate(offset, length, true);
+                unallocate(offset, length);
                 return true;
             }
             return false;
@@ -142,17 +142,50 @@ final class ZeroWriter {
     }
 
     /**
-     * Unallocates the range in this layer: it then reads from the backing file (zeroes without one). With
-     * {@code exact} false (discardToAny) partial compressed clusters are left alone.
+     * QEMU's discard of whole clusters (the range is cluster-aligned; its end may be the image end): a cluster that is
+     * allocated, or has a backing file below, reads as zeroes afterwards (a zero cluster in v3); others stay
+     * unallocated. A v2 image with a backing file cannot record zeroes: nothing changes, as in QEMU.
      */
-    void unallocate(long offset, long length, boolean exact) throws IOException {
+    void discard(long offset, long length) throws IOException {
+        if (file.header().dataFileRaw()) {
+            data.discard(offset, length);
+            return;
+        }
+        boolean backed = file.header().hasBackingFile();
+        if (file.header().version() < 3) {
+            if (!backed) {
+                unallocate(offset, length);
+            }
+            return;
+        }
+        Geometry g = file.geometry();
+        boolean df = file.header().hasDataFile();
+        for (long c = offset; c < offset + length; c += g.clusterSize) {
+            if (!backed && map.l2Offset(c) == 0) {
+                c = skipL2Table(c);
+                continue;
+            }
+            ClusterMap.Slot slot = map.slot(c);
+            long e = slot.entry();
+            boolean allocated = L2Entry.hasHostCluster(e, df) || L2Entry.isCompressed(e);
+            boolean zero = backed || allocated;
+            long newEntry = zero && !g.extendedL2 ? L2Entry.ZERO : 0;
+            long newBitmap = zero && g.extendedL2 ? ALL_ALLOC << 32 : 0;
+            if (newEntry == e && newBitmap == slot.bitmap()) {
+                continue;
+            }
+            map.set(map.l2ForWrite(c), slot.index(), newEntry, newBitmap);
+            if (allocated) {
+                writer.release(slot);
+            }
+        }
+    }
+
+    /** Unallocates the range in this layer: it then reads from the backing file (zeroes without one). */
+    void unallocate(long offset, long length) throws IOException {
         if (file.header().dataFileRaw()) {
             // The data file must stay a consistent raw image, and it has no backing file: zeroes are exact.
-            if (exact) {
-                data.writeZeroes(offset, length, true);
-            } else {
-                data.discard(offset, length);
-            }
+            data.writeZeroes(offset, length, true);
             return;
         }
         Geometry g = file.geometry();
@@ -169,7 +202,7 @@ final class ZeroWriter {
             long e = slot.entry();
             if (!g.extendedL2 || L2Entry.isCompressed(e)) {
                 if (!whole) {
-                    if (!exact || !L2Entry.isCompressed(e)) {
+                    if (!L2Entry.isCompressed(e)) {
                         continue;
                     }
                     writer.ensureDataMapping(c, g.clusterSize, false);

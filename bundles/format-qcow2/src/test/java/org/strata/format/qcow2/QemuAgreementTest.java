@@ -103,7 +103,9 @@ class QemuAgreementTest {
         CheckResult fixed = strataCheck(img, RepairMode.LEAKS);
         assertEquals(2, fixed.leaksFixed());
         assertEquals(0, fixed.leaks());
-        assertTrue(fixed.messages().get(0).startsWith("Repairing cluster "), fixed.messages().toString());
+        // as qemu-img: what is wrong first, then what is repaired
+        assertEquals(expected, fixed.messages().subList(0, 2));
+        assertTrue(fixed.messages().get(2).startsWith("Repairing cluster "), fixed.messages().toString());
         Qemu.assertClean(img);
     }
 
@@ -122,8 +124,11 @@ class QemuAgreementTest {
         CheckResult r = strataCheck(img, RepairMode.NONE);
         assertEquals(expected, r.messages());
         assertEquals(2, r.corruptions());
+        // a refcount of 0 under data takes a rebuild, which -r leaks does not do: the check fails, as qemu-img's
         CheckResult leaksOnly = strataCheck(img, RepairMode.LEAKS);
-        assertEquals(2, leaksOnly.corruptions());
+        assertEquals(1, leaksOnly.checkErrors());
+        assertEquals("ERROR need to rebuild refcount structures", leaksOnly.messages().get(
+                leaksOnly.messages().size() - 1));
         Path copy = dir.resolve("copy.qcow2");
         Files.copy(img, copy);
         JsonObject qemuFixed = Qemu.json(Qemu.run("qemu-img", "check", "-r", "all", "--output=json", copy).stdout());

@@ -118,7 +118,8 @@ class RandomStressTest {
                     step = "deleteSnapshot " + name;
                     a.deleteSnapshot(name);
                     snapshots.remove(name);
-                } else if (op < 84 && snapshots.isEmpty()) {
+                } else if (op < 84 && (snapshots.isEmpty() || !spec.contains("compat=0.10"))) {
+                    // v3 snapshots keep their size: applying one restores it (a v2 image with snapshots is not resized)
                     int newSize = (512 + rnd.nextInt(3 << 20)) / 512 * 512;
                     step = "resize " + sz + " -> " + newSize;
                     a.resize(newSize, Preallocation.OFF);
