@@ -25,10 +25,10 @@ final class ClusterMap {
             s.checkMetadataOffset(off, what);
             s.checkOverlap(off, s.clusterSize(), what, s.activeL2Tables);
         });
-        // Refcounts of newly allocated clusters reach the disk before the L2 entries that use them.
+        // Refcounts of newly allocated clusters, and copied data, reach the disk before the L2 entries that use them.
         l2.setBeforeWrite(() -> {
             refcounts.flush();
-            s.orderedSync();
+            s.refcountSync();
         });
     }
 

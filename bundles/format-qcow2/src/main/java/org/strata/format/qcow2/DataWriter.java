@@ -151,6 +151,7 @@ final class DataWriter {
             // The common case without a backing file: nothing to read. A fresh cluster past the old end of the
             // file reads as zeroes already; a reused one is zeroed without moving zero bytes.
             if (!fresh) {
+                s.copiesUnsynced = true;
                 s.data.writeZeroes(host, to - from, false);
             }
             return;
@@ -161,6 +162,7 @@ final class DataWriter {
         if (fresh && isZero(buf.array())) {
             return;
         }
+        s.copiesUnsynced = true;
         s.data.write(buf, host);
     }
 
@@ -193,6 +195,7 @@ final class DataWriter {
     /** Writes zeroes over the parts of a reused zero cluster that the write does not cover. */
     private void zeroFill(long host, long cStart, long wStart, long wEnd, long cEnd, boolean overwrite)
             throws IOException {
+        s.copiesUnsynced = true;
         if (!overwrite) {
             s.data.writeZeroes(host, cEnd - cStart, false);
             return;

@@ -22,6 +22,8 @@ final class ImageState {
     volatile boolean corrupt;
     /** The dirty bit is set on disk (lazy refcounts in use). */
     boolean dirtyOnDisk;
+    /** Copy-on-write data was written since the last {@link #orderedSync}: the L2 entries that use it must wait. */
+    boolean copiesUnsynced;
 
     ImageState(Storage file, Header header, boolean writable) {
         this.file = file;
@@ -54,12 +56,25 @@ final class ImageState {
     }
 
     /**
-     * A barrier between metadata writes that must reach the disk in order (refcounts before the L2 entries that
-     * use them). Not needed while the dirty bit is set: the refcounts are rebuilt on the next open anyway.
+     * A barrier between writes that must reach the disk in order: what a table, entry or header field points to
+     * (a new table, copied data) before the pointer; refcounts before the L2 entries that use them.
      */
     void orderedSync() throws IOException {
-        if (!dirtyOnDisk) {
-            file.sync();
+        if (copiesUnsynced && data != file) {
+            data.sync();
+        }
+        copiesUnsynced = false;
+        file.sync();
+    }
+
+    /**
+     * The barrier before L2 entries are written, and before freed clusters count as free: refcounts and L2 entries
+     * in order, and copied data (copy-on-write) before the entries that use it. While the dirty bit is set only the
+     * copied data needs it: the refcounts are rebuilt on the next open anyway (lazy refcounts).
+     */
+    void refcountSync() throws IOException {
+        if (!dirtyOnDisk || copiesUnsynced) {
+            orderedSync();
         }
     }
 

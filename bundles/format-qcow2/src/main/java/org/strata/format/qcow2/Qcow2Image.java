@@ -96,8 +96,9 @@ final class Qcow2Image implements FormatImage {
                 s.writeHeader();
             }
             if (h.has(Header.INCOMPAT_DIRTY)) {
-                // Refcounts may be stale after an unclean close with lazy refcounts: rebuild them first.
-                new RefcountRebuild(this).rebuild();
+                // Refcounts written out of order (lazy refcounts) and not closed cleanly: repaired as by
+                // check -r all, as QEMU does, so the refcounts and the COPIED flags that follow them are right.
+                new Checker(this).check(RepairMode.ALL);
                 h.incompatible &= ~Header.INCOMPAT_DIRTY;
                 s.writeHeader();
                 s.file.sync();
@@ -519,7 +520,7 @@ final class Qcow2Image implements FormatImage {
         refcounts.flush();
         if (refcounts.pendingFrees() > 0) {
             // Frees reach the disk only after the L2 entries that dropped the clusters.
-            s.orderedSync();
+            s.refcountSync();
             refcounts.applyPendingFrees();
             writer.forgetCompressedCursor();
             refcounts.flush();
