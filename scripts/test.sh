@@ -18,6 +18,8 @@ packages=(
   fio                 # NBD load
   mount               # losetup for block device tests
   7zip libvhdi-utils  # VHDX readers besides QEMU (QEMU 7.2 opens no 4 KiB-sector VHDX)
+  qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio  # a real Linux guest on an export (RealGuestTest)
+  e2fsprogs           # e2fsck and debugfs: the guest's file system checked on the host
 )
 missing=()
 for pkg in "${packages[@]}"; do
