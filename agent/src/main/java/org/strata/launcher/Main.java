@@ -16,9 +16,10 @@ public final class Main {
         int status;
         boolean debug = false;
         try {
-            Options options = Options.parse(args, System.getenv("STRATA_HOME"), System.getProperty("strata.install"));
-            debug = options.debug;
-            status = dispatch(options);
+            CommandLine line = CommandLine.parse(args, System.getenv("STRATA_HOME"),
+                    System.getProperty("strata.install"));
+            debug = line.debug;
+            status = dispatch(line);
         } catch (LauncherException e) {
             System.err.println("strata: " + e.getMessage());
             if (debug && e.getCause() != null) {
@@ -36,18 +37,21 @@ public final class Main {
         System.exit(status);
     }
 
-    private static int dispatch(Options options) throws LauncherException {
-        switch (options.mode) {
-            case "exec":
-                return ExecCommand.run(options, stdoutIsTerminal());
-            case "shell":
-                return ShellCommand.run(options, stdoutIsTerminal());
-            case "daemon":
-                return org.strata.launcher.framework.DaemonCommand.run(options);
-            case "run":
-                return org.strata.launcher.framework.RunCommand.run(options, stdoutIsTerminal());
+    private static int dispatch(CommandLine line) throws LauncherException {
+        switch (line.subcommand) {
+            case EXEC:
+                return ExecCommand.run(line, stdoutIsTerminal());
+            case SHELL:
+                return ShellCommand.run(line, stdoutIsTerminal());
+            case DAEMON:
+                return org.strata.launcher.framework.DaemonCommand.run(line);
+            case RUN:
+                return org.strata.launcher.framework.RunCommand.run(line, stdoutIsTerminal());
+            case HELP:
+                System.out.println(CommandLine.usage());
+                return 0;
             default:
-                throw new IllegalStateException(options.mode);
+                throw new IllegalStateException(line.subcommand.toString());
         }
     }
 

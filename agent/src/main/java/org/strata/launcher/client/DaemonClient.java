@@ -11,11 +11,11 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 
+import org.strata.cli.wire.Frame;
+import org.strata.cli.wire.FrameChannel;
+import org.strata.cli.wire.ProtocolException;
+import org.strata.cli.wire.Request;
 import org.strata.launcher.LauncherException;
-import org.strata.launcher.wire.Frame;
-import org.strata.launcher.wire.FrameChannel;
-import org.strata.launcher.wire.ProtocolException;
-import org.strata.launcher.wire.Request;
 
 /** A connection to the daemon's management socket. */
 final class DaemonClient implements Closeable {

@@ -1,8 +1,8 @@
 package org.strata.launcher.client;
 
+import org.strata.cli.wire.Request;
+import org.strata.launcher.CommandLine;
 import org.strata.launcher.LauncherException;
-import org.strata.launcher.Options;
-import org.strata.launcher.wire.Request;
 
 /** {@code strata exec CMD ARGS...}: one command in the running daemon, its output streamed back. */
 public final class ExecCommand {
@@ -10,11 +10,10 @@ public final class ExecCommand {
     private ExecCommand() {
     }
 
-    public static int run(Options options, boolean tty) throws LauncherException {
-        DaemonClient client = DaemonClient.connect(options.socket());
+    public static int run(CommandLine line, boolean tty) throws LauncherException {
+        DaemonClient client = DaemonClient.connect(line.socket());
         try {
-            client.send(new Request(Request.EXEC, System.getProperty("user.dir"), tty, options.debug,
-                    options.allowRoots, options.argv));
+            client.send(line.request(Request.EXEC, tty));
             return client.awaitExit();
         } finally {
             client.close();

@@ -3,11 +3,10 @@ package org.strata.launcher.client;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.util.Collections;
 
+import org.strata.cli.wire.Request;
+import org.strata.launcher.CommandLine;
 import org.strata.launcher.LauncherException;
-import org.strata.launcher.Options;
-import org.strata.launcher.wire.Request;
 
 /**
  * {@code strata shell}: reads Gogo lines from stdin and runs each in one daemon session (variables persist
@@ -20,12 +19,11 @@ public final class ShellCommand {
     private ShellCommand() {
     }
 
-    public static int run(Options options, boolean tty) throws LauncherException {
+    public static int run(CommandLine commandLine, boolean tty) throws LauncherException {
         boolean interactive = System.console() != null;
-        DaemonClient client = DaemonClient.connect(options.socket());
+        DaemonClient client = DaemonClient.connect(commandLine.socket());
         try {
-            client.send(new Request(Request.SHELL, System.getProperty("user.dir"), tty, options.debug,
-                    options.allowRoots, Collections.<String>emptyList()));
+            client.send(commandLine.request(Request.SHELL, tty));
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
             int status = 0;
             while (true) {

@@ -15,8 +15,8 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.framework.wiring.FrameworkWiring;
+import org.strata.cli.wire.Endpoint;
 import org.strata.launcher.LauncherException;
-import org.strata.launcher.wire.Endpoint;
 
 /**
  * One Felix instance for the daemon or for a single {@code strata run}.
@@ -53,6 +53,7 @@ final class AgentFramework {
         launcher.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         launcher.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(AGENT_START_LEVEL));
         Map<String, Object> config = new HashMap<>(FrameworkProperties.load(home, launcher));
+        config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, systemPackagesExtra(config));
         config.put("felix.log.logger", new FrameworkLogger());
         Felix felix = new Felix(config);
         try {
@@ -63,6 +64,16 @@ final class AgentFramework {
             throw new LauncherException("cannot start the OSGi framework: " + e.getMessage(), e);
         }
         return new AgentFramework(felix);
+    }
+
+    /**
+     * The packages the system bundle exports from the launcher's class path: the launcher's own
+     * ({@link Endpoint#SYSTEM_PACKAGE}, which the ctl bundle imports), then any that etc/config.properties names.
+     */
+    private static String systemPackagesExtra(Map<String, Object> config) {
+        Object configured = config.get(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA);
+        return configured == null || configured.toString().isBlank() ? Endpoint.SYSTEM_PACKAGE
+                : Endpoint.SYSTEM_PACKAGE + "," + configured;
     }
 
     BundleContext context() {

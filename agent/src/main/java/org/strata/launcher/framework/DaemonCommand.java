@@ -4,10 +4,10 @@ import java.io.File;
 import java.util.List;
 
 import org.osgi.framework.Bundle;
+import org.strata.cli.wire.Endpoint;
+import org.strata.launcher.CommandLine;
 import org.strata.launcher.LauncherException;
-import org.strata.launcher.Options;
 import org.strata.launcher.client.DaemonProbe;
-import org.strata.launcher.wire.Endpoint;
 
 /**
  * {@code strata daemon}: the agent in the foreground. bundle/ is installed and started, FileInstall watches
@@ -21,9 +21,9 @@ public final class DaemonCommand {
     private DaemonCommand() {
     }
 
-    public static int run(Options options) throws LauncherException {
-        File home = options.home;
-        File socket = options.socket();
+    public static int run(CommandLine line) throws LauncherException {
+        File home = line.home;
+        File socket = line.socket();
         if (DaemonProbe.answers(socket)) {
             throw new LauncherException("a daemon is already running for " + home + " (it answers on " + socket + ")");
         }
@@ -32,7 +32,7 @@ public final class DaemonCommand {
         if (!var.isDirectory() && !var.mkdirs()) {
             throw new LauncherException("cannot create " + var);
         }
-        AgentFramework framework = AgentFramework.start(home, Endpoint.DAEMON, new File(var, "cache"), options.debug);
+        AgentFramework framework = AgentFramework.start(home, Endpoint.DAEMON, new File(var, "cache"), line.debug);
         ShutdownHook hook = ShutdownHook.install(framework, () -> { });
         StopSignals.exitZero();
         try {

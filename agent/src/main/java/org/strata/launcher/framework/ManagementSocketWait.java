@@ -3,8 +3,8 @@ package org.strata.launcher.framework;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
+import org.strata.cli.wire.Endpoint;
 import org.strata.launcher.LauncherException;
-import org.strata.launcher.wire.Endpoint;
 
 /**
  * Waits for the ctl bundle to report its socket: it registers a service with {@code strata.ctl.socket} once

@@ -16,7 +16,7 @@ import java.util.logging.LogManager;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-import org.strata.launcher.wire.Endpoint;
+import org.strata.cli.wire.Endpoint;
 
 /**
  * The process's log, set up once before the framework starts: java.util.logging, which carries every bundle's

@@ -2,13 +2,13 @@ package org.strata.launcher.framework;
 
 import java.io.File;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.osgi.framework.Bundle;
+import org.strata.cli.wire.Endpoint;
+import org.strata.cli.wire.Request;
+import org.strata.launcher.CommandLine;
 import org.strata.launcher.LauncherException;
-import org.strata.launcher.Options;
-import org.strata.launcher.wire.Endpoint;
 
 /**
  * {@code strata run CMD ARGS...}: one command in a framework of this process's own (its cache is private, so
@@ -23,9 +23,9 @@ public final class RunCommand {
     private RunCommand() {
     }
 
-    public static int run(Options options, boolean tty) throws LauncherException {
+    public static int run(CommandLine line, boolean tty) throws LauncherException {
         StartupTiming.mark("launcher");
-        File home = options.home;
+        File home = line.home;
         File storage;
         try {
             storage = RunStorage.create(home);
@@ -34,7 +34,7 @@ public final class RunCommand {
         }
         AgentFramework framework;
         try {
-            framework = AgentFramework.start(home, Endpoint.RUN, storage, options.debug);
+            framework = AgentFramework.start(home, Endpoint.RUN, storage, line.debug);
         } catch (LauncherException e) {
             RunStorage.delete(storage);
             throw e;
@@ -47,19 +47,17 @@ public final class RunCommand {
             framework.stopBeforeDrivers(core);
             List<Bundle> drivers = framework.install(new File(home, "deploy"), true, false);
             Bundle scr = AgentFramework.require(core, AgentFramework.SCR, bundleDir);
-            Bundle ctlBundle = AgentFramework.require(core, EmbeddedCtl.SYMBOLIC_NAME, bundleDir);
             StartupTiming.mark("bundles installed");
             framework.resolveAll();
             StartupTiming.mark("bundles resolved");
             framework.startLibrariesAndStrata(core, true);
             framework.startLibrariesAndStrata(drivers, false);
-            EmbeddedCtl ctl = EmbeddedCtl.of(ctlBundle);
+            EmbeddedCtl ctl = EmbeddedCtl.find(framework.context(), bundleDir);
             ctl.pushConfigurations(new File(home, "etc"));
             StartupTiming.mark("libraries and configuration ready");
             framework.startBundle(scr, true);
             StartupTiming.mark("components active");
-            int status = ctl.execute(options.argv, System.getProperty("user.dir"), tty, options.debug,
-                    new ArrayList<>(options.allowRoots));
+            int status = ctl.execute(line.request(Request.EXEC, tty));
             StartupTiming.mark("command done");
             return status;
         } finally {

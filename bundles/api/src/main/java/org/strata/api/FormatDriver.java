@@ -20,8 +20,14 @@ public interface FormatDriver {
     String name();
 
     /**
+     * The probe score of a format that takes any bytes and so recognizes nothing (raw): a probe whose best score
+     * is this found no format's signature.
+     */
+    int PROBE_ANYTHING = 1;
+
+    /**
      * How sure the driver is that an image starting with {@code head} is in its format: 0 for not at all,
-     * 100 for certain (a magic number matched). Raw answers 1 to everything.
+     * 100 for certain (a magic number matched). Raw answers {@link #PROBE_ANYTHING} to everything.
      */
     int probe(ByteBuffer head, long storageSize);
 

@@ -11,11 +11,13 @@ import java.util.List;
  * {@link FormatAccess} does the rest.
  *
  * <p>Thread safety: every method may be called from many threads at once. {@link FormatAccess} calls
- * {@link #getMapping}, {@link #ensureDataMapping} and {@link #readSpecial} concurrently with each other, and
- * everything that frees or moves data ({@code ensureZeroMapping}, the discards, {@code resize},
- * {@code invalidateCache}, snapshot changes) alone. So {@code ensureDataMapping} must never free a host range
+ * {@link #getMapping}, {@link #ensureDataMapping}, {@link #readSpecial}, {@link #writeCompressed} and the
+ * read-only queries concurrently with each other, and everything that frees or moves data ({@code ensureZeroMapping},
+ * the discards, {@code resize}, {@code invalidateCache}) or changes metadata ({@code check}, the snapshot changes,
+ * {@code amend}, {@code changeBackingFile}) alone. So {@code ensureDataMapping} must never free a host range
  * that a {@link ShallowMapping.Raw} mapping could still point to; ranges only {@code readSpecial} reads
- * (compressed clusters) it may free, since {@code readSpecial} looks its guest offset up again.
+ * (compressed clusters) it may free, since {@code readSpecial} looks its guest offset up again. Only the engine
+ * calls these methods: callers reach an image through its {@link FormatAccess}.
  *
  * <p>All offsets and lengths given to the zeroing and discarding methods are aligned to
  * {@link #zeroGranularity()} (the end may also be the image end) and lie inside the image.
@@ -69,14 +71,12 @@ public interface FormatImage extends Closeable {
     void discardToBacking(long offset, long length) throws IOException;
 
     /**
-     * Whether the guest reads zeroes where {@code mapping}, a data mapping of this layer, lies over a hole of its
-     * storage, so that block status ({@code image:map}, measure, convert, NBD) looks into the storage and reports
-     * its holes as zeroes, as QEMU's driver of the format does (its {@code BDRV_BLOCK_RECURSE}): true where the
-     * guest's bytes are the file's bytes as they are (raw, a fixed VHD, a VMDK flat extent, qcow2 with
-     * preallocated metadata); false (the default) where allocated data counts as data whatever the file holds.
+     * Where block status ({@code image:map}, measure, convert, NBD) comes from for this layer, as QEMU's driver of
+     * the format reports it: {@link BlockStatusSource#MAPPINGS} by default. May depend on the image (a fixed or
+     * dynamic VHD; qcow2 with or without preallocated metadata).
      */
-    default boolean holesReadAsZeroes(ShallowMapping.Raw mapping) throws IOException {
-        return false;
+    default BlockStatusSource blockStatusSource() throws IOException {
+        return BlockStatusSource.MAPPINGS;
     }
 
     /** Reads data of a {@link ShallowMapping.Special} mapping: {@code dst.remaining()} bytes at guest {@code offset}. */

@@ -10,8 +10,11 @@ import java.util.Optional;
  * A byte-addressed storage object: a file, a block device, a remote export.
  *
  * <p>Implementations are thread-safe: any number of threads may read and write at once.
- * Requests of any offset, length and buffer are accepted; {@link #reqAlign()} and {@link #memAlign()}
- * only say what avoids a bounce buffer.
+ * A storage whose {@link #reqAlign()} is 1 accepts requests of any offset, length and buffer. One that needs
+ * more (a file opened with O_DIRECT, an NBD export with a minimum block size) may accept only requests whose
+ * offset, length and buffer address are aligned to it: the agent puts a bounce-buffer and read-modify-write
+ * layer in front of such a storage before any driver sees it, so drivers send requests of any shape and
+ * backends never align them themselves.
  */
 public interface Storage extends Closeable {
 
@@ -25,12 +28,12 @@ public interface Storage extends Closeable {
 
     boolean isWritable();
 
-    /** Offset and length alignment that requests should have to avoid read-modify-write; 1 when none. */
+    /** Offset and length alignment requests must have (see above); 1 when none. */
     default int reqAlign() {
         return 1;
     }
 
-    /** Buffer address alignment that avoids a bounce buffer; 1 when none. */
+    /** Buffer address alignment requests must have (see above); 1 when none. */
     default int memAlign() {
         return 1;
     }

@@ -3,7 +3,7 @@ package org.strata.nbd;
 import java.io.IOException;
 import java.util.List;
 
-import org.strata.api.ImageHandle;
+import org.strata.core.agent.ImageHandle;
 
 /**
  * Serves images over the NBD protocol (fixed newstyle handshake, structured replies, block status).

@@ -3,5 +3,5 @@
  * The agent core registers and removes exports through {@link org.strata.nbd.NbdServer}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package org.strata.nbd;

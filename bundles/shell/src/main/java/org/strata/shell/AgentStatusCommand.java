@@ -8,10 +8,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
+import org.strata.cli.Options;
 import org.strata.core.agent.ImageService;
+import org.strata.core.agent.Mode;
 
 /** {@code agent:status}: version, uptime, home and listening addresses. */
 final class AgentStatusCommand implements Command {
+
+    private static final Options.Spec OPTIONS = new Options.Spec("agent:status", "")
+            .value((char) 0, "output", "human|json", "human (default) or json");
 
     private final ImageService images;
     private final String version;
@@ -24,27 +29,22 @@ final class AgentStatusCommand implements Command {
     }
 
     @Override
-    public String name() {
-        return "agent:status";
-    }
-
-    @Override
     public String summary() {
         return "show the agent's version, uptime, home and listening addresses";
     }
 
     @Override
-    public String usage() {
-        return "usage: agent:status [--output=human|json]";
+    public Options.Spec options() {
+        return OPTIONS;
     }
 
     @Override
     public int run(Invocation inv) {
-        Options o = new Options.Spec().value((char) 0, "output").parse(inv.args);
+        Options o = OPTIONS.parse(inv.args);
         o.operands(0, 0, "no arguments");
         long uptime = Duration.between(images.started(), Instant.now()).getSeconds();
         List<String> listening = new ArrayList<>();
-        if (images.mode().equals("daemon")) {
+        if (images.mode() == Mode.DAEMON) {
             listening.add("unix:" + images.home().resolve("run/strata.sock"));
             for (String a : listeners.get()) {
                 listening.add("nbd " + a);
@@ -53,7 +53,7 @@ final class AgentStatusCommand implements Command {
         if (o.json()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("version", version);
-            m.put("mode", images.mode());
+            m.put("mode", images.mode().toString());
             m.put("uptime-seconds", uptime);
             m.put("home", images.home().toString());
             m.put("listening", listening);

@@ -3,18 +3,22 @@ package org.strata.shell;
 import java.util.Map;
 
 import org.strata.api.FormatAccess;
+import org.strata.cli.Options;
+import org.strata.cli.UsageException;
 import org.strata.core.agent.ImageService;
 
 /** {@code image:amend}: qemu-img amend. */
 final class AmendCommand extends ImageCommand {
 
+    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:amend", "FILE")
+            .value('f', "format", "FMT", FORMAT_HELP)
+            .value('t', "cache", "CACHE", CACHE_HELP)
+            .value('o', "options", "OPTS", "the format options to change, e.g. compat=1.1,lazy_refcounts=on (-o help"
+                    + " lists them); required").repeatable()
+            .flag('p', "progress", "show progress"));
+
     AmendCommand(ImageService images) {
         super(images);
-    }
-
-    @Override
-    public String name() {
-        return "image:amend";
     }
 
     @Override
@@ -23,21 +27,19 @@ final class AmendCommand extends ImageCommand {
     }
 
     @Override
-    public String usage() {
-        return "usage: image:amend [-f FMT] [-t CACHE] -o OPTS [-p] [-q] FILE\n"
-                + "  -o OPTS   format options, e.g. compat=1.1,lazy_refcounts=on (see image:create -o help)\n"
-                + "  -t CACHE  cache mode: writeback (default), writethrough, none, directsync, unsafe";
+    public Options.Spec options() {
+        return OPTIONS;
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value('t', "cache").value('o', "options").flag('p', "progress").parse(inv.args);
-        String file = o.operands(1, 1, "filename").get(0);
+        Options o = OPTIONS.parse(inv.args);
+        String file = o.operands(1, "one image file name").get(0);
         Map<String, String> options = CreateOptions.parse(o.all("options"));
         if (options.isEmpty()) {
             throw new UsageException("Must specify options (-o)");
         }
-        try (FormatAccess image = open(file, request(inv, o, "format", true).withOpenBacking(false))) {
+        try (FormatAccess image = open(file, request(inv, o, "format", true).openBacking(false).build())) {
             if (options.containsKey("help")) {
                 inv.out.println(CreateOptions.help(image.formatName(),
                         images.drivers().format(image.formatName()).createOptions()));
@@ -46,7 +48,7 @@ final class AmendCommand extends ImageCommand {
             refuseBackingChange(image, options);
             Progress progress = new Progress(inv.out, inv.tty, o.has("progress") && !o.has("quiet"), 1);
             progress.advance(0);
-            image.image().amend(options);
+            image.amend(options);
             image.flush();
             progress.advance(1);
             progress.finish();
@@ -59,7 +61,7 @@ final class AmendCommand extends ImageCommand {
         if (!options.containsKey("backing_file") && !options.containsKey("backing_fmt")) {
             return;
         }
-        var info = image.image().info();
+        var info = image.info();
         if (!java.util.Objects.equals(options.get("backing_file"), info.backingFilename())
                 || !java.util.Objects.equals(options.get("backing_fmt"), info.backingFormat())) {
             throw new CommandFailure("Cannot amend the backing file; you can use 'image:rebase' instead", 1);

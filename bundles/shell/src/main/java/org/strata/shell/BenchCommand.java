@@ -1,28 +1,38 @@
 package org.strata.shell;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.strata.api.Buffers;
 import org.strata.api.CacheMode;
 import org.strata.api.FormatAccess;
+import org.strata.cli.Options;
 import org.strata.core.agent.ImageService;
+import org.strata.core.ops.Workers;
 
 /** {@code image:bench}: qemu-img bench, with its options and output. */
 final class BenchCommand extends ImageCommand {
 
+    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:bench", "FILE")
+            .value('f', "format", "FMT", FORMAT_HELP)
+            .value('c', "count", "COUNT", "requests in all (default 75000)")
+            .value('d', "depth", "DEPTH", "requests in flight (default 64)")
+            .value('s', "size", "SIZE", "bytes per request (default 4096)")
+            .value('S', "step", "STEP", "offset step (default SIZE)")
+            .value('o', "offset", "OFFSET", "first offset (default 0)")
+            .flag('w', "write", "write instead of read")
+            .value((char) 0, "pattern", "N", "the byte written with -w (default 0)")
+            .value((char) 0, "flush-interval", "N", "flush after every N writes (at least DEPTH)")
+            .flag((char) 0, "no-drain", "with --flush-interval: flush without waiting for the writes in flight")
+            .value('t', "cache", "CACHE", CACHE_HELP)
+            .value('i', "aio", "AIO", "threads (default), native or io_uring: accepted as qemu-img does, all alike")
+            .flag('n', "native", "accepted as qemu-img does, no effect")
+            .flag('U', FORCE_SHARE, FORCE_SHARE_HELP));
+
     BenchCommand(ImageService images) {
         super(images);
-    }
-
-    @Override
-    public String name() {
-        return "image:bench";
     }
 
     @Override
@@ -31,36 +41,25 @@ final class BenchCommand extends ImageCommand {
     }
 
     @Override
-    public String usage() {
-        return "usage: image:bench [-f FMT] [-c COUNT] [-d DEPTH] [-s SIZE] [-S STEP] [-o OFFSET] [-w]\n"
-                + "                   [-t CACHE] [--pattern=N] [--flush-interval=N] [-U] [-q] FILE\n"
-                + "  -c COUNT   requests in all (default 75000)    -d DEPTH  requests in flight (default 64)\n"
-                + "  -s SIZE    bytes per request (default 4096)   -S STEP   offset step (default SIZE)\n"
-                + "  -o OFFSET  first offset (default 0)           -w        write instead of read\n"
-                + "  --pattern=N  byte written with -w (default 0)\n"
-                + "  -t CACHE   writeback (default), writethrough, none, directsync, unsafe\n"
-                + "  --flush-interval=N  flush after every N writes (at least DEPTH); --no-drain  without waiting";
+    public Options.Spec options() {
+        return OPTIONS;
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().flag('U', FORCE_SHARE).value('t', "cache")
-                .value('c', "count").value('d', "depth").value('s', "size").value('S', "step")
-                .value('o', "offset").flag('w', "write").value((char) 0, "pattern")
-                .value((char) 0, "flush-interval").flag((char) 0, "no-drain").value('i', "aio").flag('n', "native")
-                .parse(inv.args);
-        String file = o.operands(1, 1, "one image file name").get(0);
+        Options o = OPTIONS.parse(inv.args);
+        String file = o.operands(1, "one image file name").get(0);
         long count = number(o.get("count", "75000"), "Invalid request count specified");
         long depth = number(o.get("depth", "64"), "Invalid queue depth specified");
         if (depth < 1) {
             throw new CommandFailure("Invalid queue depth specified", 1);
         }
-        long size = Sizes.parse(o.get("size", "4096"), "buffer size");
+        long size = size(o.get("size", "4096"), "buffer size");
         if (size > Integer.MAX_VALUE) {
             throw new CommandFailure("Invalid buffer size specified", 1);
         }
-        long step = Sizes.parse(o.get("step", "0"), "step_size");
-        long offset = Sizes.parse(o.get("offset", "0"), "offset");
+        long step = size(o.get("step", "0"), "step_size");
+        long offset = size(o.get("offset", "0"), "offset");
         boolean write = o.has("write");
         long pattern = number(o.get("pattern", "0"), "Invalid pattern byte specified");
         if (pattern > 0xff) {
@@ -119,71 +118,51 @@ final class BenchCommand extends ImageCommand {
             this.size = size;
         }
 
-        /** The next request's offset, or -1 when all are sent. */
-        synchronized long next() throws CommandFailure {
+        /** The next request's offset, or -1 when all are sent (or the run stopped). */
+        synchronized long next() throws IOException {
             if (sent == count) {
                 return -1;
             }
             long off = next;
             if (off > imageSize || imageSize - off < size) {
-                sent = count;
-                throw new CommandFailure("Failed request: Input/output error", 1);
+                stop();
+                throw new IOException("Failed request: Input/output error");
             }
             sent++;
             next = imageSize == 0 ? 0 : Math.floorMod(off + step, imageSize);
             return off;
         }
 
-        /** How many requests were sent so far. */
-        synchronized long sent() {
-            return sent;
+        /** Sends no more requests (after one failed). */
+        synchronized void stop() {
+            sent = count;
         }
     }
 
     private static void runWorkers(FormatAccess image, Requests requests, int workers, int size, boolean write,
-                                   int pattern, long flushInterval) throws Exception {
+                                   int pattern, long flushInterval) throws IOException {
         int align = Math.max(image.memAlign(), 512);
         AtomicLong done = new AtomicLong();
-        ExecutorService pool = Executors.newFixedThreadPool(workers, r -> {
-            Thread t = new Thread(r, "strata-bench");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<?>> running = new ArrayList<>();
-            for (int w = 0; w < workers; w++) {
-                running.add(pool.submit(() -> {
-                    ByteBuffer buf = Buffers.allocateAligned(Math.max(size, 1), align).limit(size);
-                    for (long off = requests.next(); off >= 0; off = requests.next()) {
-                        buf.clear().limit(size);
-                        if (write) {
-                            while (buf.hasRemaining()) {
-                                buf.put((byte) pattern);
-                            }
-                            buf.flip();
-                            image.write(buf, off);
-                            if (flushInterval > 0 && done.incrementAndGet() % flushInterval == 0) {
-                                image.flush();
-                            }
-                        } else {
-                            image.read(buf, off);
-                        }
+        Workers.run("strata-bench", workers, () -> {
+            ByteBuffer buf = Buffers.allocateAligned(Math.max(size, 1), align).limit(size);
+            for (long off = requests.next(); off >= 0; off = requests.next()) {
+                buf.clear().limit(size);
+                if (write) {
+                    while (buf.hasRemaining()) {
+                        buf.put((byte) pattern);
                     }
-                    return null;
-                }));
-            }
-            for (Future<?> f : running) {
-                try {
-                    f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw e.getCause() instanceof Exception ex ? ex : e;
+                    buf.flip();
+                    image.write(buf, off);
+                    if (flushInterval > 0 && done.incrementAndGet() % flushInterval == 0) {
+                        image.flush();
+                    }
+                } else {
+                    image.read(buf, off);
                 }
             }
-            if (write) {
-                image.flush();
-            }
-        } finally {
-            pool.shutdown();
+        }, failure -> requests.stop());
+        if (write) {
+            image.flush();
         }
     }
 

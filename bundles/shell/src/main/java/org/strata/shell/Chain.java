@@ -36,20 +36,20 @@ record Chain(String file, List<Layer> layers, OpenRequest reopening) {
 
     static Chain of(ImageOpener opener, String file, OpenRequest request) throws IOException {
         List<Layer> layers = new ArrayList<>();
-        try (FormatAccess top = opener.open(file, request.withWritable(false).withOpenBacking(true))) {
-            for (FormatAccess a = top; a != null; a = a.image().backing()) {
-                layers.add(new Layer(a.image().storages().get(0).location(), a.formatName(),
-                        a.image().info().backingFilename()));
+        try (FormatAccess top = opener.open(file, request.toBuilder().writable(false).openBacking(true).build())) {
+            for (FormatAccess a = top; a != null; a = a.backing()) {
+                layers.add(new Layer(a.storages().get(0).location(), a.formatName(),
+                        a.info().backingFilename()));
             }
         }
         List<StoragePath> roots = new ArrayList<>(request.extraRoots());
         roots.add(opener.directoryOf(layers.get(0).location()));
-        return new Chain(file, List.copyOf(layers), request.withExtraRoots(roots));
+        return new Chain(file, List.copyOf(layers), request.toBuilder().extraRoots(roots).build());
     }
 
     /** How to reopen a layer of this chain alone: with its recorded format, under the chain's roots. */
-    OpenRequest layerRequest(int index) {
-        return reopening.withFormat(layers.get(index).format());
+    OpenRequest.Builder layerRequest(int index) {
+        return reopening.toBuilder().format(layers.get(index).format());
     }
 
     /**

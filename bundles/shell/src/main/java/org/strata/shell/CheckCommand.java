@@ -8,19 +8,25 @@ import org.strata.api.CheckResult;
 import org.strata.api.FormatAccess;
 import org.strata.api.RepairMode;
 import org.strata.api.UnsupportedFeatureException;
+import org.strata.cli.Options;
+import org.strata.cli.UsageException;
 import org.strata.core.agent.ImageService;
 import org.strata.core.image.Errors;
 
 /** {@code image:check}: qemu-img check. Exit 0 clean, 2 corruptions, 3 leaks only, 1 check could not complete. */
 final class CheckCommand extends ImageCommand {
 
+    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:check", "FILE")
+            .value('f', "format", "FMT", FORMAT_HELP)
+            .value('T', "source-cache", "SRC_CACHE", "the cache mode of the image checked (default writeback)")
+            .value('r', "repair", "leaks|all", "repair leaked clusters (leaks), or corruptions too (all)")
+            .value((char) 0, "output", "human|json", "human (default) or json, with qemu-img's keys")
+            .flag('U', FORCE_SHARE, FORCE_SHARE_HELP)
+            .note("exit status: 0 clean, 2 corruptions, 3 leaks only, 1 the check could not complete, 63 the"
+                    + " format cannot be checked"));
+
     CheckCommand(ImageService images) {
         super(images);
-    }
-
-    @Override
-    public String name() {
-        return "image:check";
     }
 
     @Override
@@ -29,18 +35,14 @@ final class CheckCommand extends ImageCommand {
     }
 
     @Override
-    public String usage() {
-        return "usage: image:check [-f FMT] [-T SRC_CACHE] [-r leaks|all] [--output=human|json] [-U] [-q] FILE\n"
-                + "  -r leaks  repair leaked clusters;  -r all  repair corruptions too\n"
-                + "  exit status: 0 clean, 2 corruptions, 3 leaks only, 1 the check could not complete,\n"
-                + "  63 the format cannot be checked";
+    public Options.Spec options() {
+        return OPTIONS;
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().flag('U', FORCE_SHARE).value('T', "source-cache").value((char) 0, "output")
-                .value('r', "repair").parse(inv.args);
-        String file = o.operands(1, 1, "filename").get(0);
+        Options o = OPTIONS.parse(inv.args);
+        String file = o.operands(1, "one image file name").get(0);
         boolean json = o.json();
         RepairMode mode = switch (o.get("repair", "none")) {
             case "none" -> RepairMode.NONE;
@@ -57,7 +59,7 @@ final class CheckCommand extends ImageCommand {
         FormatAccess opened;
         try {
             opened = images.opener().open(file, request(inv, o, "format", mode != RepairMode.NONE,
-                    sourceCacheMode(o)));
+                    sourceCacheMode(o)).build());
         } catch (IOException e) {
             // as qemu-img: an image that does not open is not a failed check
             throw new CommandFailure(Errors.oneLine(e), 1, e);
@@ -65,13 +67,13 @@ final class CheckCommand extends ImageCommand {
         try (FormatAccess image = opened) {
             format = image.formatName();
             if (mode == RepairMode.NONE) {
-                result = image.image().check(mode);
+                result = image.check(mode);
                 printMessages(inv, result);
             } else {
                 // as qemu-img: first what is wrong, then what is repaired
-                CheckResult found = image.image().check(RepairMode.NONE);
+                CheckResult found = image.check(RepairMode.NONE);
                 printMessages(inv, found);
-                result = image.image().check(mode);
+                result = image.check(mode);
                 for (String m : result.messages()) {
                     if (!found.messages().contains(m)) {
                         inv.err.println(m);
@@ -81,7 +83,7 @@ final class CheckCommand extends ImageCommand {
             if (mode != RepairMode.NONE && (result.leaksFixed() > 0 || result.corruptionsFixed() > 0)) {
                 fixed = result;
                 image.flush();
-                result = image.image().check(RepairMode.NONE);
+                result = image.check(RepairMode.NONE);
                 printMessages(inv, result);
             }
         } catch (UnsupportedFeatureException e) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.strata.api.FormatAccess;
+import org.strata.cli.Options;
 import org.strata.core.agent.ImageService;
 import org.strata.core.ops.Commit;
 import org.strata.core.ops.Operation;
@@ -12,6 +13,18 @@ import org.strata.core.ops.RateLimit;
 
 /** {@code image:commit}: qemu-img commit. */
 final class CommitCommand extends ImageCommand {
+
+    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:commit", "FILE")
+            .value('f', "format", "FMT", FORMAT_HELP)
+            .value('t', "cache", "CACHE", "the cache mode of the images written: writeback (default), writethrough,"
+                    + " none, directsync, unsafe")
+            .value('b', "base", "BASE", "commit into this image further down the chain (default: the direct backing"
+                    + " file); BASE is named relative to the image that records it; the images in between are left"
+                    + " as they are (so they now read the base's new data)")
+            .flag('d', "drop", "keep the top image's data (without -b it is emptied otherwise; -b implies -d)")
+            .value('r', "rate-limit", "RATE", "copy at most RATE bytes per second")
+            .flag('p', "progress", "show progress")
+            .flag((char) 0, "job", "run in the daemon's background (see job:list)"));
 
     private final OperationRunner runner;
 
@@ -21,35 +34,21 @@ final class CommitCommand extends ImageCommand {
     }
 
     @Override
-    public String name() {
-        return "image:commit";
-    }
-
-    @Override
     public String summary() {
         return "write an image's data into its backing file";
     }
 
     @Override
-    public String usage() {
-        return "usage: image:commit [-f FMT] [-t CACHE] [-b BASE] [-d] [-r RATE] [-p] [-q] [--job] FILE\n"
-                + "  -b BASE  commit into this image further down the chain (default: the direct backing file);\n"
-                + "           BASE is named relative to the image that records it; the images in between are\n"
-                + "           left as they are (so they now read the base's new data)\n"
-                + "  -d       keep the top image's data (without -b it is emptied otherwise; -b implies -d)\n"
-                + "  -r RATE  copy at most RATE bytes per second\n"
-                + "  -p       show progress;  --job  run in the daemon's background\n"
-                + "  -t CACHE cache mode of the images written: writeback (default), writethrough, none, directsync,\n"
-                + "           unsafe";
+    public Options.Spec options() {
+        return OPTIONS;
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value('t', "cache").value('b', "base").flag('d', "drop").flag('p', "progress").value('r', "rate-limit")
-                .flag((char) 0, "job").parse(inv.args);
-        String file = o.operands(1, 1, "filename").get(0);
-        long rate = o.has("rate-limit") ? Sizes.parse(o.get("rate-limit"), "rate limit") : 0;
-        Chain chain = Chain.of(images.opener(), file, request(inv, o, "format", false));
+        Options o = OPTIONS.parse(inv.args);
+        String file = o.operands(1, "one image file name").get(0);
+        long rate = rateLimit(o);
+        Chain chain = Chain.of(images.opener(), file, request(inv, o, "format", false).build());
         if (chain.layers().size() < 2) {
             throw new CommandFailure("Image does not have a backing file", 1);
         }
@@ -61,12 +60,12 @@ final class CommitCommand extends ImageCommand {
             List<FormatAccess> layers = new ArrayList<>();
             for (int i = 0; i < base; i++) {
                 FormatAccess a = open(chain.layers().get(i).location(),
-                        chain.layerRequest(i).withOpenBacking(false).withWritable(i == 0 && emptyTop));
+                        chain.layerRequest(i).openBacking(false).writable(i == 0 && emptyTop).build());
                 opened.add(a);
                 layers.add(a);
             }
             FormatAccess baseImage = open(chain.layers().get(base).location(),
-                    chain.layerRequest(base).withWritable(true));
+                    chain.layerRequest(base).writable(true).build());
             opened.add(baseImage);
             List<Closeable> resources = List.copyOf(opened);
             opened.clear();

@@ -4,12 +4,22 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 import org.strata.api.FormatAccess;
+import org.strata.cli.Options;
+import org.strata.cli.UsageException;
 import org.strata.core.agent.ImageService;
 import org.strata.core.image.Errors;
 import org.strata.core.ops.Extent;
 
 /** {@code image:compare}: qemu-img compare. Exit 0 identical, 1 different, 2 error. */
 final class CompareCommand extends ImageCommand {
+
+    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:compare", "A B")
+            .value('f', "format", "FMT", "the format of A (probed when not given)")
+            .value('F', "format-b", "FMT", "the format of B (probed when not given)")
+            .value('T', "source-cache", "SRC_CACHE", SOURCE_CACHE_HELP)
+            .flag('s', "strict", "strict: sizes and allocation must match too")
+            .flag('U', FORCE_SHARE, FORCE_SHARE_HELP)
+            .note("exit status: 0 identical, 1 different, 2 error"));
 
     private static final int CHUNK = 1 << 20;
     private static final int SECTOR = 512;
@@ -19,21 +29,13 @@ final class CompareCommand extends ImageCommand {
     }
 
     @Override
-    public String name() {
-        return "image:compare";
-    }
-
-    @Override
     public String summary() {
         return "compare the guest-visible content of two images";
     }
 
     @Override
-    public String usage() {
-        return "usage: image:compare [-f FMT] [-F FMT] [-T SRC_CACHE] [-s] [-U] [-q] A B\n"
-                + "  -f FMT   the format of A;  -F FMT  the format of B\n"
-                + "  -s       strict: sizes and allocation must match too\n"
-                + "  exit status: 0 identical, 1 different, 2 error";
+    public Options.Spec options() {
+        return OPTIONS;
     }
 
     @Override
@@ -41,9 +43,8 @@ final class CompareCommand extends ImageCommand {
         Options o;
         java.util.List<String> files;
         try {
-            o = spec().flag('U', FORCE_SHARE).value('F', "format-b").value('T', "source-cache").flag('s', "strict")
-                    .parse(inv.args);
-            files = o.operands(2, 2, "two image file names");
+            o = OPTIONS.parse(inv.args);
+            files = o.operands(2, "two image file names");
         } catch (UsageException e) {
             throw new CommandFailure(e.getMessage(), 2);
         }
@@ -70,7 +71,7 @@ final class CompareCommand extends ImageCommand {
     private FormatAccess openOrFail(Invocation inv, Options o, String file, String formatOption)
             throws CommandFailure {
         try {
-            return images.opener().open(file, request(inv, o, formatOption, false, sourceCacheMode(o)));
+            return images.opener().open(file, request(inv, o, formatOption, false, sourceCacheMode(o)).build());
         } catch (IOException | RuntimeException e) {
             throw new CommandFailure(Errors.oneLine(e), 2, e);
         }

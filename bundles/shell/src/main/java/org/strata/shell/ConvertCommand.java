@@ -11,6 +11,7 @@ import org.strata.api.CacheMode;
 import org.strata.api.CreateRequest;
 import org.strata.api.FormatAccess;
 import org.strata.api.FormatDriver;
+import org.strata.cli.Options;
 import org.strata.core.agent.ImageService;
 import org.strata.core.image.CreatedImage;
 import org.strata.core.image.Errors;
@@ -24,6 +25,28 @@ final class ConvertCommand extends ImageCommand {
     /** qemu-img's largest sparse size: 16 MiB. */
     private static final long MAX_SPARSE = 16L << 20;
 
+    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:convert", "SRC DST")
+            .value('f', "format", "FMT", "the source's format (probed when not given)")
+            .value('O', "output-format", "OUT_FMT", "the target format (default raw)")
+            .value('o', "options", "OPTS", "the target's creation options (-o help lists them)").repeatable()
+            .flag('c', "compress", "compress the target")
+            .flag('p', "progress", "show progress")
+            .value('S', "sparse", "SPARSE", "zero runs in data of this size (a multiple of 512, default 4k) are not"
+                    + " written; 0: write everything, fully allocating the target")
+            .flag('n', "no-create", "the target exists: do not create it")
+            .value('B', "backing", "BACKING", "the target gets this backing file (-F its format); only what differs"
+                    + " from it is written")
+            .value('F', "backing-format", "FMT", "the format of -B's backing file")
+            .value('m', "workers", "N", "N parallel workers (1 to 16, default 8)")
+            .flag('W', "out-of-order", "allow out-of-order writes")
+            .value('r', "rate-limit", "RATE", "copy at most RATE bytes per second")
+            .value('t', "cache", "CACHE", "the cache mode of the target (default unsafe)")
+            .value('T', "source-cache", "SRC_CACHE", "the cache mode of the source (default writeback)")
+            .flag('U', FORCE_SHARE, "open the source without taking locks (it may be in use)")
+            .flag((char) 0, "target-is-zero", "with -n: the existing target reads as zeroes, so zeroes need no"
+                    + " writing")
+            .flag((char) 0, "job", "run in the daemon's background (see job:list)"));
+
     private final OperationRunner runner;
 
     ConvertCommand(ImageService images, OperationRunner runner) {
@@ -32,50 +55,27 @@ final class ConvertCommand extends ImageCommand {
     }
 
     @Override
-    public String name() {
-        return "image:convert";
-    }
-
-    @Override
     public String summary() {
         return "copy an image into another, in any format";
     }
 
     @Override
-    public String usage() {
-        return "usage: image:convert [-f FMT] -O OUT_FMT [-o OPTS] [-c] [-p] [-S SPARSE] [-n] [-B BACKING -F FMT]\n"
-                + "                     [-m N] [-W] [-r RATE] [-U] [-t CACHE] [-T SRC_CACHE] [--target-is-zero]\n"
-                + "                     [--job] [-q] SRC DST\n"
-                + "  -O OUT_FMT   the target format             -o OPTS   its creation options\n"
-                + "  -c           compress the target           -p        show progress\n"
-                + "  -S SPARSE    zero runs in data of this size (a multiple of 512, default 4k) are not written;\n"
-                + "               0: write everything, fully allocating the target\n"
-                + "  -n           the target exists: do not create it\n"
-                + "  -B BACKING   the target gets this backing file (-F its format); only what differs from it\n"
-                + "               is written\n"
-                + "  --target-is-zero  with -n: the existing target reads as zeroes, so zeroes need no writing\n"
-                + "  -m N         N parallel workers (1 to 16)  -W        allow out-of-order writes\n"
-                + "  -r RATE      copy at most RATE bytes per second\n"
-                + "  --job        run in the daemon's background (see job:list)";
+    public Options.Spec options() {
+        return OPTIONS;
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().flag('U', FORCE_SHARE)
-                .value('O', "output-format").value('o', "options").flag('c', "compress")
-                .flag('p', "progress").value('S', "sparse").flag('n', "no-create").value('B', "backing")
-                .value('F', "backing-format").value('m', "workers").flag('W', "out-of-order")
-                .value('t', "cache").value('T', "source-cache").value('r', "rate-limit").flag((char) 0, "target-is-zero")
-                .flag((char) 0, "job").parse(inv.args);
+        Options o = OPTIONS.parse(inv.args);
         List<String> files = o.operands(2, 2, "source and target file names");
-        long sparse = Sizes.parse(o.get("sparse", "4k"), "buffer size for sparse output");
+        long sparse = size(o.get("sparse", "4k"), "buffer size for sparse output");
         if (sparse % 512 != 0 || sparse > MAX_SPARSE) {
             throw new CommandFailure("Invalid buffer size for sparse output specified. Valid sizes are multiples of"
                     + " 512 up to " + MAX_SPARSE + ". Select 0 to disable sparse detection (fully allocates output).",
                     1);
         }
         int workers = parseWorkers(o.get("workers", "8"));
-        long rate = o.has("rate-limit") ? Sizes.parse(o.get("rate-limit"), "rate limit") : 0;
+        long rate = rateLimit(o);
         boolean create = !o.has("no-create");
         boolean targetIsZero = o.has("target-is-zero");
         if (targetIsZero && create) {
@@ -91,7 +91,7 @@ final class ConvertCommand extends ImageCommand {
         List<Closeable> opened = new ArrayList<>();
         try {
             // -U shares the source, which is only read; the target is never opened with it
-            FormatAccess src = images.opener().open(files.get(0), request(inv, o, "format", false, sourceCache));
+            FormatAccess src = images.opener().open(files.get(0), request(inv, o, "format", false, sourceCache).build());
             opened.add(src);
             FormatDriver driver = formatDriver(o.get("output-format", "raw"));
             Map<String, String> options = checkTarget(o, driver, create);
@@ -102,13 +102,13 @@ final class ConvertCommand extends ImageCommand {
             if (dst.size() < src.size()) {
                 throw new CommandFailure("output file is smaller than input file", 1);
             }
-            if (targetIsZero && dst.image().backing() != null) {
+            if (targetIsZero && dst.backing() != null) {
                 throw new CommandFailure("Cannot use --target-is-zero when the destination image has a backing file",
                         1);
             }
             // a new image without backing file reads as zeroes, as does one the caller vouches for; -S 0 allocates
             // the whole target, zeroes too
-            boolean zeroTarget = sparse != 0 && (create || targetIsZero) && dst.image().backing() == null;
+            boolean zeroTarget = sparse != 0 && (create || targetIsZero) && dst.backing() == null;
             Convert convert = new Convert(src, dst, new Convert.Settings((int) sparse, o.has("compress"), zeroTarget,
                     workers, o.has("out-of-order")));
             List<Closeable> resources = List.copyOf(opened);
@@ -150,7 +150,7 @@ final class ConvertCommand extends ImageCommand {
     /** Creates the target; what goes wrong while the driver formats it is reported as qemu-img reports it. */
     private CreatedImage createTarget(Invocation inv, Options o, String file, FormatDriver driver,
                                       Map<String, String> options, long size) throws CommandFailure {
-        OpenRequest where = baseRequest(inv, o);
+        OpenRequest where = baseRequest(inv, o).build();
         options.remove("size"); // as in qemu-img, the target has the source's size, whatever -o says
         CreateRequest request = new CreateRequest(size, options, o.get("backing"), o.get("backing-format"), true);
         try {

@@ -7,6 +7,8 @@ import java.util.Map;
 
 import org.strata.api.CreateRequest;
 import org.strata.api.FormatDriver;
+import org.strata.api.Sizes;
+import org.strata.cli.Options;
 import org.strata.core.agent.ImageService;
 import org.strata.core.image.CreatedImage;
 import org.strata.core.image.Errors;
@@ -15,13 +17,16 @@ import org.strata.core.image.OpenRequest;
 /** {@code image:create}: qemu-img create. */
 final class CreateCommand extends ImageCommand {
 
+    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:create", "FILE [SIZE]")
+            .value('f', "format", "FMT", "the format of the new image (raw, qcow2, ...; default raw)")
+            .value('o', "options", "OPT=VAL[,...]", "creation options of the format; -o help lists them").repeatable()
+            .value('b', "backing", "BACKING", "the backing file (recorded as given; relative to FILE's directory)")
+            .value('F', "backing-format", "BACKING_FMT", "the backing file's format (required with -b)")
+            .flag('u', "unsafe", "do not open the backing file (SIZE is then required)")
+            .operand("SIZE", "bytes, or with a suffix k, M, G, T, P, E (powers of 1024)"));
+
     CreateCommand(ImageService images) {
         super(images);
-    }
-
-    @Override
-    public String name() {
-        return "image:create";
     }
 
     @Override
@@ -30,21 +35,13 @@ final class CreateCommand extends ImageCommand {
     }
 
     @Override
-    public String usage() {
-        return "usage: image:create -f FMT [-o OPT=VAL[,...]] [-b BACKING [-F BACKING_FMT]] [-u] [-q] FILE [SIZE]\n"
-                + "  -f FMT          the format of the new image (raw, qcow2, ...)\n"
-                + "  -o OPTIONS      creation options of the format; -o help lists them\n"
-                + "  -b BACKING      the backing file (recorded as given; relative to FILE's directory)\n"
-                + "  -F BACKING_FMT  the backing file's format (required with -b)\n"
-                + "  -u              do not open the backing file (SIZE is then required)\n"
-                + "  -q              print nothing\n"
-                + "  SIZE            bytes, or with a suffix K, M, G, T (powers of 1024)";
+    public Options.Spec options() {
+        return OPTIONS;
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().value('o', "options").value('b', "backing").value('F', "backing-format")
-                .flag('u', "unsafe").parse(inv.args);
+        Options o = OPTIONS.parse(inv.args);
         String format = o.get("format", "raw");
         FormatDriver driver;
         try {
@@ -58,10 +55,10 @@ final class CreateCommand extends ImageCommand {
             inv.out.println(CreateOptions.help(format, driver.createOptions()));
             return 0;
         }
-        List<String> operands = o.operands(1, 2, "filename");
+        List<String> operands = o.operands(1, 2, "image file name");
         String file = operands.get(0);
-        long size = operands.size() == 2 ? Sizes.parse(operands.get(1), "image size") : -1;
-        OpenRequest where = baseRequest(inv, o);
+        long size = operands.size() == 2 ? size(operands.get(1), "image size") : -1;
+        OpenRequest where = baseRequest(inv, o).build();
         CreatedImage created;
         try {
             created = images.opener().create(file, format, request(o, file, driver, options, size), where);
@@ -93,7 +90,7 @@ final class CreateCommand extends ImageCommand {
             throw new CommandFailure("The image size must be specified only once", 1);
         }
         if (sizeOption != null) {
-            size = Sizes.option("size", sizeOption);
+            size = Sizes.parseOption("size", sizeOption);
         }
         String backing = o.get("backing", options.remove("backing_file"));
         String backingFormat = o.get("backing-format", options.remove("backing_fmt"));

@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import org.strata.api.CreateOption;
 import org.strata.api.FormatDriver;
+import org.strata.api.Sizes;
 
 /** qemu-img's {@code -o} option strings: {@code name=value,name2=value2}, a doubled comma for a comma in a value. */
 final class CreateOptions {
@@ -72,7 +73,7 @@ final class CreateOptions {
                         throw new CommandFailure("Parameter '" + name + "' expects 'on' or 'off'", 1);
                     }
                 }
-                case "size" -> Sizes.option(name, value);
+                case "size" -> Sizes.parseOption(name, value);
                 case "num" -> {
                     if (!value.strip().matches("[+-]?(0[xX][0-9a-fA-F]+|[0-9]+)")) {
                         throw new CommandFailure("Parameter '" + name + "' expects a number", 1);

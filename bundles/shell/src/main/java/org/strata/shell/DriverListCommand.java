@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.strata.cli.Options;
 import org.strata.core.agent.DriverInfo;
 import org.strata.core.agent.DriverRegistry;
 import org.strata.core.agent.DriverStatus;
@@ -15,15 +16,16 @@ import org.strata.core.agent.DriverStatus;
  */
 final class DriverListCommand implements Command {
 
+    private static final Options.Spec OPTIONS = new Options.Spec("driver:list", "")
+            .value((char) 0, "output", "human|json", "human (default) or json")
+            .note("STATE serving: the version images open with (the highest registered); draining: being replaced"
+                    + " or removed, its nodes are moving off it; standby: beside a higher version, serves again if"
+                    + " that one leaves");
+
     private final DriverRegistry drivers;
 
     DriverListCommand(DriverRegistry drivers) {
         this.drivers = drivers;
-    }
-
-    @Override
-    public String name() {
-        return "driver:list";
     }
 
     @Override
@@ -32,16 +34,13 @@ final class DriverListCommand implements Command {
     }
 
     @Override
-    public String usage() {
-        return "usage: driver:list [--output=human|json]\n"
-                + "  STATE  serving: the version images open with (the highest registered)\n"
-                + "         draining: being replaced or removed, its nodes are moving off it\n"
-                + "         standby: beside a higher version; serves again if that one leaves";
+    public Options.Spec options() {
+        return OPTIONS;
     }
 
     @Override
     public int run(Invocation inv) {
-        Options o = new Options.Spec().value((char) 0, "output").parse(inv.args);
+        Options o = OPTIONS.parse(inv.args);
         o.operands(0, 0, "no arguments");
         List<DriverStatus> list = drivers.list();
         if (o.json()) {

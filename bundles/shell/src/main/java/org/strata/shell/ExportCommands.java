@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.strata.cli.Options;
 import org.strata.nbd.ExportInfo;
 import org.strata.nbd.Exports;
 
@@ -19,6 +20,10 @@ final class ExportCommands {
     }
 
     static final class Add implements Command {
+        private static final Options.Spec OPTIONS = new Options.Spec("export:add", "NODE")
+                .value('n', "name", "NAME", "the export name clients ask for (default: the node's name)")
+                .flag('w', "writable", "let clients write (the node must be writable)");
+
         private final Exports exports;
         private final boolean daemon;
 
@@ -28,25 +33,18 @@ final class ExportCommands {
         }
 
         @Override
-        public String name() {
-            return "export:add";
-        }
-
-        @Override
         public String summary() {
             return "serve a node over NBD (persisted across restarts)";
         }
 
         @Override
-        public String usage() {
-            return "usage: export:add [--name NAME] [--writable] NODE\n"
-                    + "  --name NAME  the export name clients ask for (default: the node's name)\n"
-                    + "  --writable   let clients write (the node must be writable)";
+        public Options.Spec options() {
+            return OPTIONS;
         }
 
         @Override
         public int run(Invocation inv) throws Exception {
-            Options o = new Options.Spec().value('n', "name").flag('w', "writable").parse(inv.args);
+            Options o = OPTIONS.parse(inv.args);
             String node = o.operands(1, 1, "a node name").get(0);
             if (!daemon) {
                 throw new CommandFailure("export:add serves a node of the daemon: run it with 'strata exec'", 1);
@@ -67,15 +65,13 @@ final class ExportCommands {
     }
 
     static final class ListExports implements Command {
+        private static final Options.Spec OPTIONS = new Options.Spec("export:list", "")
+                .value((char) 0, "output", "human|json", "human (default) or json");
+
         private final Exports exports;
 
         ListExports(Exports exports) {
             this.exports = exports;
-        }
-
-        @Override
-        public String name() {
-            return "export:list";
         }
 
         @Override
@@ -84,13 +80,13 @@ final class ExportCommands {
         }
 
         @Override
-        public String usage() {
-            return "usage: export:list [--output=human|json]";
+        public Options.Spec options() {
+            return OPTIONS;
         }
 
         @Override
         public int run(Invocation inv) {
-            Options o = new Options.Spec().value((char) 0, "output").parse(inv.args);
+            Options o = OPTIONS.parse(inv.args);
             o.operands(0, 0, "no arguments");
             Map<String, ExportInfo> served = new LinkedHashMap<>();
             for (ExportInfo e : exports.served()) {
@@ -127,15 +123,12 @@ final class ExportCommands {
     }
 
     static final class Remove implements Command {
+        private static final Options.Spec OPTIONS = new Options.Spec("export:remove", "NAME");
+
         private final Exports exports;
 
         Remove(Exports exports) {
             this.exports = exports;
-        }
-
-        @Override
-        public String name() {
-            return "export:remove";
         }
 
         @Override
@@ -144,13 +137,13 @@ final class ExportCommands {
         }
 
         @Override
-        public String usage() {
-            return "usage: export:remove NAME";
+        public Options.Spec options() {
+            return OPTIONS;
         }
 
         @Override
         public int run(Invocation inv) throws Exception {
-            String name = new Options.Spec().parse(inv.args).operands(1, 1, "an export name").get(0);
+            String name = OPTIONS.parse(inv.args).operands(1, 1, "an export name").get(0);
             if (!exports.remove(name)) {
                 throw new CommandFailure("Export '" + name + "' not found", 1);
             }

@@ -7,6 +7,7 @@ import java.util.List;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Function;
+import org.strata.cli.UsageException;
 import org.strata.core.image.Errors;
 
 /**
@@ -53,7 +54,7 @@ final class GogoCommand implements Function {
         int status;
         try {
             if (inv.args.contains("--help")) {
-                inv.out.println(command.usage());
+                inv.out.println(command.options().usage());
                 status = 0;
             } else {
                 status = command.run(inv);

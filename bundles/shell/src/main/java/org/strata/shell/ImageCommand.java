@@ -7,7 +7,10 @@ import java.util.List;
 import org.strata.api.CacheMode;
 import org.strata.api.FormatAccess;
 import org.strata.api.FormatDriver;
+import org.strata.api.Sizes;
 import org.strata.api.StoragePath;
+import org.strata.cli.Options;
+import org.strata.cli.UsageException;
 import org.strata.core.agent.ImageService;
 import org.strata.core.image.Errors;
 import org.strata.core.image.OpenRequest;
@@ -18,6 +21,16 @@ abstract class ImageCommand implements Command {
     /** {@code -U}: open without taking locks. */
     static final String FORCE_SHARE = "force-share";
 
+    /** What the options that several image commands take do, as their usage says it. */
+    static final String FORMAT_HELP = "the image format (probed when not given)";
+    static final String FORCE_SHARE_HELP = "open without taking locks (the image may be in use)";
+    static final String CACHE_HELP = "the cache mode of the image written: writeback (default), writethrough, none,"
+            + " directsync, unsafe";
+    static final String SOURCE_CACHE_HELP = "the cache mode of the images only read (default writeback)";
+    static final String ALLOW_ROOT_ARGUMENT = "DIR|URL";
+    static final String ALLOW_ROOT_HELP = "also open files the image names below DIR or a URL prefix"
+            + " (http://HOST/DIR/, nbd://HOST:PORT/)";
+
     protected final ImageService images;
 
     ImageCommand(ImageService images) {
@@ -25,15 +38,31 @@ abstract class ImageCommand implements Command {
     }
 
     /**
-     * The options every image command takes: {@code -f}, {@code --allow-root}, {@code -q}. Commands that take a cache
-     * mode as qemu-img does add {@code -t} ("cache") and {@code -T} ("source-cache"); the commands that only read an
-     * image (or a chain's backing files) add {@code -U} with {@link #FORCE_SHARE}, as qemu-img's do.
+     * Adds the options every image command takes after its own: {@code --allow-root} and {@code -q}. Each command
+     * declares {@code -f} ("format") itself; those that take a cache mode as qemu-img does add {@code -t} ("cache")
+     * and {@code -T} ("source-cache"); the commands that only read an image (or a chain's backing files) add
+     * {@code -U} with {@link #FORCE_SHARE}, as qemu-img's do.
      */
-    static Options.Spec spec() {
-        return new Options.Spec()
-                .value('f', "format")
-                .value((char) 0, "allow-root")
-                .flag('q', "quiet");
+    static Options.Spec withSharedOptions(Options.Spec spec) {
+        return spec.value((char) 0, "allow-root", ALLOW_ROOT_ARGUMENT, ALLOW_ROOT_HELP).repeatable()
+                .flag('q', "quiet", "print nothing but errors");
+    }
+
+    /** A size argument or option value, failing with qemu-img's message naming {@code what} (e.g. "image size"). */
+    static long size(String text, String what) throws CommandFailure {
+        try {
+            return Sizes.parse(text);
+        } catch (Sizes.InvalidSizeException e) {
+            throw new CommandFailure("Invalid " + what + " specified. " + (e.tooLarge()
+                    ? "Must be between 0 and " + Long.MAX_VALUE + "."
+                    : "You may use k, M, G, T, P or E suffixes for kilobytes, megabytes, gigabytes, terabytes,"
+                    + " petabytes and exabytes."), 1);
+        }
+    }
+
+    /** The bytes per second {@code -r} allows, 0 (no limit) when it is not given. */
+    static long rateLimit(Options o) throws CommandFailure {
+        return o.has("rate-limit") ? size(o.get("rate-limit"), "rate limit") : 0;
     }
 
     /** The cache mode {@code -t} names, or {@code def}; a bad name fails with qemu-img's message. */
@@ -53,7 +82,7 @@ abstract class ImageCommand implements Command {
      * The request every open starts from: read-only, relative to the caller, under the roots the caller allows
      * ({@code --allow-root} before the subcommand and as an option: directories and URL prefixes).
      */
-    OpenRequest baseRequest(Invocation inv, Options o) {
+    OpenRequest.Builder baseRequest(Invocation inv, Options o) {
         List<StoragePath> roots = new ArrayList<>();
         for (String root : inv.allowRoots(o)) {
             try {
@@ -62,25 +91,24 @@ abstract class ImageCommand implements Command {
                 throw new IllegalArgumentException("Invalid --allow-root '" + root + "': " + Errors.oneLine(e), e);
             }
         }
-        return OpenRequest.readOnly(inv.cwd).withExtraRoots(roots);
+        return OpenRequest.in(inv.cwd).extraRoots(roots);
     }
 
     /**
      * How to open {@code -f}'s image (read-only unless {@code writable}), with -U, --allow-root and the cache mode
      * {@code -t} names (writeback where the command has no -t or it is not given).
      */
-    OpenRequest request(Invocation inv, Options o, String formatOption, boolean writable) {
+    OpenRequest.Builder request(Invocation inv, Options o, String formatOption, boolean writable) {
         return request(inv, o, formatOption, writable, cacheMode(o, CacheMode.WRITEBACK));
     }
 
     /** As {@link #request(Invocation, Options, String, boolean)}, in {@code cache} mode. */
-    OpenRequest request(Invocation inv, Options o, String formatOption, boolean writable, CacheMode cache) {
+    OpenRequest.Builder request(Invocation inv, Options o, String formatOption, boolean writable, CacheMode cache) {
         boolean forceShare = o.has(FORCE_SHARE);
         if (forceShare && writable) {
             throw new UsageException("force-share=on can only be used with read-only images");
         }
-        return baseRequest(inv, o).withFormat(o.get(formatOption)).withWritable(writable)
-                .withForceShare(forceShare).withCache(cache);
+        return baseRequest(inv, o).format(o.get(formatOption)).writable(writable).forceShare(forceShare).cache(cache);
     }
 
     /**
@@ -88,7 +116,7 @@ abstract class ImageCommand implements Command {
      * the images the command reads, so it never applies here.
      */
     OpenRequest targetRequest(Invocation inv, Options o, String formatOption, CacheMode cache) {
-        return request(inv, o, formatOption, false, cache).withForceShare(false).withWritable(true);
+        return request(inv, o, formatOption, false, cache).forceShare(false).writable(true).build();
     }
 
     /** The driver of a format the user names for a new image, failing as qemu-img does for an unknown one. */
@@ -104,7 +132,7 @@ abstract class ImageCommand implements Command {
     }
 
     FormatAccess open(Invocation inv, Options o, String file, boolean writable) throws IOException {
-        return open(file, request(inv, o, "format", writable));
+        return open(file, request(inv, o, "format", writable).build());
     }
 
     /**
@@ -114,7 +142,7 @@ abstract class ImageCommand implements Command {
     FormatAccess open(String file, OpenRequest request) throws IOException {
         FormatAccess a = images.opener().open(file, request);
         if (request.writable() && !a.isWritable()) {
-            var specific = a.image().info().formatSpecific();
+            var specific = a.info().formatSpecific();
             String why = specific != null && Boolean.TRUE.equals(specific.get("corrupt"))
                     ? a.formatName() + ": Image is corrupt; cannot be opened read/write" : "the image can only be read";
             a.close();

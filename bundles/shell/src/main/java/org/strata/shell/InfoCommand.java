@@ -6,18 +6,20 @@ import java.util.Map;
 
 import org.strata.api.FormatAccess;
 import org.strata.api.SnapshotInfo;
+import org.strata.cli.Options;
 import org.strata.core.agent.ImageService;
 
 /** {@code image:info}: qemu-img info. */
 final class InfoCommand extends ImageCommand {
 
+    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:info", "FILE")
+            .value('f', "format", "FMT", FORMAT_HELP)
+            .value((char) 0, "output", "human|json", "human (default) or json, with qemu-img's keys")
+            .flag((char) 0, "backing-chain", "show every image of the backing chain, top first")
+            .flag('U', FORCE_SHARE, FORCE_SHARE_HELP));
+
     InfoCommand(ImageService images) {
         super(images);
-    }
-
-    @Override
-    public String name() {
-        return "image:info";
     }
 
     @Override
@@ -26,32 +28,25 @@ final class InfoCommand extends ImageCommand {
     }
 
     @Override
-    public String usage() {
-        return "usage: image:info [-f FMT] [--output=human|json] [--backing-chain] [-U] [--allow-root DIR|URL] FILE\n"
-                + "  -f FMT            the image format (probed when not given)\n"
-                + "  --output=FORMAT   human (default) or json, with qemu-img's keys\n"
-                + "  --backing-chain   show every image of the backing chain, top first\n"
-                + "  -U, --force-share open without taking locks (the image may be in use)\n"
-                + "  --allow-root DIR|URL  also open files the image names below DIR or a URL prefix\n"
-                + "                    (http://HOST/DIR/, nbd://HOST:PORT/)";
+    public Options.Spec options() {
+        return OPTIONS;
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().flag('U', FORCE_SHARE)
-                .value((char) 0, "output").flag((char) 0, "backing-chain").parse(inv.args);
-        String file = o.operands(1, 1, "filename").get(0);
+        Options o = OPTIONS.parse(inv.args);
+        String file = o.operands(1, "one image file name").get(0);
         boolean chain = o.has("backing-chain");
         boolean json = o.json();
         try (FormatAccess top = images.opener().open(file,
-                request(inv, o, "format", false).withOpenBacking(chain))) {
+                request(inv, o, "format", false).openBacking(chain).build())) {
             List<Map<String, Object>> reports = new ArrayList<>();
             List<List<SnapshotInfo>> snapshots = new ArrayList<>();
             String name = file;
-            for (FormatAccess layer = top; layer != null; layer = chain ? layer.image().backing() : null) {
+            for (FormatAccess layer = top; layer != null; layer = chain ? layer.backing() : null) {
                 Map<String, Object> report = InfoReport.of(layer, name);
                 reports.add(report);
-                snapshots.add(layer.image().info().snapshots());
+                snapshots.add(layer.info().snapshots());
                 Object next = report.get("full-backing-filename");
                 name = next == null ? null : next.toString();
             }

@@ -10,6 +10,7 @@ import java.util.Map;
 
 import org.strata.api.FormatAccess;
 import org.strata.api.ImageInfo;
+import org.strata.api.Sizes;
 import org.strata.api.SnapshotInfo;
 import org.strata.core.image.ImageLocation;
 
@@ -21,12 +22,12 @@ final class InfoReport {
 
     /** The {@code ImageInfo} JSON object of qemu-img for the layer {@code access}, named {@code filename}. */
     static Map<String, Object> of(FormatAccess access, String filename) throws IOException {
-        ImageInfo info = access.image().info();
+        ImageInfo info = access.info();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("virtual-size", info.virtualSize());
         m.put("filename", filename);
         m.put("format", access.formatName());
-        long actual = access.image().allocatedSize();
+        long actual = access.allocatedSize();
         if (actual >= 0) {
             m.put("actual-size", actual);
         }

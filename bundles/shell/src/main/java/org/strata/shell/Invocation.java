@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.strata.cli.Options;
+
 /** One call of a command: its arguments, where it prints, and the caller's working directory and settings. */
 final class Invocation {
 

@@ -3,6 +3,7 @@ package org.strata.shell;
 import java.util.List;
 
 import org.strata.api.FormatAccess;
+import org.strata.cli.Options;
 import org.strata.core.agent.ImageService;
 
 /**
@@ -12,13 +13,22 @@ import org.strata.core.agent.ImageService;
  */
 final class IoCommand extends ImageCommand {
 
+    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:io", "FILE")
+            .value('f', "format", "FMT", FORMAT_HELP)
+            .value('c', "cmd", "CMD", "a command to run (see below); given once or more, run in order").repeatable()
+            .value('t', "cache", "CACHE", CACHE_HELP)
+            .flag('U', FORCE_SHARE, FORCE_SHARE_HELP)
+            .note("commands (as qemu-io's; r, w, d and f are short for them):\n"
+                    + "  read [-q] [-P PATTERN] OFFSET LENGTH        read; with -P check every byte is PATTERN\n"
+                    + "  write [-cquz] [-P PATTERN] OFFSET LENGTH    write PATTERN (default 0xcd); -z zeroes (-u may"
+                    + " deallocate them); -c compressed\n"
+                    + "  discard [-q] OFFSET LENGTH                  discard (reads as zeroes after)\n"
+                    + "  flush                                       write everything back")
+            .note("OFFSET and LENGTH take the suffixes k, M, G, T, P, E; requests must lie inside the image; -q"
+                    + " prints no statistics; the status is 1 when a command fails"));
+
     IoCommand(ImageService images) {
         super(images);
-    }
-
-    @Override
-    public String name() {
-        return "image:io";
     }
 
     @Override
@@ -27,21 +37,13 @@ final class IoCommand extends ImageCommand {
     }
 
     @Override
-    public String usage() {
-        return "usage: image:io [-f FMT] [-U] [-t CACHE] -c CMD [-c CMD...] FILE\n"
-                + "  commands (as qemu-io's; r, w, d and f are short for them):\n"
-                + "    read [-q] [-P PATTERN] OFFSET LENGTH       read; with -P check every byte is PATTERN\n"
-                + "    write [-cquz] [-P PATTERN] OFFSET LENGTH  write PATTERN (default 0xcd); -z zeroes (-u may\n"
-                + "                                               deallocate them); -c compressed\n"
-                + "    discard [-q] OFFSET LENGTH                  discard (reads as zeroes after)\n"
-                + "    flush                                      write everything back\n"
-                + "  OFFSET and LENGTH take the suffixes K, M, G, T, P, E; requests must lie inside the image;\n"
-                + "  -q prints no statistics; the status is 1 when a command fails";
+    public Options.Spec options() {
+        return OPTIONS;
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().flag('U', FORCE_SHARE).value('t', "cache").value('c', "cmd").parse(inv.args);
+        Options o = OPTIONS.parse(inv.args);
         String file = o.operands(1, 1, "filename").get(0);
         List<String> lines = o.all("cmd");
         boolean writes = lines.stream().anyMatch(IoRequest::writes);

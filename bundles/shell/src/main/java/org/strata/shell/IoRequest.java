@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Locale;
 
 import org.strata.api.FormatAccess;
+import org.strata.api.Sizes;
 import org.strata.api.UnsupportedFeatureException;
+import org.strata.cli.Options;
+import org.strata.cli.UsageException;
 import org.strata.core.image.Errors;
 
 /**
@@ -51,13 +54,15 @@ record IoRequest(Verb verb, long offset, long length, Integer pattern, boolean z
                     .orElse(null);
         }
 
-        /** The options of read, write and discard (flush takes none). */
+        /** The options of read, write and discard (flush takes none), whose errors read as qemu-io's. */
         Options.Spec options() {
-            Options.Spec spec = new Options.Spec().getoptMessages().flag('q', "quiet");
+            Options.Spec spec = new Options.Spec(name, args).getoptMessages().flag('q', "quiet", "print no statistics");
             if (this != DISCARD) {
-                spec.value('P', "pattern");
+                spec.value('P', "pattern", "PATTERN", this == WRITE ? "the byte written (default 0xcd)"
+                        : "check that every byte read is PATTERN").repeatable();
             }
-            return this == WRITE ? spec.flag('c', "compressed").flag('u', "unmap").flag('z', "zero") : spec;
+            return this != WRITE ? spec : spec.flag('c', "compressed", "write compressed data")
+                    .flag('u', "unmap", "with -z: the zeroes may be deallocated").flag('z', "zero", "write zeroes");
         }
 
         /** qemu-io's usage line, printed when the arguments do not fit. */
@@ -160,13 +165,14 @@ record IoRequest(Verb verb, long offset, long length, Integer pattern, boolean z
 
     /** qemu-io's numbers: sizes as qemu reads them; null (the reason printed) for anything else. */
     private static Long number(String s, PrintStream out, PrintStream err) {
-        if (Sizes.hexWithSuffix(s)) {
+        // a hexadecimal number with a suffix: qemu reads it, with a deprecation warning
+        if (s.strip().matches("[+]?0[xX][0-9a-fA-F]+[kKmMgGtTpP]")) {
             err.println("image:io: warning: Using a multiplier suffix on hex numbers is deprecated: " + s);
         }
         try {
-            return Sizes.strtosz(s);
-        } catch (Sizes.Invalid e) {
-            out.println(e.tooLarge ? "Parsing error: argument too large -- " + s
+            return Sizes.parse(s);
+        } catch (Sizes.InvalidSizeException e) {
+            out.println(e.tooLarge() ? "Parsing error: argument too large -- " + s
                     : "Parsing error: non-numeric argument, or extraneous/unrecognized suffix -- " + s);
             return null;
         }
@@ -245,7 +251,7 @@ record IoRequest(Verb verb, long offset, long length, Integer pattern, boolean z
             }
             return;
         }
-        int chunk = compressed ? (int) Math.max(512, image.image().info().clusterSize()) : 1 << 20;
+        int chunk = compressed ? (int) Math.max(512, image.info().clusterSize()) : 1 << 20;
         byte[] b = new byte[(int) Math.min(chunk, length)];
         Arrays.fill(b, (byte) (pattern != null ? pattern : 0xcd));
         for (long done = 0; done < length; done += b.length) {

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.strata.cli.Options;
+import org.strata.cli.UsageException;
 import org.strata.core.ops.Job;
 import org.strata.core.ops.JobManager;
 
@@ -34,15 +36,13 @@ final class JobCommands {
     }
 
     static final class ListJobs implements Command {
+        private static final Options.Spec OPTIONS = new Options.Spec("job:list", "")
+                .value((char) 0, "output", "human|json", "human (default) or json");
+
         private final JobManager jobs;
 
         ListJobs(JobManager jobs) {
             this.jobs = jobs;
-        }
-
-        @Override
-        public String name() {
-            return "job:list";
         }
 
         @Override
@@ -51,13 +51,13 @@ final class JobCommands {
         }
 
         @Override
-        public String usage() {
-            return "usage: job:list [--output=human|json]";
+        public Options.Spec options() {
+            return OPTIONS;
         }
 
         @Override
         public int run(Invocation inv) {
-            Options o = new Options.Spec().value((char) 0, "output").parse(inv.args);
+            Options o = OPTIONS.parse(inv.args);
             o.operands(0, 0, "no arguments");
             if (o.json()) {
                 List<Map<String, Object>> out = new ArrayList<>();
@@ -83,15 +83,13 @@ final class JobCommands {
     }
 
     static final class Wait implements Command {
+        private static final Options.Spec OPTIONS = new Options.Spec("job:wait", "ID")
+                .value((char) 0, "timeout", "SECONDS", "give up waiting after this long (the job runs on)");
+
         private final JobManager jobs;
 
         Wait(JobManager jobs) {
             this.jobs = jobs;
-        }
-
-        @Override
-        public String name() {
-            return "job:wait";
         }
 
         @Override
@@ -100,13 +98,13 @@ final class JobCommands {
         }
 
         @Override
-        public String usage() {
-            return "usage: job:wait [--timeout SECONDS] ID";
+        public Options.Spec options() {
+            return OPTIONS;
         }
 
         @Override
         public int run(Invocation inv) throws Exception {
-            Options o = new Options.Spec().value((char) 0, "timeout").parse(inv.args);
+            Options o = OPTIONS.parse(inv.args);
             Job j = jobs.get(id(o));
             long timeout = Long.parseLong(o.get("timeout", "0"));
             boolean ended = j.await(timeout > 0 ? timeout : Long.MAX_VALUE / 2, TimeUnit.SECONDS);
@@ -119,15 +117,12 @@ final class JobCommands {
     }
 
     static final class Cancel implements Command {
+        private static final Options.Spec OPTIONS = new Options.Spec("job:cancel", "ID");
+
         private final JobManager jobs;
 
         Cancel(JobManager jobs) {
             this.jobs = jobs;
-        }
-
-        @Override
-        public String name() {
-            return "job:cancel";
         }
 
         @Override
@@ -136,13 +131,13 @@ final class JobCommands {
         }
 
         @Override
-        public String usage() {
-            return "usage: job:cancel ID";
+        public Options.Spec options() {
+            return OPTIONS;
         }
 
         @Override
         public int run(Invocation inv) {
-            Job j = jobs.get(id(new Options.Spec().parse(inv.args)));
+            Job j = jobs.get(id(OPTIONS.parse(inv.args)));
             j.cancel();
             inv.out.println("Job " + j.id() + " cancellation requested");
             return 0;

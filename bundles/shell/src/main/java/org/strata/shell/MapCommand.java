@@ -4,18 +4,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.strata.api.FormatAccess;
+import org.strata.cli.Options;
 import org.strata.core.agent.ImageService;
 
 /** {@code image:map}: qemu-img map. */
 final class MapCommand extends ImageCommand {
 
+    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:map", "FILE")
+            .value('f', "format", "FMT", FORMAT_HELP)
+            .value((char) 0, "output", "human|json", "human (default) or json: one entry per run with start, length,"
+                    + " depth, present, zero, data, offset")
+            .value('s', "start-offset", "START", "begin at this guest offset")
+            .value('l', "max-length", "LENGTH", "map only this many bytes")
+            .flag('U', FORCE_SHARE, FORCE_SHARE_HELP));
+
     MapCommand(ImageService images) {
         super(images);
-    }
-
-    @Override
-    public String name() {
-        return "image:map";
     }
 
     @Override
@@ -24,23 +28,18 @@ final class MapCommand extends ImageCommand {
     }
 
     @Override
-    public String usage() {
-        return "usage: image:map [-f FMT] [--output=human|json] [-s START] [-l LENGTH] [-U] FILE\n"
-                + "  --output=json     one entry per run: start, length, depth, present, zero, data, offset\n"
-                + "  -s START          begin at this guest offset\n"
-                + "  -l LENGTH         map only this many bytes";
+    public Options.Spec options() {
+        return OPTIONS;
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().flag('U', FORCE_SHARE)
-                .value((char) 0, "output").value('s', "start-offset").value('l', "max-length")
-                .parse(inv.args);
-        String file = o.operands(1, 1, "filename").get(0);
+        Options o = OPTIONS.parse(inv.args);
+        String file = o.operands(1, "one image file name").get(0);
         boolean json = o.json();
         // qemu-img reads the range before it opens the image
-        long start = o.has("start-offset") ? Sizes.parse(o.get("start-offset"), "start offset") : 0;
-        Long maxLength = o.has("max-length") ? Sizes.parse(o.get("max-length"), "max length") : null;
+        long start = o.has("start-offset") ? size(o.get("start-offset"), "start offset") : 0;
+        Long maxLength = o.has("max-length") ? size(o.get("max-length"), "max length") : null;
         try (FormatAccess top = open(inv, o, file, false)) {
             long size = top.size();
             // start + length wraps around as in qemu-img (which then prints one empty entry)
@@ -78,9 +77,9 @@ final class MapCommand extends ImageCommand {
     static List<String> layerNames(FormatAccess top, String file) throws java.io.IOException {
         List<String> names = new ArrayList<>();
         String name = file;
-        for (FormatAccess a = top; a != null; a = a.image().backing()) {
+        for (FormatAccess a = top; a != null; a = a.backing()) {
             names.add(name);
-            String b = a.image().info().backingFilename();
+            String b = a.info().backingFilename();
             name = b == null ? "?" : InfoReport.fullBackingName(name, b);
         }
         return names;

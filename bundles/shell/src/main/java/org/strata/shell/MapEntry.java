@@ -42,7 +42,7 @@ record MapEntry(long start, long length, int depth, boolean present, boolean zer
         for (int depth = 0; ; depth++) {
             Extent e = Extent.ofLayer(layer, pos, len, depth);
             len = e.length();
-            FormatAccess below = layer.image().backing();
+            FormatAccess below = layer.backing();
             if (e.data() || e.zero() || below == null) {
                 boolean status = e.data() || e.zero();
                 return new MapEntry(pos, len, depth, status && e.allocated(), status && e.zero(), status && e.data(),
@@ -57,10 +57,10 @@ record MapEntry(long start, long length, int depth, boolean present, boolean zer
      * image records it, relative to the image).
      */
     private static String fileName(FormatAccess layer, String layerName, Extent e) throws IOException {
-        if (e.storage() == null || e.storage() == layer.image().storages().get(0)) {
+        if (e.storage() == null || e.storage() == layer.storages().get(0)) {
             return layerName;
         }
-        var specific = layer.image().info().formatSpecific();
+        var specific = layer.info().formatSpecific();
         Object dataFile = specific == null ? null : specific.get("data-file");
         return dataFile == null ? e.storage().location() : InfoReport.fullBackingName(layerName, dataFile.toString());
     }

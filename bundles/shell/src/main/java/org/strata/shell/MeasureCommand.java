@@ -6,18 +6,23 @@ import java.util.Map;
 import org.strata.api.FormatAccess;
 import org.strata.api.FormatDriver;
 import org.strata.api.Measurement;
+import org.strata.cli.Options;
 import org.strata.core.agent.ImageService;
 
 /** {@code image:measure}: qemu-img measure. */
 final class MeasureCommand extends ImageCommand {
 
+    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:measure", "[FILE]")
+            .value('f', "format", "FMT", "the format of FILE (probed when not given)")
+            .value((char) 0, "output", "human|json", "human (default) or json, with qemu-img's keys")
+            .value('O', "output-format", "OUT_FMT", "the format of the new image (default raw)")
+            .value('o', "options", "OPTS", "its creation options").repeatable()
+            .value((char) 0, "size", "SIZE", "measure a new image of this size (instead of FILE's data)")
+            .flag('U', FORCE_SHARE, FORCE_SHARE_HELP)
+            .note("Either --size or FILE is given."));
+
     MeasureCommand(ImageService images) {
         super(images);
-    }
-
-    @Override
-    public String name() {
-        return "image:measure";
     }
 
     @Override
@@ -26,15 +31,13 @@ final class MeasureCommand extends ImageCommand {
     }
 
     @Override
-    public String usage() {
-        return "usage: image:measure [--output=human|json] -O OUT_FMT [-o OPTS] (--size SIZE | [-f FMT] FILE)";
+    public Options.Spec options() {
+        return OPTIONS;
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().flag('U', FORCE_SHARE)
-                .value((char) 0, "output").value('O', "output-format").value('o', "options")
-                .value((char) 0, "size").parse(inv.args);
+        Options o = OPTIONS.parse(inv.args);
         boolean json = o.json();
         FormatDriver driver = formatDriver(o.get("output-format", "raw"));
         Map<String, String> options = CreateOptions.parse(o.all("options"));
@@ -43,7 +46,7 @@ final class MeasureCommand extends ImageCommand {
             if (!o.operands().isEmpty()) {
                 throw new CommandFailure("--size N cannot be used together with a filename.", 1);
             }
-            m = driver.measure(Sizes.parse(o.get("size"), "image size"), options, null);
+            m = driver.measure(size(o.get("size"), "image size"), options, null);
         } else {
             if (o.operands().size() != 1) {
                 throw new CommandFailure("Either --size N or one filename must be specified.", 1);

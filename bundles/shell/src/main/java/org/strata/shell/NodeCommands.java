@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.strata.api.CacheMode;
+import org.strata.cli.Options;
 import org.strata.core.agent.Node;
 import org.strata.core.agent.NodeManager;
 import org.strata.nbd.Exports;
@@ -28,15 +29,19 @@ final class NodeCommands {
     }
 
     static final class Add implements Command {
+        private static final Options.Spec OPTIONS = new Options.Spec("node:add", "FILE")
+                .value('f', "format", "FMT", ImageCommand.FORMAT_HELP)
+                .value('n', "name", "NAME", "the node's name (default: the file name without extension)")
+                .flag('r', "read-only", "open read-only (otherwise the node is locked against other writers)")
+                .value('t', "cache", "CACHE", "the cache mode: writeback (default), writethrough, none, directsync,"
+                        + " unsafe")
+                .value((char) 0, "allow-root", ImageCommand.ALLOW_ROOT_ARGUMENT, ImageCommand.ALLOW_ROOT_HELP)
+                .repeatable();
+
         private final NodeManager nodes;
 
         Add(NodeManager nodes) {
             this.nodes = nodes;
-        }
-
-        @Override
-        public String name() {
-            return "node:add";
         }
 
         @Override
@@ -45,17 +50,13 @@ final class NodeCommands {
         }
 
         @Override
-        public String usage() {
-            return "usage: node:add [-f FMT] [--name NAME] [--read-only] [-t CACHE] [--allow-root DIR|URL] FILE\n"
-                    + "  --name NAME   the node's name (default: the file name without extension)\n"
-                    + "  --read-only   open read-only (otherwise the node is locked against other writers)\n"
-                    + "  -t CACHE      cache mode: writeback (default), writethrough, none, directsync, unsafe";
+        public Options.Spec options() {
+            return OPTIONS;
         }
 
         @Override
         public int run(Invocation inv) throws Exception {
-            Options o = new Options.Spec().value('f', "format").value('n', "name").flag('r', "read-only")
-                    .value('t', "cache").value((char) 0, "allow-root").parse(inv.args);
+            Options o = OPTIONS.parse(inv.args);
             String file = o.operands(1, 1, "filename").get(0);
             CacheMode cache = ImageCommand.cacheMode(o, CacheMode.WRITEBACK);
             requireDaemon(nodes, name());
@@ -68,15 +69,15 @@ final class NodeCommands {
     }
 
     static final class ListNodes implements Command {
+        private static final Options.Spec OPTIONS = new Options.Spec("node:list", "")
+                .value((char) 0, "output", "human|json", "human (default) or json")
+                .note("STATE attached: serving; draining: finishing its requests before it is flushed and closed"
+                        + " (its driver is being replaced); detached: closed until a driver lets it open again");
+
         private final NodeManager nodes;
 
         ListNodes(NodeManager nodes) {
             this.nodes = nodes;
-        }
-
-        @Override
-        public String name() {
-            return "node:list";
         }
 
         @Override
@@ -85,15 +86,13 @@ final class NodeCommands {
         }
 
         @Override
-        public String usage() {
-            return "usage: node:list [--output=human|json]\n"
-                    + "  STATE  attached: serving; draining: finishing its requests before it is flushed and closed\n"
-                    + "         (its driver is being replaced); detached: closed until a driver lets it open again";
+        public Options.Spec options() {
+            return OPTIONS;
         }
 
         @Override
         public int run(Invocation inv) {
-            Options o = new Options.Spec().value((char) 0, "output").parse(inv.args);
+            Options o = OPTIONS.parse(inv.args);
             o.operands(0, 0, "no arguments");
             List<Node> list = nodes.list();
             if (o.json()) {
@@ -148,6 +147,8 @@ final class NodeCommands {
     }
 
     static final class Remove implements Command {
+        private static final Options.Spec OPTIONS = new Options.Spec("node:remove", "NAME");
+
         private final NodeManager nodes;
         private final Exports exports;
 
@@ -157,23 +158,18 @@ final class NodeCommands {
         }
 
         @Override
-        public String name() {
-            return "node:remove";
-        }
-
-        @Override
         public String summary() {
             return "flush and close a node, and forget it";
         }
 
         @Override
-        public String usage() {
-            return "usage: node:remove NAME";
+        public Options.Spec options() {
+            return OPTIONS;
         }
 
         @Override
         public int run(Invocation inv) throws Exception {
-            Options o = new Options.Spec().parse(inv.args);
+            Options o = OPTIONS.parse(inv.args);
             String name = o.operands(1, 1, "a node name").get(0);
             for (Exports.Spec e : exports.specs()) {
                 if (e.node().equals(name)) {

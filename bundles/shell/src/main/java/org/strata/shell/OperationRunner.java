@@ -4,7 +4,9 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.util.List;
 
+import org.strata.cli.Options;
 import org.strata.core.agent.ImageService;
+import org.strata.core.agent.Mode;
 import org.strata.core.ops.Job;
 import org.strata.core.ops.JobControl;
 import org.strata.core.ops.JobManager;
@@ -30,7 +32,7 @@ final class OperationRunner {
     boolean run(Invocation inv, Options o, String kind, String description, Operation op,
                 List<Closeable> resources) throws Exception {
         if (o.has("job")) {
-            if (!images.mode().equals("daemon")) {
+            if (images.mode() != Mode.DAEMON) {
                 closeAll(resources);
                 throw new CommandFailure("--job runs the operation in the daemon: use 'strata exec'", 1);
             }

@@ -10,6 +10,8 @@ import java.util.List;
 import org.strata.api.CacheMode;
 import org.strata.api.FormatAccess;
 import org.strata.api.StoragePath;
+import org.strata.cli.Options;
+import org.strata.cli.UsageException;
 import org.strata.core.agent.ImageService;
 import org.strata.core.image.Errors;
 import org.strata.core.image.ImageLocation;
@@ -23,6 +25,34 @@ import org.strata.core.ops.Rebase;
  */
 final class RebaseCommand extends ImageCommand {
 
+    private static final Options.Spec REBASE = withSharedOptions(new Options.Spec("image:rebase", "FILE")
+            .value('f', "format", "FMT", FORMAT_HELP)
+            .value('t', "cache", "CACHE", "the cache mode of FILE: writeback (default), writethrough, none,"
+                    + " directsync, unsafe")
+            .value('T', "source-cache", "SRC_CACHE", "the cache mode of the new backing file (default writeback)")
+            .flag('u', "unsafe", "only change the name (the content may change); without -b, none")
+            .value('b', "backing", "BACKING", "the new backing file, relative to FILE's directory; \"\" for none")
+            .value('F', "backing-format", "BACKING_FMT", "its format (required with a backing file, as it is"
+                    + " recorded)")
+            .value('r', "rate-limit", "RATE", "copy at most RATE bytes per second")
+            .flag('p', "progress", "show progress")
+            .flag('U', FORCE_SHARE, FORCE_SHARE_HELP)
+            .flag((char) 0, "job", "run in the daemon's background (see job:list)")
+            .note("Without -u, the sectors where the old and new backing files differ are copied into FILE first."));
+    private static final Options.Spec STREAM = withSharedOptions(new Options.Spec("image:stream", "FILE")
+            .value('f', "format", "FMT", FORMAT_HELP)
+            .value('t', "cache", "CACHE", "the cache mode of FILE, as for image:rebase")
+            .value('T', "source-cache", "SRC_CACHE", "the cache mode of BASE, as for image:rebase")
+            .value('b', "backing", "BASE", "the image to keep as backing file (default: none)")
+            .value('F', "backing-format", "BASE_FMT", "its format (default: the chain's, when BASE is in it)")
+            .value('r', "rate-limit", "RATE", "copy at most RATE bytes per second")
+            .flag('p', "progress", "show progress")
+            .flag('U', FORCE_SHARE, FORCE_SHARE_HELP)
+            .flag((char) 0, "job", "run in the daemon's background (see job:list)")
+            .note("Copies into FILE what its backing chain holds above BASE, then makes BASE its backing file"
+                    + " (without -b: all of it, and FILE becomes standalone); BASE is named as it is to be recorded,"
+                    + " relative to FILE's directory."));
+
     private final OperationRunner runner;
     private final boolean stream;
 
@@ -33,51 +63,30 @@ final class RebaseCommand extends ImageCommand {
     }
 
     @Override
-    public String name() {
-        return stream ? "image:stream" : "image:rebase";
-    }
-
-    @Override
     public String summary() {
         return stream ? "pull backing data into an image, down to a base (or all of it)"
                 : "change an image's backing file";
     }
 
     @Override
-    public String usage() {
-        return stream
-                ? "usage: image:stream [-f FMT] [-t CACHE] [-T SRC_CACHE] [-b BASE [-F BASE_FMT]] [-r RATE] [-p] [-q]\n"
-                        + "                    [--job] FILE\n"
-                        + "  copies into FILE what its backing chain holds above BASE, then makes BASE its backing\n"
-                        + "  file (without -b: all of it, and FILE becomes standalone); BASE is named as it is to be\n"
-                        + "  recorded, relative to FILE's directory; its format is the chain's when BASE is in it\n"
-                        + "  -t CACHE, -T CACHE  the cache modes of FILE and of BASE, as for image:rebase"
-                : "usage: image:rebase [-f FMT] [-t CACHE] [-T SRC_CACHE] [-u] [-b BACKING] [-F BACKING_FMT] [-r RATE]\n"
-                        + "                    [-p] [-q] [--job] FILE\n"
-                        + "  -b BACKING  the new backing file, relative to FILE's directory; \"\" for none\n"
-                        + "  -F FMT      its format (required with a backing file, as it is recorded)\n"
-                        + "  -u          unsafe: only change the name (the content may change); without -b, none\n"
-                        + "  without -u, the sectors where the old and new backing differ are copied into FILE first\n"
-                        + "  -t CACHE    cache mode of FILE: writeback (default), writethrough, none, directsync, unsafe\n"
-                        + "  -T CACHE    cache mode of the new backing file (default writeback)";
+    public Options.Spec options() {
+        return stream ? STREAM : REBASE;
     }
 
     @Override
     public int run(Invocation inv) throws Exception {
-        Options o = spec().flag('U', FORCE_SHARE).value('t', "cache").value('T', "source-cache")
-                .value('b', "backing").value('F', "backing-format").flag('u', "unsafe")
-                .flag('p', "progress").value('r', "rate-limit").flag((char) 0, "job").parse(inv.args);
-        String file = o.operands(1, 1, "filename").get(0);
+        Options o = options().parse(inv.args);
+        String file = o.operands(1, "one image file name").get(0);
         boolean safe = stream || !o.has("unsafe");
         if (safe && !stream && !o.has("backing")) {
             throw new UsageException("Must specify backing file (-b) or use unsafe mode (-u)");
         }
-        long rate = o.has("rate-limit") ? Sizes.parse(o.get("rate-limit"), "rate limit") : 0;
+        long rate = rateLimit(o);
         String backing = o.get("backing");
         if (backing != null && backing.isEmpty()) {
             backing = null;
         }
-        OpenRequest request = request(inv, o, "format", true).withOpenBacking(safe);
+        OpenRequest request = request(inv, o, "format", true).openBacking(safe).build();
         CacheMode backingCache = sourceCacheMode(o);
         String backingFormat = backing == null ? null : o.get("backing-format");
         List<Closeable> opened = new ArrayList<>();
@@ -89,7 +98,7 @@ final class RebaseCommand extends ImageCommand {
                 backingFormat = formatInChain(image, ImageLocation.parse(backing, directoryOf(inv, file)).storage());
             }
             if (backing != null && safe) {
-                newBacking = openNewBacking(inv, file, backing, backingFormat, request.withCache(backingCache));
+                newBacking = openNewBacking(inv, file, backing, backingFormat, request.toBuilder().cache(backingCache).build());
                 opened.add(0, newBacking);
             }
             if (backing != null && backingFormat == null) {
@@ -118,8 +127,8 @@ final class RebaseCommand extends ImageCommand {
         try {
             List<StoragePath> roots = new ArrayList<>(request.extraRoots());
             roots.add(images.opener().directoryOf(ImageLocation.parse(file, inv.cwd).storage()));
-            return images.opener().open(backing, request.withWritable(false).withOpenBacking(true).withFormat(format)
-                    .withForceShare(false).withExtraRoots(roots).withCwd(directoryOf(inv, file)));
+            return images.opener().open(backing, request.toBuilder().writable(false).openBacking(true).format(format)
+                    .forceShare(false).extraRoots(roots).cwd(directoryOf(inv, file)).build());
         } catch (IOException | RuntimeException e) {
             throw new CommandFailure("Could not open new backing file '" + backing + "': " + Errors.oneLine(e), 1,
                     e);
@@ -134,8 +143,8 @@ final class RebaseCommand extends ImageCommand {
 
     /** The format of the layer of {@code image}'s backing chain stored at {@code location}, or null. */
     private static String formatInChain(FormatAccess image, String location) throws IOException {
-        for (FormatAccess a = image.image().backing(); a != null; a = a.image().backing()) {
-            String layer = a.image().storages().get(0).location();
+        for (FormatAccess a = image.backing(); a != null; a = a.backing()) {
+            String layer = a.storages().get(0).location();
             if (layer.equals(location) || !ImageLocation.isUrl(layer) && !ImageLocation.isUrl(location)
                     && Files.exists(Path.of(location)) && Files.isSameFile(Path.of(layer), Path.of(location))) {
                 return a.formatName();

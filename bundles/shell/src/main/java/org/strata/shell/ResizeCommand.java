@@ -5,18 +5,21 @@ import java.util.List;
 
 import org.strata.api.FormatAccess;
 import org.strata.api.Preallocation;
+import org.strata.api.Sizes;
+import org.strata.cli.Options;
 import org.strata.core.agent.ImageService;
 
 /** {@code image:resize}: qemu-img resize. */
 final class ResizeCommand extends ImageCommand {
 
+    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:resize", "FILE [+|-]SIZE")
+            .value('f', "format", "FMT", FORMAT_HELP)
+            .flag((char) 0, "shrink", "allow shrinking (data past the new end is lost)")
+            .value((char) 0, "preallocation", "MODE", "off, metadata, falloc or full for the grown part")
+            .operand("SIZE", "the new size, or +SIZE / -SIZE relative to the current one"));
+
     ResizeCommand(ImageService images) {
         super(images);
-    }
-
-    @Override
-    public String name() {
-        return "image:resize";
     }
 
     @Override
@@ -25,11 +28,8 @@ final class ResizeCommand extends ImageCommand {
     }
 
     @Override
-    public String usage() {
-        return "usage: image:resize [-f FMT] [--shrink] [--preallocation=MODE] [-q] FILE [+|-]SIZE\n"
-                + "  SIZE             the new size, or +SIZE / -SIZE relative to the current one\n"
-                + "  --shrink         allow shrinking (data past the new end is lost)\n"
-                + "  --preallocation  off, metadata, falloc or full for the grown part";
+    public Options.Spec options() {
+        return OPTIONS;
     }
 
     @Override
@@ -40,7 +40,7 @@ final class ResizeCommand extends ImageCommand {
         if (!args.isEmpty() && args.get(args.size() - 1).matches("-[0-9].*")) {
             size = args.remove(args.size() - 1);
         }
-        Options o = spec().flag((char) 0, "shrink").value((char) 0, "preallocation").parse(args);
+        Options o = OPTIONS.parse(args);
         List<String> ops = o.operands(size == null ? 2 : 1, size == null ? 2 : 1, "filename and size");
         if (size == null) {
             size = ops.get(1);
@@ -53,7 +53,7 @@ final class ResizeCommand extends ImageCommand {
         }
         // qemu-img reads the size before it opens the image
         int sign = size.startsWith("+") ? 1 : size.startsWith("-") ? -1 : 0;
-        long amount = Sizes.option("size", sign == 0 ? size : size.substring(1));
+        long amount = Sizes.parseOption("size", sign == 0 ? size : size.substring(1));
         try (FormatAccess image = open(inv, o, ops.get(0), true)) {
             long current = image.size();
             long target = sign == 0 ? amount : sign > 0 ? Math.addExact(current, amount) : current - amount;
@@ -70,13 +70,7 @@ final class ResizeCommand extends ImageCommand {
             if (target < current && prealloc != Preallocation.OFF) {
                 throw new CommandFailure("Preallocation can only be used for growing images", 1);
             }
-            if (image.formatName().equals("raw") && prealloc == Preallocation.METADATA) {
-                throw new CommandFailure("Unsupported preallocation mode: metadata", 1);
-            }
-            if (!image.formatName().equals("raw") && target % 512 != 0) {
-                // qcow2 keeps its size in whole sectors
-                throw new CommandFailure("The new size must be a multiple of 512", 1);
-            }
+            // what the format refuses (raw preallocation=metadata, a qcow2 size not in whole sectors), its driver does
             image.resize(target, prealloc);
             image.flush();
         }

@@ -14,6 +14,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.strata.core.agent.ImageService;
+import org.strata.core.agent.Mode;
 import org.strata.core.agent.NodeManager;
 import org.strata.core.ops.JobManager;
 import org.strata.nbd.Exports;
@@ -52,7 +53,7 @@ public final class ShellCommands {
                 new MeasureCommand(images),
                 new AmendCommand(images)));
         commands.addAll(NodeCommands.all(nodes, exports));
-        commands.addAll(ExportCommands.all(exports, images.mode().equals("daemon")));
+        commands.addAll(ExportCommands.all(exports, images.mode() == Mode.DAEMON));
         commands.addAll(JobCommands.all(jobs));
         for (Command c : commands) {
             String[] parts = c.name().split(":");

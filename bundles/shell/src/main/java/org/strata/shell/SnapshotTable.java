@@ -5,6 +5,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 
+import org.strata.api.Sizes;
 import org.strata.api.SnapshotInfo;
 
 /** qemu's snapshot table, as {@code qemu-img snapshot -l} and {@code qemu-img info} print it. */

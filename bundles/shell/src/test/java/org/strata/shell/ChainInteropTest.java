@@ -10,6 +10,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.strata.core.agent.Mode;
 
 /**
  * Issue 4 at the command level: a depth-5 chain mixing raw and qcow2, built by qemu-img, read by image:info, map
@@ -43,7 +44,7 @@ class ChainInteropTest {
         Qemu.copyTree(template, ours.dir());
         Qemu.copyTree(template, theirs.dir());
         // two layers lie in sub/ and name ../base.raw: a root above them must be allowed to open them directly
-        strata = new Shell(ours.dir(), "run", List.of(ours.dir().toString()));
+        strata = new Shell(ours.dir(), Mode.RUN, List.of(ours.dir().toString()));
     }
 
     /** Fails unless every layer of the two copies reads the same, maps the same and is clean. */

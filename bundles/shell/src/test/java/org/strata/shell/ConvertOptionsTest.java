@@ -21,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.strata.core.agent.Mode;
 import org.strata.testkit.QemuTools;
 
 /**
@@ -260,7 +261,7 @@ class ConvertOptionsTest {
             assertEquals(1, ours.status(), ours.err());
             assertFalse(Files.exists(dir.resolve("ours." + format)), format);
         }
-        Shell daemon = new Shell(dir, "daemon", List.of());
+        Shell daemon = new Shell(dir, Mode.DAEMON, List.of());
         Shell.Result started = daemon.run("image:convert", "--job", "-O", "qcow2", "bad.qcow2", "job.qcow2").ok();
         String id = started.out().replaceAll("(?s)Job ([0-9]+) started.*", "$1");
         Shell.Result waited = daemon.run("job:wait", id);

@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.strata.core.agent.Mode;
 
 /**
  * Issue 4: long operations (convert, commit, rebase, stream) started with --job run in the daemon's background:
@@ -32,7 +33,7 @@ class JobsTest {
     @BeforeEach
     void setUp() {
         q = new Qemu(dir);
-        daemon = new Shell(dir, "daemon", List.of());
+        daemon = new Shell(dir, Mode.DAEMON, List.of());
         q.img("create", "-q", "-f", "qcow2", "base.qcow2", "8M");
         q.io("-c", "write -P 1 0 8M", "base.qcow2");
         q.img("create", "-q", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", "top.qcow2");

@@ -13,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.strata.core.agent.Mode;
 import org.strata.testkit.QemuTools;
 
 /**
@@ -69,7 +70,7 @@ class ReferenceGateTest {
         assertEquals(q.img("info", "--backing-chain", "--output=json", "top.qcow2"),
                 shell.run("image:info", "--backing-chain", "--output=json", "--allow-root", "../other",
                         "top.qcow2").ok().out());
-        Shell allowed = new Shell(vm, "run", List.of(other.toString()));
+        Shell allowed = new Shell(vm, Mode.RUN, List.of(other.toString()));
         assertEquals(q.img("map", "--output=json", "top.qcow2"),
                 allowed.run("image:map", "--output=json", "top.qcow2").ok().out());
     }

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.strata.core.agent.Mode;
 import org.strata.testkit.QemuTools;
 
 /**
@@ -128,8 +129,8 @@ class RemoteChainTest {
             String up = http.url("images/" + overlay("up.qcow2", "../other/base.qcow2", "qcow2"));
             convertsAsQemuImg(shell, up, "--allow-root", http.url("other/"));
             convertsAsQemuImg(shell, up, "--allow-root", http.url(""));
-            convertsAsQemuImg(new Shell(work, "run", List.of(http.url("other")), List.of()), up);
-            convertsAsQemuImg(new Shell(work, "run", List.of(), List.of(http.url("other/"))), up);
+            convertsAsQemuImg(new Shell(work, Mode.RUN, List.of(http.url("other")), List.of()), up);
+            convertsAsQemuImg(new Shell(work, Mode.RUN, List.of(), List.of(http.url("other/"))), up);
             // a prefix is a directory, not a string: .../oth holds nothing of .../other
             assertRefused(shell.run("image:convert", "--allow-root", http.url("oth"), "-O", "raw", up, "out.raw"),
                     http.url("other/base.qcow2"), http.url("oth") + ", " + http.url("images"));

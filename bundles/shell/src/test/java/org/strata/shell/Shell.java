@@ -11,9 +11,11 @@ import java.util.Map;
 
 import org.strata.core.agent.DriverRegistry;
 import org.strata.core.agent.ImageService;
+import org.strata.core.agent.Mode;
 import org.strata.core.ops.JobManager;
 import org.strata.format.raw.RawFormatDriver;
 import org.strata.storage.file.FileStorageDriver;
+import org.strata.testkit.TestEngines;
 
 /** Runs Strata's commands in-process, as {@code strata run} would, with the real drivers. */
 final class Shell {
@@ -35,19 +37,19 @@ final class Shell {
 
     /** A shell as {@code strata run} has it: no configured roots, operations inline. */
     Shell(Path cwd) {
-        this(cwd, "run", List.of());
+        this(cwd, Mode.RUN, List.of());
     }
 
     /**
-     * @param mode       "run" or "daemon" (where --job starts background jobs and backing layers are shared)
+     * @param mode       where --job starts background jobs and backing layers are shared: the daemon
      * @param allowRoots roots the caller allows, as {@code --allow-root} before the subcommand would
      */
-    Shell(Path cwd, String mode, List<String> allowRoots) {
+    Shell(Path cwd, Mode mode, List<String> allowRoots) {
         this(cwd, mode, allowRoots, List.of());
     }
 
     /** @param configuredRoots the agent's allowed.roots setting (directories and URL prefixes) */
-    Shell(Path cwd, String mode, List<String> allowRoots, List<String> configuredRoots) {
+    Shell(Path cwd, Mode mode, List<String> allowRoots, List<String> configuredRoots) {
         this.cwd = cwd;
         this.allowRoots = List.copyOf(allowRoots);
         DriverRegistry registry = new DriverRegistry();
@@ -60,7 +62,7 @@ final class Shell {
         registry.addFormat(new org.strata.format.vhdx.VhdxFormatDriver());
         registry.addFormat(new org.strata.format.vmdk.VmdkFormatDriver());
         registry.addFormat(new org.strata.format.vdi.VdiFormatDriver());
-        ImageService images = new ImageService(registry, cwd, mode, configuredRoots, 5);
+        ImageService images = new ImageService(registry, TestEngines.ioThreads(), cwd, mode, configuredRoots, 5);
         jobs = new JobManager();
         OperationRunner runner = new OperationRunner(images, jobs);
         for (Command c : JobCommands.all(jobs)) {
@@ -78,6 +80,11 @@ final class Shell {
 
     JobManager jobs() {
         return jobs;
+    }
+
+    /** The names of the commands this shell runs. */
+    java.util.Set<String> commandNames() {
+        return java.util.Collections.unmodifiableSet(commands.keySet());
     }
 
     private boolean tty;

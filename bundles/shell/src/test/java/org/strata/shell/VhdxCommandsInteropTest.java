@@ -190,4 +190,15 @@ class VhdxCommandsInteropTest {
         // three of the twenty 1 MiB blocks hold data
         assertTrue(m.out().contains("\"fully-allocated\": " + (size + 17 * (1 << 20))), m.out());
     }
+
+    /** QEMU's vhdx driver reports no block status: qemu-img measure counts a vhdx source as data throughout. */
+    @Test
+    void measureOfAVhdxSourceCountsItAllAsQemuImgDoes() {
+        q.img("create", "-q", "-f", "vhdx", "-o", "block_size=1M", "a.vhdx", "20M");
+        q.io("-c", "write -P 0x11 0 300k", "-c", "write -P 0x22 9M 1M", "a.vhdx");
+        for (String target : List.of("qcow2", "raw")) {
+            assertEquals(q.img("measure", "--output=json", "-O", target, "a.vhdx"),
+                    shell.run("image:measure", "--output=json", "-O", target, "a.vhdx").ok().out(), target);
+        }
+    }
 }

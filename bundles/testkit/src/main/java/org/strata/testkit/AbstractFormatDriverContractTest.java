@@ -24,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.strata.api.CreateRequest;
 import org.strata.api.FormatAccess;
 import org.strata.api.FormatDriver;
-import org.strata.api.IoThreads;
 import org.strata.api.Mapping;
 import org.strata.api.Storage;
 import org.strata.api.StorageDriver;
@@ -76,8 +75,7 @@ public abstract class AbstractFormatDriverContractTest {
     protected FormatAccess open(String location, boolean writable) throws IOException {
         Storage s = storageDriver().open(location, StorageOptions.READ_ONLY.withWritable(writable));
         try {
-            return new FormatAccess(driver().open(s, new StandaloneContext(location, writable)), s,
-                    IoThreads.executor());
+            return TestEngines.of(driver().open(s, new StandaloneContext(location, writable)), s);
         } catch (IOException | RuntimeException e) {
             s.close();
             throw e;
@@ -86,7 +84,7 @@ public abstract class AbstractFormatDriverContractTest {
 
     /** Closes {@code access} and opens its image again. */
     protected FormatAccess reopen(FormatAccess access, boolean writable) throws IOException {
-        String location = access.image().storages().get(0).location();
+        String location = access.storages().get(0).location();
         access.close();
         return open(location, writable);
     }

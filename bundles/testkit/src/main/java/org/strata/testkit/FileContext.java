@@ -11,7 +11,6 @@ import org.strata.api.FormatAccess;
 import org.strata.api.FormatDriver;
 import org.strata.api.FormatImage;
 import org.strata.api.ImageContext;
-import org.strata.api.IoThreads;
 import org.strata.api.Storage;
 import org.strata.api.StorageDriver;
 import org.strata.api.StorageOptions;
@@ -49,11 +48,11 @@ public final class FileContext implements ImageContext, Closeable {
         FileContext ctx = new FileContext(files, formats, location, writable, openBacking);
         try {
             FormatImage image = ctx.driver(format, s).open(s, ctx);
-            return new FormatAccess(image, () -> {
+            return TestEngines.of(image, () -> {
                 try (s; ctx) {
                     // closes both
                 }
-            }, IoThreads.executor());
+            });
         } catch (IOException | RuntimeException e) {
             ctx.close();
             s.close();

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.strata.api.DaemonThreads;
+
 /**
  * Runs the real QEMU tools (qemu-img, qemu-io, ...) in tests. A missing tool fails the test: a skipped
  * interop test proves nothing, and the test command installs the tools.
@@ -122,9 +124,7 @@ public final class QemuTools {
     private static java.util.concurrent.Future<String> readAsync(InputStream in) {
         java.util.concurrent.FutureTask<String> task = new java.util.concurrent.FutureTask<>(
                 () -> new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        Thread t = new Thread(task, "qemu-tool-output");
-        t.setDaemon(true);
-        t.start();
+        DaemonThreads.named("qemu-tool-output").newThread(task).start();
         return task;
     }
 

@@ -213,66 +213,6 @@ class AgentTest {
         clients.shutdown();
     }
 
-    /**
-     * The vpc driver is a drop-in bundle of deploy/: a VHD node exported by the daemon pauses while the bundle is
-     * taken out and serves the same data again when it is put back.
-     */
-    @Test
-    void aVhdNodeSurvivesItsDriverLeavingAndComingBack() throws Exception {
-        Path jar = home.resolve("deploy").resolve("strata-format-vpc-0.1.0.jar");
-        assertTrue(Files.isRegularFile(jar), "the install tree deploys vpc");
-        assertEquals("Formatting 'd.vhd', fmt=vpc size=8388608\n",
-                ok("run", "image:create", "-f", "vpc", "d.vhd", "8M").out());
-        ok("run", "image:io", "-c", "write -P 0x3c 1M 3M", "d.vhd");
-
-        daemon = Daemon.start(home);
-        assertTrue(ok("exec", "driver:list").out().contains("org.strata.format.vpc"));
-        ok("exec", "node:add", "--name", "d", "d.vhd");
-        ok("exec", "export:add", "--writable", "d");
-        qemuIo("-f", "raw", "-c", "read -P 0x3c 1M 3M", "-c", "write -P 0x4d 6M 64k", nbd("d"));
-
-        Path aside = home.resolve("vpc.jar.aside");
-        Files.move(jar, aside);
-        waitFor(() -> ok("exec", "node:list").out(), s -> s.contains("detached"));
-        assertFalse(ok("exec", "driver:list").out().contains("org.strata.format.vpc"));
-
-        Path incoming = home.resolve("vpc.incoming");
-        Files.copy(aside, incoming);
-        Files.move(incoming, jar, StandardCopyOption.ATOMIC_MOVE);
-        waitFor(() -> ok("exec", "node:list").out(), s -> s.contains("attached"));
-        qemuIo("-f", "raw", "-c", "read -P 0x3c 1M 3M", "-c", "read -P 0x4d 6M 64k", nbd("d"));
-
-        ok("exec", "export:remove", "d");
-        ok("exec", "node:remove", "d");
-        qemuIo("-f", "vpc", "-c", "read -P 0x3c 1M 3M", "-c", "read -P 0x4d 6M 64k",
-                images.resolve("d.vhd").toString());
-    }
-
-    /** The vmdk driver is a drop-in bundle: taken out of deploy/ and put back while the daemon serves its node. */
-    @Test
-    void theVmdkBundleLeavesAndReturnsWhileTheDaemonServesItsNode() throws Exception {
-        ok("run", "image:create", "-f", "vmdk", "-o", "subformat=twoGbMaxExtentSparse", "d.vmdk", "16M");
-        ok("run", "image:io", "-c", "write -P 0x5a 1M 1M", "d.vmdk");
-        qemuIo("-f", "vmdk", "-c", "read -P 0x5a 1M 1M", image("d.vmdk"));
-        daemon = Daemon.start(home);
-        assertTrue(ok("exec", "driver:list").out().matches("(?s).*format +vmdk +org\\.strata\\.format\\.vmdk .*"));
-        ok("exec", "node:add", "--name", "d", "d.vmdk");
-        ok("exec", "export:add", "d");
-        qemuIo("-f", "raw", "-r", "-c", "read -P 0x5a 1M 1M", nbd("d"));
-        Path jar = home.resolve("deploy").resolve("strata-format-vmdk-0.1.0.jar");
-        Path aside = home.resolve("vmdk.jar.aside");
-        Files.move(jar, aside);
-        waitFor(() -> ok("exec", "node:list").out(), s -> s.contains("detached"));
-        // once the node has let go of its files, only raw is left to probe the descriptor with
-        waitFor(() -> strata(home, images, "exec", "image:info", "d.vmdk").out(), s -> s.contains("file format: raw"));
-        Path incoming = home.resolve("vmdk.incoming");
-        Files.copy(aside, incoming);
-        Files.move(incoming, jar, StandardCopyOption.ATOMIC_MOVE);
-        waitFor(() -> ok("exec", "node:list").out(), s -> s.contains("attached") && !s.contains("detached"));
-        qemuIo("-f", "raw", "-r", "-c", "read -P 0x5a 1M 1M", nbd("d"));
-        assertTrue(ok("exec", "image:info", "-U", "d.vmdk").out().contains("file format: vmdk"));
-    }
-
     @Test
     void imageCommandsTakeNbdUrlsAndJsonNames() throws Exception {
         ok("run", "image:create", "-f", "qcow2", "served.qcow2", "8M");

@@ -29,6 +29,15 @@ final class DriverJars {
         }
     }
 
+    /** Drops a copy of {@code jar} into {@code deploy}, under its own name: written beside deploy/, then renamed in. */
+    static Path dropCopy(Path deploy, Path jar) throws IOException {
+        Path target = deploy.resolve(jar.getFileName());
+        Path partial = deploy.resolveSibling(target.getFileName() + ".part");
+        Files.copy(jar, partial, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+        return target;
+    }
+
     /**
      * Drops into {@code deploy} a copy of {@code artifact}'s jar whose manifest says {@code version} (and, when
      * {@code apiRange} is not null, imports org.strata.api in that range), named ARTIFACT-VERSION.jar. It is

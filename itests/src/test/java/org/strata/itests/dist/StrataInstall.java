@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import org.strata.testkit.QemuTools;
@@ -38,9 +39,7 @@ final class StrataInstall {
 
     /** A fresh home; short path, as a Unix socket path must stay under 108 bytes. */
     static Path newHome() throws IOException {
-        Files.createDirectories(WORK);
-        Path home = WORK.resolve("h" + ProcessHandle.current().pid() + "-" + HOMES.incrementAndGet());
-        deleteTree(home);
+        Path home = newScratchDir("h");
         for (String dir : List.of("bundle", "deploy", "etc")) {
             copyTree(DIST.resolve(dir), home.resolve(dir));
         }
@@ -50,6 +49,13 @@ final class StrataInstall {
         Files.writeString(home.resolve("etc").resolve("org.strata.itests.factory-one.cfg"), "n = 1\n");
         Files.writeString(home.resolve("etc").resolve("org.strata.itests.typed.config"), "count=I\"3\"\n");
         return home;
+    }
+
+    /** A new empty directory of this test JVM under the work directory, named PREFIX + pid + counter. */
+    static Path newScratchDir(String prefix) throws IOException {
+        Path dir = WORK.resolve(prefix + ProcessHandle.current().pid() + "-" + HOMES.incrementAndGet());
+        deleteTree(dir);
+        return Files.createDirectories(dir);
     }
 
     record Result(int status, String out, String err) {
@@ -64,8 +70,13 @@ final class StrataInstall {
     }
 
     static ProcessBuilder command(Path home, Path cwd, String... args) {
+        return command(SCRIPT, home, cwd, args);
+    }
+
+    /** {@code SCRIPT --home HOME ARGS} run in {@code cwd}, for bin/strata or another script of bin/. */
+    static ProcessBuilder command(Path script, Path home, Path cwd, String... args) {
         List<String> command = new ArrayList<>();
-        command.add(SCRIPT.toString());
+        command.add(script.toString());
         command.add("--home");
         command.add(home.toString());
         command.addAll(Arrays.asList(args));
@@ -166,6 +177,19 @@ final class StrataInstall {
             Result r = strata(home, home, all.toArray(new String[0]));
             assertEquals(0, r.status(), () -> String.join(" ", all) + "\n" + r);
             return r;
+        }
+
+        /** Runs {@code strata exec ARGS} until its output satisfies {@code done}; fails after 10 s. Returns that output. */
+        String awaitExec(Predicate<String> done, String... args) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            String out;
+            while (!done.test(out = exec(args).out())) {
+                if (System.nanoTime() > deadline) {
+                    fail(String.join(" ", args) + " after 10 s:\n" + out);
+                }
+                Thread.sleep(100);
+            }
+            return out;
         }
 
         /** The NBD URI of one of the daemon's exports (it listens on run/nbd.sock). */

@@ -75,7 +75,7 @@ final class Guest {
 
     /** An internal snapshot; the guest's data stays as it is. */
     void snapshot(String name) throws IOException {
-        disk.image().createSnapshot(name);
+        disk.createSnapshot(name);
     }
 
     int writes() {

@@ -3,6 +3,7 @@ package org.strata.core.agent;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -19,23 +20,31 @@ import org.strata.core.image.SharedLayers;
 public final class ImageService {
 
     private final DriverRegistry drivers;
+    private final Executor ioThreads;
     private final Path home;
-    private final String mode;
+    private final Mode mode;
     private final Instant started = Instant.now();
     private volatile ImageOpener opener;
     private volatile int pauseTimeout;
     private final SharedLayers sharedLayers = new SharedLayers();
 
     @Activate
-    public ImageService(@Reference DriverRegistry drivers, BundleContext context, AgentConfig config) {
-        this(drivers, Path.of(property(context, "strata.home", System.getProperty("user.dir"))),
-                property(context, "strata.mode", "run"), List.of(config.allowed_roots()), config.pause_timeout());
+    public ImageService(@Reference DriverRegistry drivers, @Reference IoThreads ioThreads, BundleContext context,
+                        AgentConfig config) {
+        this(drivers, ioThreads, Path.of(property(context, "strata.home", System.getProperty("user.dir"))),
+                Mode.parse(context.getProperty(Mode.PROPERTY)), List.of(config.allowed_roots()),
+                config.pause_timeout());
     }
 
-    /** An image service outside a framework (tools and tests). */
-    public ImageService(DriverRegistry drivers, Path home, String mode, List<String> allowedRoots,
+    /**
+     * An image service outside a framework (tools and tests).
+     *
+     * @param ioThreads runs the parallel sub-requests of the images it opens
+     */
+    public ImageService(DriverRegistry drivers, Executor ioThreads, Path home, Mode mode, List<String> allowedRoots,
                         int pauseTimeoutSeconds) {
         this.drivers = drivers;
+        this.ioThreads = ioThreads;
         this.home = home.toAbsolutePath();
         this.mode = mode;
         configure(allowedRoots, pauseTimeoutSeconds);
@@ -54,8 +63,7 @@ public final class ImageService {
     private void configure(List<String> allowedRoots, int pauseTimeoutSeconds) {
         this.pauseTimeout = pauseTimeoutSeconds;
         // the daemon keeps images open for long, so chains share their read-only backing images there
-        this.opener = new ImageOpener(drivers, allowedRoots,
-                mode.equals("daemon") ? sharedLayers : null);
+        this.opener = new ImageOpener(drivers, allowedRoots, mode == Mode.DAEMON ? sharedLayers : null, ioThreads);
     }
 
     public ImageOpener opener() {
@@ -71,8 +79,8 @@ public final class ImageService {
         return home;
     }
 
-    /** "daemon" or "run". */
-    public String mode() {
+    /** Whether this is the daemon or a short-lived {@code strata run}. */
+    public Mode mode() {
         return mode;
     }
 

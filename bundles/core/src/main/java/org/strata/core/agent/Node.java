@@ -14,7 +14,6 @@ import java.util.function.Function;
 
 import org.strata.api.CacheMode;
 import org.strata.api.FormatAccess;
-import org.strata.api.ImageHandle;
 import org.strata.api.Storage;
 
 /**
@@ -141,8 +140,8 @@ public final class Node implements ImageHandle {
     void attach(FormatAccess opened, Function<String, DriverInfo> servingDriver) {
         List<Layer> layers = new ArrayList<>();
         Set<String> needed = new LinkedHashSet<>();
-        for (FormatAccess a = opened; a != null; a = a.image().backing()) {
-            List<Storage> storages = a.image().storages();
+        for (FormatAccess a = opened; a != null; a = a.backing()) {
+            List<Storage> storages = a.storages();
             layers.add(new Layer(storages.isEmpty() ? "?" : storages.get(0).location(), a.formatName()));
             needed.add(DriverInfo.role("format", a.formatName()));
             for (Storage s : storages) {

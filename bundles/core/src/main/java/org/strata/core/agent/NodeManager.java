@@ -22,6 +22,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.strata.api.CacheMode;
+import org.strata.api.DaemonThreads;
 import org.strata.api.FormatAccess;
 import org.strata.api.StoragePath;
 import org.strata.core.image.Errors;
@@ -54,11 +55,8 @@ public final class NodeManager implements DriverListener {
     private final Map<String, Node> nodes = Collections.synchronizedMap(new LinkedHashMap<>());
     /** Serializes attaching and detaching, so a driver change never races an open or another change. */
     private final ReentrantLock transitions = new ReentrantLock();
-    private final ExecutorService starter = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "strata-node-start");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService starter =
+            Executors.newSingleThreadExecutor(DaemonThreads.named("strata-node-start"));
     private final SynchronousBundleListener frameworkStop = event -> {
         if (event.getBundle().getBundleId() == 0 && event.getType() == BundleEvent.STOPPING) {
             stopWaiting();
@@ -70,7 +68,7 @@ public final class NodeManager implements DriverListener {
         this.images = images;
         this.registry = registry;
         this.context = context;
-        this.persistent = "daemon".equals(images.mode());
+        this.persistent = images.mode() == Mode.DAEMON;
         this.state = persistent ? new StateFile<>(images.home().resolve("var/nodes.json"),
                 new TypeToken<List<Node.Spec>>() { }.getType()) : null;
         if (persistent) {
@@ -151,7 +149,7 @@ public final class NodeManager implements DriverListener {
             }
             Node.Spec requested = new Node.Spec(nodeName, ImageLocation.parse(file, cwd).storage(), format, readOnly,
                     cache.toString(), allowRoots.stream().map(r -> ImageLocation.parse(r, cwd).storage()).toList());
-            FormatAccess access = images.opener().open(file, requestFor(requested).withCwd(cwd));
+            FormatAccess access = images.opener().open(file, requestFor(requested).toBuilder().cwd(cwd).build());
             Node.Spec spec = new Node.Spec(nodeName, requested.file(), access.formatName(), readOnly,
                     requested.cache(), requested.allowRoots());
             Node node = new Node(spec, pauseSeconds());
@@ -170,7 +168,8 @@ public final class NodeManager implements DriverListener {
         for (String r : s.allowRoots()) {
             roots.add(images.opener().root(r, ROOT));
         }
-        return new OpenRequest(s.format(), !s.readOnly(), false, s.cacheMode(), true, ROOT, roots);
+        return OpenRequest.in(ROOT).format(s.format()).writable(!s.readOnly()).cache(s.cacheMode()).extraRoots(roots)
+                .build();
     }
 
     /** Flushes and closes a node, and forgets it. */

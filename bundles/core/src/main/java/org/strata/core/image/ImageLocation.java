@@ -10,16 +10,19 @@ import com.google.gson.JsonParser;
 
 /**
  * Where an image lies, from what a user typed: a path (relative to a working directory), a URL
- * ({@code nbd://}, {@code nbd+unix://}, {@code http(s)://}), or {@code json:{...}} with QEMU's blockdev option
- * names ({@code driver}, {@code file}, {@code filename}, {@code url}, {@code server}, {@code export}).
+ * ({@code nbd://}, {@code nbd+unix://}, {@code http(s)://}), a Ceph RBD name ({@code rbd:POOL/IMAGE[:KEY=VALUE...]},
+ * kept as typed), or {@code json:{...}} with QEMU's blockdev option names ({@code driver}, {@code file},
+ * {@code filename}, {@code url}, {@code server}, {@code export}; for rbd {@code pool}, {@code namespace},
+ * {@code image}, {@code snapshot}, {@code conf}, {@code user}, {@code server}).
  *
- * @param storage the location a storage backend opens (an absolute path or a URL)
+ * @param storage the location a storage backend opens (an absolute path, a URL or an rbd: name)
  * @param format  the format the name itself fixes ({@code json:} with a format driver), or null
  */
 public record ImageLocation(String storage, String format) {
 
     private static final java.util.Set<String> STORAGE_DRIVERS =
-            java.util.Set.of("file", "host_device", "nbd", "http", "https");
+            java.util.Set.of("file", "host_device", "nbd", "http", "https", "rbd");
+    private static final String RBD = "rbd:";
 
     public static ImageLocation parse(String name, Path cwd) {
         if (name.startsWith("json:")) {
@@ -31,9 +34,14 @@ public record ImageLocation(String storage, String format) {
         return new ImageLocation(cwd.resolve(name).normalize().toString(), null);
     }
 
-    /** Whether a name is a URL rather than a path. */
+    /** Whether a name is a URL (or an rbd: name, which is used as one) rather than a path. */
     public static boolean isUrl(String name) {
-        return name.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*");
+        return name.matches("[a-zA-Z][a-zA-Z0-9+.-]*://.*") || isRbd(name);
+    }
+
+    /** Whether a name is a Ceph RBD name ({@code rbd:...}). */
+    public static boolean isRbd(String name) {
+        return name.startsWith(RBD);
     }
 
     private static ImageLocation parseJson(String json, Path cwd) {
@@ -95,9 +103,59 @@ public record ImageLocation(String storage, String format) {
                 String port = string(server, "port");
                 return "nbd://" + (host == null ? "localhost" : host) + (port == null ? "" : ":" + port) + "/" + path;
             }
+            case "rbd":
+                return rbdName(o);
             default:
                 throw new IllegalArgumentException("Unknown protocol '" + driver + "'");
         }
+    }
+
+    /** QEMU's rbd: name of an rbd blockdev object (its filename syntax, with backslash escapes). */
+    private static String rbdName(JsonObject o) {
+        String pool = string(o, "pool");
+        String image = string(o, "image");
+        if (pool == null || image == null) {
+            throw new IllegalArgumentException("json: 'rbd' needs a 'pool' and an 'image'");
+        }
+        String namespace = string(o, "namespace");
+        StringBuilder name = new StringBuilder(RBD).append(escape(pool, "/@:")).append('/');
+        if (namespace != null && !namespace.isEmpty()) {
+            name.append(escape(namespace, "/@:")).append('/');
+        }
+        name.append(escape(image, "/@:"));
+        String snapshot = string(o, "snapshot");
+        if (snapshot != null) {
+            name.append('@').append(escape(snapshot, "/@:"));
+        }
+        String conf = string(o, "conf");
+        if (conf != null) {
+            name.append(":conf=").append(escape(conf, ":"));
+        }
+        String user = string(o, "user");
+        if (user != null) {
+            name.append(":id=").append(escape(user, ":"));
+        }
+        if (o.has("server") && o.get("server").isJsonArray()) {
+            java.util.List<String> monitors = new java.util.ArrayList<>();
+            for (JsonElement e : o.getAsJsonArray("server")) {
+                String host = string(e.getAsJsonObject(), "host");
+                String port = string(e.getAsJsonObject(), "port");
+                monitors.add((host.contains(":") ? "[" + host + "]" : host) + (port == null ? "" : ":" + port));
+            }
+            name.append(":mon_host=").append(escape(String.join(";", monitors), ":"));
+        }
+        return name.toString();
+    }
+
+    private static String escape(String s, String special) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            if (c == '\\' || special.indexOf(c) >= 0) {
+                sb.append('\\');
+            }
+            sb.append(c);
+        }
+        return sb.toString();
     }
 
     /** Turns QEMU's dotted keys ({@code "file.filename": "x"}) into nested objects. */

@@ -8,37 +8,43 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executor;
 
 import org.strata.api.CreateRequest;
 import org.strata.api.FormatAccess;
 import org.strata.api.FormatDriver;
 import org.strata.api.FormatImage;
-import org.strata.api.IoThreads;
 import org.strata.api.Storage;
-import org.strata.api.StoragePath;
 import org.strata.api.StorageDriver;
+import org.strata.api.StorageOptions;
+import org.strata.api.StoragePath;
+import org.strata.engine.AlignedStorage;
+import org.strata.engine.Engine;
 
 /**
  * Opens and creates the images users name, with their backing chains. The image the user names is probed
  * when no format is given; every file it names goes through a {@link LayerContext}, the reference gate, and
  * must lie under an allowed root: the configured ones, the request's, and the directory of the named image.
+ * Each image opened is an engine ({@link Engine}) over its driver's image; each storage it opens or creates is
+ * put behind an {@link AlignedStorage} when its backend takes only aligned requests.
  */
 public final class ImageOpener {
 
     private final DriverLookup drivers;
     private final List<String> configuredRoots;
     private final SharedLayers shared;
+    private final Executor ioThreads;
 
-    /** @param configuredRoots allowed.roots: directories and URL prefixes */
-    public ImageOpener(DriverLookup drivers, List<String> configuredRoots) {
-        this(drivers, configuredRoots, null);
-    }
-
-    /** @param shared where read-only backing images are shared between chains, or null to open each alone */
-    public ImageOpener(DriverLookup drivers, List<String> configuredRoots, SharedLayers shared) {
+    /**
+     * @param configuredRoots allowed.roots: directories and URL prefixes
+     * @param shared          where read-only backing images are shared between chains, or null to open each alone
+     * @param ioThreads       runs the parallel sub-requests of the images opened
+     */
+    public ImageOpener(DriverLookup drivers, List<String> configuredRoots, SharedLayers shared, Executor ioThreads) {
         this.drivers = drivers;
         this.configuredRoots = List.copyOf(configuredRoots);
         this.shared = shared;
+        this.ioThreads = ioThreads;
     }
 
     /**
@@ -81,6 +87,11 @@ public final class ImageOpener {
         return pathOf(location).parent();
     }
 
+    /** Opens a storage as drivers may use it: aligned by a wrapper where its backend needs aligned requests. */
+    Storage openStorage(String location, StorageOptions options) throws IOException {
+        return AlignedStorage.forAnyRequest(drivers.storageFor(location).open(location, options));
+    }
+
     /** Where a storage location lies, as its backend says. */
     StoragePath pathOf(String location) throws IOException {
         return drivers.storageFor(location).pathOf(location);
@@ -107,11 +118,14 @@ public final class ImageOpener {
         AllowedRoots roots = rootsFor(where, request);
         StorageDriver storageDriver = drivers.storageFor(location.storage());
         NewFiles made = new NewFiles();
+        DeferredStorage.Creation creation = () -> made.create(storageDriver, location.storage(),
+                request.newFileOptions(), name);
+        // a host block device is there before and after: nothing to defer, and the driver must see its fixed size
         try (Resources opened = new Resources();
-             Storage storage = new DeferredStorage(location.storage(), storageDriver.name(), () -> made.create(
-                     storageDriver, location.storage(), request.newFileOptions(), name))) {
+             Storage storage = isDevice(location.storage()) ? creation.create()
+                     : new DeferredStorage(location.storage(), storageDriver.name(), creation)) {
             LayerContext context = new LayerContext(this, name, location.storage(), true,
-                    request.withOpenBacking(create.openBacking()), roots, Set.of(where), opened, made);
+                    request.toBuilder().openBacking(create.openBacking()).build(), roots, Set.of(where), opened, made);
             Map<String, String> printed = driver.create(storage, create, context);
             storage.flush();
             return new CreatedImage(printed, made);
@@ -123,6 +137,15 @@ public final class ImageOpener {
             }
             throw e;
         }
+    }
+
+    /** Whether {@code location} names an existing local file that is not a regular file (a host block device). */
+    private static boolean isDevice(String location) {
+        if (ImageLocation.isUrl(location) || location.startsWith("json:")) {
+            return false;
+        }
+        java.nio.file.Path path = java.nio.file.Path.of(location);
+        return java.nio.file.Files.exists(path) && !java.nio.file.Files.isRegularFile(path);
     }
 
     /** Where the image a user names lies; a name no backend understands fails as its opening would. */
@@ -157,7 +180,8 @@ public final class ImageOpener {
      *
      * @param where    where the layer's storage lies
      * @param mayProbe whether an unknown format may be probed to any format (only for the image the user
-     *                 named); otherwise only raw is accepted without a recorded format
+     *                 named); otherwise only a format that takes anything (raw) is accepted without a recorded
+     *                 format
      * @param chain    where the layers above lie, to refuse loops
      */
     FormatAccess openLayer(String name, String storageLocation, StoragePath where, String format, boolean mayProbe,
@@ -165,15 +189,14 @@ public final class ImageOpener {
             throws IOException {
         Resources opened = new Resources();
         try {
-            Storage storage = opened.add(drivers.storageFor(storageLocation).open(storageLocation,
-                    request.storageOptions(writable)));
+            Storage storage = opened.add(openStorage(storageLocation, request.storageOptions(writable)));
             FormatDriver driver = format != null ? drivers.format(format) : probe(storage, name, mayProbe);
             Set<StoragePath> below = new HashSet<>(chain);
             below.add(where);
             LayerContext context = new LayerContext(this, name, storageLocation, writable, request, roots,
                     Set.copyOf(below), opened, new NewFiles());
             FormatImage image = driver.open(storage, context);
-            return new FormatAccess(image, opened, IoThreads.executor());
+            return new Engine(image, opened, ioThreads);
         } catch (IOException | RuntimeException e) {
             opened.closeQuietly(e);
             throw openFailure(name, e);
@@ -205,7 +228,7 @@ public final class ImageOpener {
         if (best == null) {
             throw new IOException("Could not determine the image format (no format driver is available)");
         }
-        if (!mayProbe && !best.name().equals("raw")) {
+        if (!mayProbe && bestScore > FormatDriver.PROBE_ANYTHING) {
             throw new IOException("its format is not recorded and it looks like " + best.name()
                     + "; files named inside an image are never probed to a format that can name other files"
                     + " (record the format, e.g. with image:rebase -u -b NAME -F " + best.name() + ")");

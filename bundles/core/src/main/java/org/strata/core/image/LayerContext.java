@@ -71,7 +71,7 @@ final class LayerContext implements ImageContext {
     @Override
     public Storage openFile(String reference, boolean writableFile) throws IOException {
         String target = resolve(reference, "data file").location();
-        return opened.add(opener.drivers().storageFor(target).open(target, request.storageOptions(writableFile)));
+        return opened.add(opener.openStorage(target, request.storageOptions(writableFile)));
     }
 
     @Override
@@ -93,6 +93,11 @@ final class LayerContext implements ImageContext {
         // as QEMU's path_combine: a relative name in a URL's image is a URL too; an absolute path is a local file
         boolean relative = !ImageLocation.isUrl(reference) && !reference.startsWith("json:")
                 && !reference.startsWith("/");
+        if (relative && ImageLocation.isRbd(storageLocation)) {
+            // QEMU combines it with the rbd: name as if that were a path, into a name that works nowhere
+            throw new IOException("Cannot open " + what + " '" + reference + "' named by '" + name
+                    + "': a relative name means nothing in an RBD image; record the whole rbd: name");
+        }
         String location = relative && ImageLocation.isUrl(storageLocation)
                 ? URI.create(storageLocation).resolve(reference).toString()
                 : ImageLocation.parse(reference, baseDirectory()).storage();

@@ -11,6 +11,7 @@ import java.util.List;
 import org.strata.api.Storage;
 import org.strata.api.StorageDriver;
 import org.strata.api.StorageOptions;
+import org.strata.engine.AlignedStorage;
 
 /**
  * The files one image creation made, so that a failure, then or later (a convert that fails after creating its
@@ -29,7 +30,7 @@ public final class NewFiles {
         boolean existed = ImageLocation.isUrl(location) || exists(location);
         Storage storage;
         try {
-            storage = driver.create(location, options);
+            storage = AlignedStorage.forAnyRequest(driver.create(location, options));
         } catch (IOException e) {
             throw new IOException("Could not create '" + name + "': " + Errors.oneLine(e), e);
         }

@@ -8,27 +8,77 @@ import org.strata.api.StorageOptions;
 import org.strata.api.StoragePath;
 
 /**
- * How to open an image the user names.
- *
- * @param format      the format, or null to probe
- * @param writable    open the top image for writing (backing images are always read-only)
- * @param forceShare  take no locks ({@code -U})
- * @param cache       how writes reach stable storage ({@code -t}), for every file of the chain
- * @param openBacking open the backing chain (false: only the named layer, as {@code image:info} does)
- * @param cwd         the directory relative names are resolved against
- * @param extraRoots  allowed roots given for this request ({@code --allow-root}), besides the configured ones and
- *                    the directory of the named image (see {@link ImageOpener#root})
+ * How to open an image the user names: made with a {@link Builder} ({@link #in}), changed through a copy
+ * ({@link #toBuilder}). Unless the builder says otherwise: probed, read-only, taking locks, cache mode writeback,
+ * with the backing chain, and no allowed roots besides the configured ones and the directory of the named image.
  */
-public record OpenRequest(String format, boolean writable, boolean forceShare, CacheMode cache, boolean openBacking,
-                          Path cwd, List<StoragePath> extraRoots) {
+public final class OpenRequest {
 
-    public OpenRequest {
-        extraRoots = List.copyOf(extraRoots);
+    private final String format;
+    private final boolean writable;
+    private final boolean forceShare;
+    private final CacheMode cache;
+    private final boolean openBacking;
+    private final Path cwd;
+    private final List<StoragePath> extraRoots;
+
+    private OpenRequest(Builder b) {
+        this.format = b.format;
+        this.writable = b.writable;
+        this.forceShare = b.forceShare;
+        this.cache = b.cache;
+        this.openBacking = b.openBacking;
+        this.cwd = b.cwd;
+        this.extraRoots = List.copyOf(b.extraRoots);
     }
 
-    /** Read-only, probing, through the page cache, with the backing chain, relative to {@code cwd}. */
-    public static OpenRequest readOnly(Path cwd) {
-        return new OpenRequest(null, false, false, CacheMode.WRITEBACK, true, cwd, List.of());
+    /** A request whose relative names are resolved against {@code cwd}, otherwise as the defaults say. */
+    public static Builder in(Path cwd) {
+        return new Builder(cwd);
+    }
+
+    /** A builder starting from this request. */
+    public Builder toBuilder() {
+        return new Builder(cwd).format(format).writable(writable).forceShare(forceShare).cache(cache)
+                .openBacking(openBacking).extraRoots(extraRoots);
+    }
+
+    /** The format, or null to probe. */
+    public String format() {
+        return format;
+    }
+
+    /** Whether the top image opens for writing (backing images are always read-only). */
+    public boolean writable() {
+        return writable;
+    }
+
+    /** Whether no locks are taken ({@code -U}). */
+    public boolean forceShare() {
+        return forceShare;
+    }
+
+    /** How writes reach stable storage ({@code -t}), for every file of the chain. */
+    public CacheMode cache() {
+        return cache;
+    }
+
+    /** Whether the backing chain opens (false: only the named layer, as {@code image:info} does). */
+    public boolean openBacking() {
+        return openBacking;
+    }
+
+    /** The directory relative names are resolved against. */
+    public Path cwd() {
+        return cwd;
+    }
+
+    /**
+     * Allowed roots given for this request ({@code --allow-root}), besides the configured ones and the directory of
+     * the named image (see {@link ImageOpener#root}).
+     */
+    public List<StoragePath> extraRoots() {
+        return extraRoots;
     }
 
     /** How the storage of a file of this request opens. */
@@ -41,31 +91,61 @@ public record OpenRequest(String format, boolean writable, boolean forceShare, C
         return new StorageOptions(true, forceShare, CacheMode.WRITEBACK);
     }
 
-    public OpenRequest withFormat(String f) {
-        return new OpenRequest(f, writable, forceShare, cache, openBacking, cwd, extraRoots);
-    }
+    /** Sets what differs from the defaults, then {@link #build()}. */
+    public static final class Builder {
+        private String format;
+        private boolean writable;
+        private boolean forceShare;
+        private CacheMode cache = CacheMode.WRITEBACK;
+        private boolean openBacking = true;
+        private Path cwd;
+        private List<StoragePath> extraRoots = List.of();
 
-    public OpenRequest withWritable(boolean w) {
-        return new OpenRequest(format, w, forceShare, cache, openBacking, cwd, extraRoots);
-    }
+        private Builder(Path cwd) {
+            this.cwd = cwd;
+        }
 
-    public OpenRequest withForceShare(boolean f) {
-        return new OpenRequest(format, writable, f, cache, openBacking, cwd, extraRoots);
-    }
+        /** The format, or null to probe. */
+        public Builder format(String f) {
+            format = f;
+            return this;
+        }
 
-    public OpenRequest withCache(CacheMode c) {
-        return new OpenRequest(format, writable, forceShare, c, openBacking, cwd, extraRoots);
-    }
+        public Builder writable(boolean w) {
+            writable = w;
+            return this;
+        }
 
-    public OpenRequest withOpenBacking(boolean b) {
-        return new OpenRequest(format, writable, forceShare, cache, b, cwd, extraRoots);
-    }
+        public Builder forceShare(boolean f) {
+            forceShare = f;
+            return this;
+        }
 
-    public OpenRequest withCwd(Path dir) {
-        return new OpenRequest(format, writable, forceShare, cache, openBacking, dir, extraRoots);
-    }
+        public Builder cache(CacheMode c) {
+            if (c == null) {
+                throw new IllegalArgumentException("no cache mode");
+            }
+            cache = c;
+            return this;
+        }
 
-    public OpenRequest withExtraRoots(List<StoragePath> roots) {
-        return new OpenRequest(format, writable, forceShare, cache, openBacking, cwd, roots);
+        public Builder openBacking(boolean b) {
+            openBacking = b;
+            return this;
+        }
+
+        public Builder cwd(Path dir) {
+            cwd = dir;
+            return this;
+        }
+
+        public Builder extraRoots(List<StoragePath> roots) {
+            extraRoots = List.copyOf(roots);
+            return this;
+        }
+
+        public OpenRequest build() {
+            return new OpenRequest(this);
+        }
     }
 }

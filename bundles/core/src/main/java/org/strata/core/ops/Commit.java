@@ -31,7 +31,7 @@ public final class Commit implements Operation {
         this.layers = List.copyOf(layers);
         this.base = base;
         this.emptyTop = emptyTop;
-        long cluster = base.image().info().clusterSize();
+        long cluster = base.info().clusterSize();
         this.granule = cluster <= 0 ? 65536 : Math.max(4096, Math.min(65536, cluster));
     }
 

@@ -2,12 +2,6 @@ package org.strata.core.ops;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import org.strata.api.Buffers;
 import org.strata.api.FormatAccess;
@@ -50,17 +44,15 @@ public final class Convert implements Operation {
     private long planned;
     private long chunksPlanned;
     private final InOrderWrites inOrder = new InOrderWrites();
-    /** Why the run stopped early (the first failure; the other workers then stop with OperationCancelled). */
-    private Throwable failure;
 
     public Convert(FormatAccess src, FormatAccess dst, Settings settings) throws IOException {
         this.src = src;
         this.dst = dst;
         this.settings = settings;
-        this.targetBacking = dst.image().backing();
-        long cs = dst.image().info().clusterSize();
+        this.targetBacking = dst.backing();
+        long cs = dst.info().clusterSize();
         this.cluster = (int) (cs > 0 ? cs : 65536);
-        long sc = src.image().info().clusterSize();
+        long sc = src.info().clusterSize();
         this.sourceAlign = (int) Math.max(SparseRuns.SECTOR, sc);
         int minSectors = settings.sparse() / SparseRuns.SECTOR;
         this.alignSectors = Math.max(minSectors <= 0 ? 1 : Integer.highestOneBit(minSectors),
@@ -71,75 +63,21 @@ public final class Convert implements Operation {
     @Override
     public void run(JobControl control) throws IOException {
         control.total(size);
-        ExecutorService pool = Executors.newFixedThreadPool(settings.workers(), r -> {
-            Thread t = new Thread(r, "strata-convert");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<?>> running = new ArrayList<>();
-            for (int w = 0; w < settings.workers(); w++) {
-                running.add(pool.submit(() -> {
-                    ByteBuffer buf = Ranges.chunkBuffer(src, dst);
-                    ByteBuffer backingBuf = targetBacking == null ? null : Ranges.chunkBuffer(targetBacking, dst);
-                    try {
-                        for (Chunk c = next(); c != null; c = next()) {
-                            control.checkCancelled();
-                            copy(c, buf, backingBuf);
-                            control.advance(c.length());
-                        }
-                    } catch (Throwable t) {
-                        abandon(t);
-                    }
-                    return null;
-                }));
+        Workers.run("strata-convert", settings.workers(), () -> {
+            ByteBuffer buf = Ranges.chunkBuffer(src, dst);
+            ByteBuffer backingBuf = targetBacking == null ? null : Ranges.chunkBuffer(targetBacking, dst);
+            for (Chunk c = next(); c != null; c = next()) {
+                control.checkCancelled();
+                copy(c, buf, backingBuf);
+                control.advance(c.length());
             }
-            // every worker has stopped before this returns or throws: none writes into a closed image
-            boolean interrupted = false;
-            for (Future<?> f : running) {
-                while (true) {
-                    try {
-                        f.get();
-                        break;
-                    } catch (ExecutionException e) {
-                        abandon(e.getCause());
-                        break;
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                        abandon(new OperationCancelled());
-                    }
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        } finally {
-            pool.shutdown();
-        }
-        synchronized (this) {
-            if (failure instanceof IOException io) {
-                throw io;
-            } else if (failure instanceof RuntimeException re) {
-                throw re;
-            } else if (failure instanceof Error e) {
-                throw e;
-            } else if (failure != null) {
-                throw new IOException(failure);
-            }
-        }
+        }, failure -> abandon());
         dst.flush();
     }
 
-    private synchronized void stop() {
+    /** Stops the run after a failure: no new chunks, no waiting for the turns of chunks that will not come. */
+    private synchronized void abandon() {
         planned = size;
-    }
-
-    /** Stops the run after {@code cause}: no new chunks, no waiting for the turns of chunks that will not come. */
-    private synchronized void abandon(Throwable cause) {
-        stop();
-        if (failure == null) {
-            failure = cause;
-        }
         inOrder.abort();
     }
 

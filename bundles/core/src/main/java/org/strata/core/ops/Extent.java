@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 
 import org.strata.api.BlockStatus;
+import org.strata.api.BlockStatusSource;
 import org.strata.api.FormatAccess;
 import org.strata.api.ImageInfo;
 import org.strata.api.ShallowMapping;
@@ -25,12 +26,6 @@ import org.strata.api.Storage;
 public record Extent(long length, boolean allocated, boolean data, boolean zero, Storage storage, long offset,
                      int depth, boolean eof) {
 
-    /**
-     * Formats whose QEMU driver reports no block status: QEMU sees every byte of such a layer as allocated data
-     * without a host offset (qemu-img map shows one data run, convert reads everything and finds the zeroes).
-     */
-    private static final java.util.Set<String> WITHOUT_BLOCK_STATUS = java.util.Set.of("vhdx");
-
     /** Whether QEMU's status word would be the same (the flags, not the length, layer or host offset's value). */
     public boolean sameStatus(Extent o) {
         return allocated == o.allocated && data == o.data && zero == o.zero && (offset >= 0) == (o.offset >= 0)
@@ -42,7 +37,9 @@ public record Extent(long length, boolean allocated, boolean data, boolean zero,
      * {@code offset} lies inside the layer.
      */
     public static Extent ofLayer(FormatAccess layer, long offset, long max, int depth) throws IOException {
-        if (WITHOUT_BLOCK_STATUS.contains(layer.formatName())) {
+        BlockStatusSource source = layer.blockStatusSource();
+        if (source == BlockStatusSource.NONE) {
+            // QEMU sees every byte as allocated data without a host offset (one data run; convert reads it all)
             long len = Math.min(max, layer.size() - offset);
             Extent e = new Extent(len, true, true, false, null, -1, depth, false);
             return offset + len == layer.size() ? e.withEof(true) : e;
@@ -51,17 +48,17 @@ public record Extent(long length, boolean allocated, boolean data, boolean zero,
         long len = Math.min(max, m.length());
         Extent e;
         if (m instanceof ShallowMapping.Raw r) {
-            // a raw layer passes its file's status through (holes are zeroes, not data); other formats report data,
-            // and zeroes too where their driver looks into the file (a fixed VHD, qcow2 with preallocated metadata).
-            // The storage is only asked where its answer matters.
-            boolean raw = layer.formatName().equals("raw");
+            // data, and zeroes too where the driver has QEMU look into the storage: a hole is then zeroes, and no
+            // longer data where the storage's status passes through (raw). The storage is only asked where its
+            // answer matters.
             boolean zero = false;
-            if (layer.image().holesReadAsZeroes(r)) {
+            if (source.asksStorage()) {
                 BlockStatus st = r.storage().blockStatus(r.offset(), len);
                 len = Math.min(len, st.length());
                 zero = st.zero();
             }
-            e = new Extent(len, true, !raw || !zero, zero, r.storage(), r.offset(), depth, false);
+            boolean data = !zero || source != BlockStatusSource.STORAGE;
+            e = new Extent(len, true, data, zero, r.storage(), r.offset(), depth, false);
         } else if (m instanceof ShallowMapping.Special) {
             e = new Extent(len, true, true, false, null, -1, depth, false);
         } else if (m instanceof ShallowMapping.Zero z) {
@@ -87,7 +84,7 @@ public record Extent(long length, boolean allocated, boolean data, boolean zero,
             return e;
         }
         long topEof = e.eof ? offset + e.length : -1;
-        FormatAccess layer = top.image().backing();
+        FormatAccess layer = top.backing();
         int depth = 0;
         long len = e.length;
         while (layer != null) {
@@ -101,7 +98,7 @@ public record Extent(long length, boolean allocated, boolean data, boolean zero,
             if (e.allocated) {
                 break;
             }
-            layer = layer.image().backing();
+            layer = layer.backing();
         }
         return e.withEof(offset + e.length == topEof);
     }
@@ -114,10 +111,10 @@ public record Extent(long length, boolean allocated, boolean data, boolean zero,
      */
     private static Extent zeroes(FormatAccess layer, long offset, long len, boolean explicit, int depth)
             throws IOException {
-        ImageInfo info = layer.image().info();
+        ImageInfo info = layer.info();
         var specific = info.formatSpecific();
         if (specific != null && Boolean.TRUE.equals(specific.get("data-file-raw"))) {
-            List<Storage> storages = layer.image().storages();
+            List<Storage> storages = layer.storages();
             return new Extent(len, explicit, false, true, storages.get(storages.size() - 1), offset, depth, false);
         }
         if (specific == null || !Boolean.TRUE.equals(specific.get("extended-l2"))) {

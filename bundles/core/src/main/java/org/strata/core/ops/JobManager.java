@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.strata.api.DaemonThreads;
 
 /**
  * Runs long operations in the background as numbered jobs. When the agent stops, running jobs are cancelled and
@@ -24,11 +25,7 @@ public final class JobManager {
 
     private final AtomicInteger ids = new AtomicInteger();
     private final Map<Integer, Job> jobs = new LinkedHashMap<>();
-    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "strata-job");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService pool = Executors.newCachedThreadPool(DaemonThreads.named("strata-job"));
 
     /** Starts {@code op}; {@code resources} (the images it works on) are closed when it ends. */
     public Job start(String kind, String description, Operation op, List<Closeable> resources) {

@@ -46,14 +46,14 @@ public final class Rebase implements Operation {
             copyDifferences(control);
         }
         // the header changes only after every sector the guest could miss is in the image
-        image.image().changeBackingFile(newName, newName == null ? null : newFormat);
+        image.changeBackingFile(newName, newName == null ? null : newFormat);
         image.flush();
     }
 
     private void copyDifferences(JobControl control) throws IOException {
         long size = image.size();
         control.total(size);
-        FormatAccess oldBacking = image.image().backing();
+        FormatAccess oldBacking = image.backing();
         long oldSize = oldBacking == null ? 0 : oldBacking.size();
         long newSize = newBacking == null ? 0 : newBacking.size();
         ByteBuffer beforeBuf = Ranges.chunkBuffer(image, oldBacking);

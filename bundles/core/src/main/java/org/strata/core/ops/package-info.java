@@ -4,5 +4,5 @@
  * background as a job of the {@link org.strata.core.ops.JobManager}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.strata.core.ops;

@@ -22,6 +22,7 @@ import org.strata.api.CacheMode;
 import org.strata.format.raw.RawFormatDriver;
 import org.strata.storage.file.FileStorageDriver;
 import org.strata.testkit.OpenFlags;
+import org.strata.testkit.TestEngines;
 
 /** Nodes: added, persisted, detached when their driver leaves, reattached when it returns. */
 class NodeManagerTest {
@@ -36,6 +37,7 @@ class NodeManagerTest {
         return r;
     }
 
+    /** The nodes of a daemon whose home is {@code home}. */
     private static byte[] read(Node n, long off, int len) throws IOException {
         return n.call(a -> {
             ByteBuffer b = ByteBuffer.allocate(len);
@@ -46,7 +48,8 @@ class NodeManagerTest {
 
     /** A daemon's node manager over {@code registry}, whose detached nodes wait {@code pauseSeconds}. */
     private NodeManager manager(DriverRegistry registry, int pauseSeconds) {
-        return new NodeManager(new ImageService(registry, home, "daemon", List.of(), pauseSeconds), registry);
+        return new NodeManager(new ImageService(registry, TestEngines.ioThreads(), home, Mode.DAEMON, List.of(),
+                pauseSeconds), registry);
     }
 
     /** A read on another thread, which may wait for the node. */

@@ -14,9 +14,11 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.strata.api.CacheMode;
 import org.strata.api.FormatAccess;
 import org.strata.format.raw.RawFormatDriver;
 import org.strata.storage.file.FileStorageDriver;
+import org.strata.testkit.TestEngines;
 
 /** The reference gate: relative names, allowed roots, recorded formats, loops. */
 class ImageOpenerTest {
@@ -28,7 +30,7 @@ class ImageOpenerTest {
     @BeforeEach
     void setUp() {
         opener = new ImageOpener(DriverLookup.of(List.of(new RawFormatDriver(), new LinkFormat()),
-                List.of(new FileStorageDriver())), List.of());
+                List.of(new FileStorageDriver())), List.of(), null, TestEngines.ioThreads());
     }
 
     private void write(String name, String content) throws IOException {
@@ -37,7 +39,7 @@ class ImageOpenerTest {
     }
 
     private OpenRequest request() {
-        return OpenRequest.readOnly(dir);
+        return OpenRequest.in(dir).build();
     }
 
     @Test
@@ -63,7 +65,7 @@ class ImageOpenerTest {
                 "names the roots in force: " + e.getMessage());
 
         try (FormatAccess a = opener.open("images/top.link",
-                request().withExtraRoots(List.of(opener.root("outside", dir))))) {
+                OpenRequest.in(dir).extraRoots(List.of(opener.root("outside", dir))).build())) {
             assertEquals(512, a.size(), "raw sizes count whole sectors");
         }
     }
@@ -104,6 +106,33 @@ class ImageOpenerTest {
         }
     }
 
+    /**
+     * A file opened with O_DIRECT takes only aligned requests (the backend says so and does not align them): the
+     * opener puts the aligning wrapper in front of it, for the image and for what the image names.
+     */
+    @Test
+    void storagesThatTakeOnlyAlignedRequestsAreAlignedByTheOpener() throws IOException {
+        byte[] content = new byte[8192];
+        for (int i = 0; i < content.length; i++) {
+            content[i] = (byte) (i * 7);
+        }
+        Files.write(dir.resolve("base.raw"), content);
+        write("top.link", "LINK raw base.raw");
+        OpenRequest direct = OpenRequest.in(dir).cache(CacheMode.NONE).build();
+        try (FormatAccess a = opener.open("base.raw", direct.toBuilder().format("raw").writable(true).build())) {
+            assertTrue(a.reqAlign() >= 512, "O_DIRECT was not used: alignment " + a.reqAlign());
+            a.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 1001);
+            content[1001] = 1;
+            content[1002] = 2;
+            content[1003] = 3;
+        }
+        try (FormatAccess a = opener.open("top.link", direct)) {
+            ByteBuffer b = ByteBuffer.allocate(3000);
+            a.read(b, 7);
+            assertArrayEquals(java.util.Arrays.copyOfRange(content, 7, 3007), b.array());
+        }
+    }
+
     @Test
     void theNamedImageIsProbed() throws IOException {
         write("base.raw", "data");
@@ -111,7 +140,7 @@ class ImageOpenerTest {
         try (FormatAccess a = opener.open("top.link", request())) {
             assertEquals("link", a.formatName());
         }
-        try (FormatAccess a = opener.open("top.link", request().withFormat("raw"))) {
+        try (FormatAccess a = opener.open("top.link", OpenRequest.in(dir).format("raw").build())) {
             assertEquals("raw", a.formatName());
         }
     }
@@ -123,11 +152,11 @@ class ImageOpenerTest {
         write("b.link", "LINK raw base.raw");
         SharedLayers shared = new SharedLayers();
         ImageOpener sharing = new ImageOpener(DriverLookup.of(List.of(new RawFormatDriver(), new LinkFormat()),
-                List.of(new FileStorageDriver())), List.of(), shared);
+                List.of(new FileStorageDriver())), List.of(), shared, TestEngines.ioThreads());
         FormatAccess a = sharing.open("a.link", request());
         FormatAccess b = sharing.open("b.link", request());
         assertEquals(1, shared.size());
-        assertTrue(a.image().backing() == b.image().backing(), "one base for both");
+        assertTrue(a.backing() == b.backing(), "one base for both");
         a.close();
         assertEquals(1, shared.size());
         assertEquals(512, b.size());
@@ -160,11 +189,11 @@ class ImageOpenerTest {
             }
         };
         SharedLayers shared = new SharedLayers();
-        ImageOpener sharing = new ImageOpener(changing, List.of(), shared);
+        ImageOpener sharing = new ImageOpener(changing, List.of(), shared, TestEngines.ioThreads());
         FormatAccess a = sharing.open("a.link", request());
         generation[0]++; // e.g. a newer raw driver took over: b must not run on a's older driver code
         FormatAccess b = sharing.open("b.link", request());
-        assertTrue(a.image().backing() != b.image().backing(), "a base of its own for b");
+        assertTrue(a.backing() != b.backing(), "a base of its own for b");
         assertEquals(2, shared.size());
         a.close();
         b.close();

@@ -24,6 +24,7 @@ import org.strata.format.raw.RawFormatDriver;
 import org.strata.testkit.MemoryStorage;
 import org.strata.testkit.Patterns;
 import org.strata.testkit.StandaloneContext;
+import org.strata.testkit.TestEngines;
 
 /** Convert reads only what the source's block status says is data: holes are never read. */
 class ConvertTest {
@@ -129,7 +130,7 @@ class ConvertTest {
     }
 
     private static FormatAccess raw(Storage storage) throws IOException {
-        return new FormatAccess(new RawFormatDriver().open(storage, new StandaloneContext("holey", true)));
+        return TestEngines.of(new RawFormatDriver().open(storage, new StandaloneContext("holey", true)));
     }
 
     @Test

@@ -6,10 +6,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.felix.service.command.CommandProcessor;
-import org.strata.launcher.wire.Frame;
-import org.strata.launcher.wire.FrameChannel;
-import org.strata.launcher.wire.ProtocolException;
-import org.strata.launcher.wire.Request;
+import org.strata.cli.wire.Frame;
+import org.strata.cli.wire.FrameChannel;
+import org.strata.cli.wire.ProtocolException;
+import org.strata.cli.wire.Request;
 
 /** Serves one client of the management socket: one command (exec) or a line-by-line session (shell). */
 final class ClientConnection implements Runnable {

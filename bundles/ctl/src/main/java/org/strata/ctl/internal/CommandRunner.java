@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Converter;
-import org.strata.launcher.wire.Request;
+import org.strata.cli.wire.Request;
 
 /**
  * Runs commands in one Gogo session with Strata's conventions, the same over the socket and in

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.strata.launcher.wire.FrameChannel;
+import org.strata.cli.wire.FrameChannel;
 
 /**
  * A command's stdout or stderr, sent to the client as frames of one type. Buffered up to one frame; sent on

@@ -11,7 +11,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.strata.launcher.wire.Endpoint;
+import org.strata.cli.wire.Endpoint;
 
 /**
  * The daemon's management socket. Listens only when the launcher set {@code strata.mode=daemon}; then it

@@ -18,8 +18,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.felix.service.command.CommandProcessor;
-import org.strata.launcher.wire.Endpoint;
-import org.strata.launcher.wire.FrameChannel;
+import org.strata.cli.wire.Endpoint;
+import org.strata.cli.wire.FrameChannel;
 
 /**
  * Listens on {@code <home>/run/strata.sock}: run/ is mode 0700, the socket 0600 (owner only, and nobody else

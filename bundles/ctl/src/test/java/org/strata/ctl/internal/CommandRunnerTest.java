@@ -15,7 +15,7 @@ import org.apache.felix.service.command.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.strata.launcher.wire.Request;
+import org.strata.cli.wire.Request;
 
 /** The session conventions, against a real Gogo runtime outside a framework. */
 class CommandRunnerTest {

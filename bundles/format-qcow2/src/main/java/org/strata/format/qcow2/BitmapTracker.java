@@ -22,24 +22,24 @@ final class BitmapTracker {
     private record Tracked(Bitmaps.Bitmap bitmap, BitSet dirty) {
     }
 
-    private final Qcow2Image img;
-    private final ImageState s;
+    private final Qcow2Image image;
+    private final ImageFile file;
     private final List<Tracked> tracked = new ArrayList<>();
     private long directoryOffset;
     private boolean inUse;
 
     BitmapTracker(Qcow2Image image) {
-        this.img = image;
-        this.s = image.s;
+        this.image = image;
+        this.file = image.file();
     }
 
     void load() throws IOException {
         tracked.clear();
         inUse = false;
-        if (!s.writable || s.corrupt || (s.header.autoclear & Header.AUTOCLEAR_BITMAPS) == 0) {
+        if (!file.writable() || file.corrupt() || (file.header().autoclear() & Header.AUTOCLEAR_BITMAPS) == 0) {
             return;
         }
-        Bitmaps.Directory d = Bitmaps.read(s);
+        Bitmaps.Directory d = Bitmaps.read(file);
         if (d == null) {
             return;
         }
@@ -76,15 +76,16 @@ final class BitmapTracker {
 
     /** Every bit (after a snapshot was applied). */
     void changedAll() throws IOException {
-        changed(0, s.header.size);
+        changed(0, file.header().size());
     }
 
     private void setFlags(boolean on) throws IOException {
         for (Tracked t : tracked) {
             int flags = on ? t.bitmap.flags() | IN_USE : t.bitmap.flags() & ~IN_USE;
-            s.file.write(ByteBuffer.allocate(4).putInt(0, flags), directoryOffset + t.bitmap.position() + 12);
+            file.updateMetadata(Metadata.BITMAP_DIRECTORY, ByteBuffer.allocate(4).putInt(0, flags),
+                    directoryOffset + t.bitmap.position() + 12);
         }
-        s.file.sync();
+        file.storage().sync();
         inUse = on;
     }
 
@@ -93,11 +94,12 @@ final class BitmapTracker {
         if (!inUse) {
             return;
         }
-        long cs = s.clusterSize();
+        long cs = file.clusterSize();
         long bitsPerCluster = cs * 8;
         boolean complete = true;
         for (Tracked t : tracked) {
-            long sizeBits = (s.header.size + (1L << t.bitmap.granularityBits()) - 1) >>> t.bitmap.granularityBits();
+            int granularityBits = t.bitmap.granularityBits();
+            long sizeBits = (file.header().size() + (1L << granularityBits) - 1) >>> granularityBits;
             if (sizeBits > MAX_BITS) {
                 complete = false;
                 continue;
@@ -115,8 +117,8 @@ final class BitmapTracker {
             }
             dirty.clear();
         }
-        img.flushLocked();
-        s.file.sync();
+        image.flushLocked();
+        file.storage().sync();
         if (complete) {
             setFlags(false);
         }
@@ -124,10 +126,10 @@ final class BitmapTracker {
 
     /** ORs {@code bits} (starting at bit {@code shift} of the cluster) into bitmap data cluster {@code k}. */
     private void storeCluster(Bitmaps.Bitmap b, long k, BitSet bits, int shift) throws IOException {
-        long cs = s.clusterSize();
+        long cs = file.clusterSize();
         long entryOffset = b.tableOffset() + 8 * k;
         ByteBuffer e = ByteBuffer.allocate(8);
-        s.file.read(e, entryOffset);
+        file.storage().read(e, entryOffset);
         long entry = e.getLong(0);
         long host = entry & L2Entry.OFFSET_MASK;
         if (host == 0 && (entry & 1) != 0) {
@@ -135,22 +137,22 @@ final class BitmapTracker {
         }
         byte[] data = new byte[(int) cs];
         if (host != 0) {
-            s.file.read(ByteBuffer.wrap(data), host);
+            file.storage().read(ByteBuffer.wrap(data), host);
         }
         for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i + 1)) {
             int bit = shift + i;
             data[bit >>> 3] |= (byte) (1 << (bit & 7));
         }
-        if (host == 0) {
-            host = img.refcounts.allocate(1);
-            s.checkOverlap(host, cs, "bitmap data");
-            s.file.write(ByteBuffer.wrap(data), host);
-            img.refcounts.flush();
-            s.orderedSync();
-            s.file.write(ByteBuffer.allocate(8).putLong(0, host), entryOffset);
-        } else {
-            s.checkOverlap(host, cs, "bitmap data");
-            s.file.write(ByteBuffer.wrap(data), host);
+        boolean fresh = host == 0;
+        if (fresh) {
+            host = image.refcounts().allocate(1);
+        }
+        file.requireNoOverlap(host, cs, "bitmap data");
+        file.storage().write(ByteBuffer.wrap(data), host);
+        if (fresh) {
+            image.refcounts().flush();
+            file.orderedSync();
+            file.updateMetadata(Metadata.BITMAP_TABLE, ByteBuffer.allocate(8).putLong(0, host), entryOffset);
         }
     }
 }

@@ -29,30 +29,44 @@ final class Bitmaps {
     record Directory(long offset, long length, List<Bitmap> bitmaps) {
     }
 
+    /** The header's bitmaps extension: how many bitmaps there are and where their directory lies (unchecked). */
+    record Extension(long count, long directorySize, long directoryOffset) {
+
+        /** The extension of {@code header}, or null when it has none. */
+        static Extension of(Header header) {
+            byte[] ext = header.extensions().get(HeaderExtensions.BITMAPS);
+            if (ext == null || ext.length < 24) {
+                return null;
+            }
+            ByteBuffer e = ByteBuffer.wrap(ext);
+            return new Extension(e.getInt(0) & 0xffffffffL, e.getLong(8), e.getLong(16));
+        }
+    }
+
     private Bitmaps() {
     }
 
-    static Directory read(ImageState s) throws IOException {
-        byte[] ext = s.header.extensions.get(HeaderExtensions.BITMAPS);
-        if (ext == null || ext.length < 24) {
+    static Directory read(ImageFile file) throws IOException {
+        Extension ext = Extension.of(file.header());
+        if (ext == null) {
             return null;
         }
-        ByteBuffer e = ByteBuffer.wrap(ext);
-        long nb = e.getInt(0) & 0xffffffffL;
-        long size = e.getLong(8);
-        long offset = e.getLong(16);
+        String name = file.name();
+        long nb = ext.count();
+        long size = ext.directorySize();
+        long offset = ext.directoryOffset();
         if (nb > MAX_BITMAPS || size < 0 || size > MAX_DIRECTORY) {
-            throw new ImageFormatException(s.name + ": bitmap directory is too large");
+            throw new ImageFormatException(name + ": bitmap directory is too large");
         }
-        Header.checkTable(s.name, "bitmap directory", offset, size, s.clusterSize(), s.file.size());
+        Header.checkTable(name, "bitmap directory", offset, size, file.clusterSize(), file.storage().size());
         ByteBuffer dir = ByteBuffer.allocate((int) size);
-        s.file.read(dir, offset);
+        file.storage().read(dir, offset);
         dir.flip();
         List<Bitmap> list = new ArrayList<>();
         int pos = 0;
         for (long i = 0; i < nb; i++) {
             if (pos + 24 > size) {
-                throw new ImageFormatException(s.name + ": bitmap directory is truncated");
+                throw new ImageFormatException(name + ": bitmap directory is truncated");
             }
             long tableOffset = dir.getLong(pos);
             int tableSize = dir.getInt(pos + 8);
@@ -62,19 +76,19 @@ final class Bitmaps {
             int nameSize = dir.getShort(pos + 18) & 0xffff;
             int extra = dir.getInt(pos + 20);
             if (extra < 0 || (long) pos + 24 + extra + nameSize > size) {
-                throw new ImageFormatException(s.name + ": bitmap directory entry " + i + " is invalid");
+                throw new ImageFormatException(name + ": bitmap directory entry " + i + " is invalid");
             }
-            String name = new String(dir.array(), pos + 24 + extra, nameSize, StandardCharsets.UTF_8);
-            list.add(new Bitmap(name, tableOffset, tableSize, flags, type, granularity, extra, pos));
+            String bitmapName = new String(dir.array(), pos + 24 + extra, nameSize, StandardCharsets.UTF_8);
+            list.add(new Bitmap(bitmapName, tableOffset, tableSize, flags, type, granularity, extra, pos));
             pos += (24 + extra + nameSize + 7) / 8 * 8;
         }
         return new Directory(offset, size, list);
     }
 
     /** qemu-img info's "bitmaps" list. */
-    static List<Map<String, Object>> describe(ImageState s) throws IOException {
+    static List<Map<String, Object>> describe(ImageFile file) throws IOException {
         List<Map<String, Object>> out = new ArrayList<>();
-        Directory d = read(s);
+        Directory d = read(file);
         if (d == null) {
             return out;
         }
@@ -96,10 +110,10 @@ final class Bitmaps {
     }
 
     /** Counts one reference for every cluster the bitmaps use: directory, tables, data. */
-    static void addReferences(ImageState s, References refs) throws IOException {
+    static void addReferences(ImageFile file, References refs) throws IOException {
         Directory d;
         try {
-            d = read(s);
+            d = read(file);
         } catch (ImageFormatException e) {
             refs.corruption("ERROR " + e.getMessage());
             return;
@@ -110,7 +124,8 @@ final class Bitmaps {
         refs.addRange(d.offset, d.length, "bitmap directory");
         for (Bitmap b : d.bitmaps) {
             long entries = Integer.toUnsignedLong(b.tableSize);
-            if (entries > MAX_TABLE_ENTRIES || (b.tableOffset & (s.clusterSize() - 1)) != 0) {
+            long cs = file.clusterSize();
+            if (entries > MAX_TABLE_ENTRIES || (b.tableOffset & (cs - 1)) != 0) {
                 refs.corruption("ERROR bitmap '" + b.name + "' has an invalid bitmap table");
                 continue;
             }
@@ -118,12 +133,12 @@ final class Bitmaps {
             for (long i = 0; i < entries; i += 4096) {
                 int n = (int) Math.min(4096, entries - i);
                 ByteBuffer t = ByteBuffer.allocate(n * 8);
-                s.file.read(t, b.tableOffset + i * 8);
+                file.storage().read(t, b.tableOffset + i * 8);
                 t.flip();
                 for (int k = 0; k < n; k++) {
                     long off = t.getLong() & L2Entry.OFFSET_MASK;
                     if (off != 0) {
-                        refs.addRange(off, s.clusterSize(), "bitmap data");
+                        refs.addRange(off, cs, "bitmap data");
                     }
                 }
             }

@@ -14,14 +14,18 @@ import org.strata.api.RepairMode;
  */
 final class Checker {
 
-    private final Qcow2Image img;
-    private final ImageState s;
-    private final Geometry g;
+    private final Qcow2Image image;
+    private final ImageFile file;
+    private final ClusterMap map;
+    private final Refcounts refcounts;
+    private final Geometry geometry;
 
     Checker(Qcow2Image image) {
-        this.img = image;
-        this.s = image.s;
-        this.g = s.geometry;
+        this.image = image;
+        this.file = image.file();
+        this.map = image.clusterMap();
+        this.refcounts = image.refcounts();
+        this.geometry = file.geometry();
     }
 
     /** A cluster whose refcount on disk differs from the references to it. */
@@ -32,8 +36,8 @@ final class Checker {
     private long fileSize;
 
     CheckResult check(RepairMode mode) throws IOException {
-        fileSize = s.file.size();
-        References r = new References(img);
+        fileSize = file.storage().size();
+        References r = new References(image);
         r.countMetadata();
         r.countRefcountStructures();
         List<String> messages = new ArrayList<>(r.messages);
@@ -41,13 +45,14 @@ final class Checker {
         long leaks = 0;
         long corruptionsFixed = 0;
         long leaksFixed = 0;
-        long[] table = img.refcounts.table();
-        long coverage = Math.max(r.fileClusters, lastCoveredUsed(table) + 1);
+        long[] table = refcounts.table();
+        // Only the file's clusters, as qemu-img: refcounts past its end are not compared (nor listed), so a table
+        // whose entries reach far past the file costs nothing.
         List<Mismatch> mismatches = new ArrayList<>();
         long highest = -1;
-        for (long c = 0; c < coverage; c++) {
+        for (long c = 0; c < r.fileClusters; c++) {
             long disk = onDisk(table, c);
-            long ref = c < r.fileClusters ? r.refs[(int) c] : 0;
+            long ref = r.refs[(int) c];
             if (disk > 0 || ref > 0) {
                 highest = c;
             }
@@ -59,13 +64,13 @@ final class Checker {
         boolean rebuild = mode == RepairMode.ALL && (tooLow || r.corruptions > 0 && structureBroken(r));
         if (rebuild) {
             // Counted afresh without the old refcount structure, whose clusters simply become free.
-            new RefcountRebuild(img).rebuild();
+            new RefcountRebuild(image).rebuild();
         }
         for (Mismatch m : mismatches) {
             boolean leak = m.onDisk > m.referenced;
             boolean fix = rebuild || (leak && mode != RepairMode.NONE);
             if (fix && !rebuild) {
-                img.refcounts.add(m.cluster, m.referenced - m.onDisk);
+                refcounts.add(m.cluster, m.referenced - m.onDisk);
             }
             String line = (fix ? "Repairing" : leak ? "Leaked" : "ERROR") + " cluster " + m.cluster + " refcount="
                     + m.onDisk + " reference=" + m.referenced;
@@ -86,20 +91,17 @@ final class Checker {
             corruptions -= structureProblems(r);
             corruptionsFixed += structureProblems(r);
         }
-        fileSize = s.file.size(); // a rebuild put the new refcount structure past the old end
+        fileSize = file.storage().size(); // a rebuild put the new refcount structure past the old end
         long[] flagFixes = checkCopiedFlags(mode == RepairMode.ALL, messages);
         corruptions += flagFixes[0];
         corruptionsFixed += flagFixes[1];
-        img.flushLocked();
-        if (mode == RepairMode.ALL && corruptions == 0 && r.checkErrors == 0 && s.header.has(Header.INCOMPAT_CORRUPT)) {
-            s.header.incompatible &= ~Header.INCOMPAT_CORRUPT;
-            s.writeHeader();
-            s.file.sync();
-            s.corrupt = false;
+        image.flushLocked();
+        if (mode == RepairMode.ALL && corruptions == 0 && r.checkErrors == 0 && file.header().corrupt()) {
+            file.markRepaired();
         }
-        long total = (s.header.size + g.clusterSize - 1) >>> g.clusterBits;
+        long total = (file.header().size() + geometry.clusterSize - 1) >>> geometry.clusterBits;
         return new CheckResult(r.checkErrors, corruptions, leaks, corruptionsFixed, leaksFixed,
-                (highest + 1) << g.clusterBits, total, r.allocatedClusters, r.fragmentedClusters,
+                (highest + 1) << geometry.clusterBits, total, r.allocatedClusters, r.fragmentedClusters,
                 r.compressedClusters, messages);
     }
 
@@ -112,27 +114,11 @@ final class Checker {
         return r.messages.stream().filter(m -> m.startsWith("ERROR refcount block")).count();
     }
 
-    private long lastCoveredUsed(long[] table) throws IOException {
-        for (int idx = table.length - 1; idx >= 0; idx--) {
-            long off = validBlock(table, idx);
-            if (off == 0) {
-                continue;
-            }
-            byte[] block = img.refcounts.cache().get(off);
-            for (int i = (int) g.refblockEntries - 1; i >= 0; i--) {
-                if (img.refcounts.entry(block, i) != 0) {
-                    return ((long) idx << g.refblockBits) + i;
-                }
-            }
-        }
-        return -1;
-    }
-
     /** A refcount block offset that is safe to read, or 0. */
     private long validBlock(long[] table, int idx) throws IOException {
         long e = table[idx];
         long off = e & L2Entry.OFFSET_MASK;
-        if (off == 0 || (e & ~L2Entry.OFFSET_MASK) != 0 || (off & (g.clusterSize - 1)) != 0
+        if (off == 0 || (e & ~L2Entry.OFFSET_MASK) != 0 || (off & (geometry.clusterSize - 1)) != 0
                 || off >= fileSize) {
             return 0;
         }
@@ -140,7 +126,7 @@ final class Checker {
     }
 
     private long onDisk(long[] table, long cluster) throws IOException {
-        long idx = cluster >>> g.refblockBits;
+        long idx = cluster >>> geometry.refblockBits;
         if (idx >= table.length) {
             return 0;
         }
@@ -148,7 +134,7 @@ final class Checker {
         if (off == 0) {
             return 0;
         }
-        return img.refcounts.entry(img.refcounts.cache().get(off), (int) (cluster & (g.refblockEntries - 1)));
+        return refcounts.entry(refcounts.cache().get(off), (int) (cluster & (geometry.refblockEntries - 1)));
     }
 
     /**
@@ -158,44 +144,44 @@ final class Checker {
     private long[] checkCopiedFlags(boolean fix, List<String> messages) throws IOException {
         long left = 0;
         long fixed = 0;
-        if (s.hasDataFile()) {
+        if (file.header().hasDataFile()) {
             return new long[] {0, 0};
         }
-        long[] l1 = img.map.l1();
+        long[] l1 = map.l1();
         java.util.BitSet seen = new java.util.BitSet();
         for (int i = 0; i < l1.length; i++) {
             long l2Off = l1[i] & L2Entry.OFFSET_MASK;
-            if (l2Off == 0 || (l2Off & (g.clusterSize - 1)) != 0 || l2Off >= fileSize
-                    || seen.get((int) (l2Off >>> g.clusterBits))) {
+            if (l2Off == 0 || (l2Off & (geometry.clusterSize - 1)) != 0 || l2Off >= fileSize
+                    || seen.get((int) (l2Off >>> geometry.clusterBits))) {
                 continue;
             }
-            seen.set((int) (l2Off >>> g.clusterBits));
-            long rc = onDisk(img.refcounts.table(), l2Off >>> g.clusterBits);
+            seen.set((int) (l2Off >>> geometry.clusterBits));
+            long rc = onDisk(refcounts.table(), l2Off >>> geometry.clusterBits);
             boolean want = rc == 1;
             if (want != ((l1[i] & L2Entry.COPIED) != 0)) {
                 References.note(messages, (fix ? "Repairing" : "ERROR") + " OFLAG_COPIED L2 cluster: l1_index=" + i
                         + " l1_entry=" + Long.toHexString(l1[i]) + " refcount=" + rc);
                 if (fix) {
-                    img.map.setL1(i, want ? l1[i] | L2Entry.COPIED : l1[i] & ~L2Entry.COPIED);
+                    map.setL1(i, want ? l1[i] | L2Entry.COPIED : l1[i] & ~L2Entry.COPIED);
                     fixed++;
                 } else {
                     left++;
                 }
             }
-            for (int j = 0; j < g.l2Entries; j++) {
-                byte[] t = img.map.table(l2Off);
-                long e = img.map.entry(t, j);
+            for (int j = 0; j < geometry.l2Entries; j++) {
+                byte[] t = map.table(l2Off);
+                long e = map.entry(t, j);
                 long host = L2Entry.offset(e);
-                if (L2Entry.isCompressed(e) || host == 0 || (host & (g.clusterSize - 1)) != 0) {
+                if (L2Entry.isCompressed(e) || host == 0 || (host & (geometry.clusterSize - 1)) != 0) {
                     continue;
                 }
-                long drc = onDisk(img.refcounts.table(), host >>> g.clusterBits);
+                long drc = onDisk(refcounts.table(), host >>> geometry.clusterBits);
                 boolean w = drc == 1;
                 if (w != ((e & L2Entry.COPIED) != 0)) {
                     References.note(messages, (fix ? "Repairing" : "ERROR") + " OFLAG_COPIED data cluster: l2_entry="
                             + Long.toHexString(e) + " refcount=" + drc);
                     if (fix) {
-                        img.map.set(l2Off, j, w ? e | L2Entry.COPIED : e & ~L2Entry.COPIED, img.map.bitmap(t, j));
+                        map.set(l2Off, j, w ? e | L2Entry.COPIED : e & ~L2Entry.COPIED, map.bitmap(t, j));
                         fixed++;
                     } else {
                         left++;

@@ -1,59 +1,61 @@
 package org.strata.format.qcow2;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.BitSet;
 
 /**
  * The guest-to-host mapping (docs/interop/qcow2.rst, "Cluster mapping"): the active L1 table in memory and L2
- * tables in a write-back cache. L1 entries that point to new L2 tables are written at flush, after the L2 tables
- * themselves. All methods run under the image's metadata lock.
+ * tables in a write-back cache, the L2 entry ({@link Slot}) of each guest cluster, and the changes to them. L1
+ * entries that point to new L2 tables are written at flush, after the L2 tables themselves. All methods run under
+ * the image's exclusive metadata lock, except those that say they change nothing.
  */
 final class ClusterMap {
 
-    private final ImageState s;
+    /** The L2 entry of the cluster at a guest offset: table offset (0 when none), index, entry, bitmap. */
+    record Slot(long l2Offset, int index, long entry, long bitmap) {
+    }
+
+    /** Big-endian longs in a byte array, without a wrapping buffer per access. */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+    private final ImageFile file;
     private final Refcounts refcounts;
     private final TableCache l2;
     private long[] l1;
     private final BitSet l1Dirty = new BitSet();
 
-    ClusterMap(ImageState state, Refcounts refcounts, long cacheBudget) {
-        this.s = state;
+    ClusterMap(ImageFile file, Refcounts refcounts, long cacheBudget) {
+        this.file = file;
         this.refcounts = refcounts;
-        this.l2 = new TableCache(state.file, (int) state.clusterSize(), cacheBudget, "L2 table");
+        this.l2 = new TableCache(file.storage(), (int) file.clusterSize(), cacheBudget, "L2 table");
         l2.setGuard((off, what) -> {
-            s.checkMetadataOffset(off, what);
-            s.checkOverlap(off, s.clusterSize(), what, s.activeL2Tables);
+            file.checkMetadataOffset(off, what);
+            file.requireNoOverlap(off, file.clusterSize(), what, Metadata.ACTIVE_L2);
         });
         // Refcounts of newly allocated clusters, and copied data, reach the disk before the L2 entries that use them.
         l2.setBeforeWrite(() -> {
             refcounts.flush();
-            s.refcountSync();
+            file.refcountSync();
         });
     }
 
     void load() throws IOException {
-        Header h = s.header;
-        l1 = readL1(h.l1TableOffset, h.l1Size);
+        Header h = file.header();
+        l1 = readL1(h.l1TableOffset(), h.l1Size());
         l1Dirty.clear();
         l2.clear();
-        indexL2Tables();
-    }
-
-    private void indexL2Tables() {
-        s.activeL2Tables.clear();
-        for (long e : l1) {
-            long off = e & L2Entry.OFFSET_MASK;
-            if (off != 0) {
-                s.activeL2Tables.add(off);
-            }
-        }
+        file.overlaps().activeL2TablesAre(l1);
     }
 
     long[] readL1(long offset, int size) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(size * 8);
         if (size > 0) {
-            s.file.read(b, offset);
+            file.storage().read(b, offset);
         }
         b.flip();
         long[] t = new long[size];
@@ -69,9 +71,80 @@ final class ClusterMap {
         return l2;
     }
 
+    // ------------------------------------------------------------------ looking up
+
+    /** The L2 entry of the cluster at {@code guest}, its table read when not cached. */
+    Slot slot(long guest) throws IOException {
+        int index = file.geometry().l2Index(guest);
+        long l2Off = l2Offset(guest);
+        if (l2Off == 0) {
+            return new Slot(0, index, 0, 0);
+        }
+        byte[] t = table(l2Off);
+        long e = entry(t, index);
+        long b = bitmap(t, index);
+        validate(e, b, guest);
+        return new Slot(l2Off, index, e, b);
+    }
+
+    /**
+     * As {@link #slot(long)} from cached tables only, changing nothing (so under the shared lock): null where the
+     * exclusive path must decide, because a table is not cached or the entry is invalid.
+     */
+    Slot cachedSlot(long guest) {
+        int index = file.geometry().l2Index(guest);
+        long l2Off = cachedL2Offset(guest);
+        if (l2Off == 0) {
+            return new Slot(0, index, 0, 0);
+        }
+        byte[] t = l2Off < 0 ? null : l2.peek(l2Off);
+        if (t == null) {
+            return null;
+        }
+        long e = entry(t, index);
+        long b = bitmap(t, index);
+        return valid(e, b) ? new Slot(l2Off, index, e, b) : null;
+    }
+
+    private boolean valid(long e, long bitmap) {
+        if (L2Entry.isCompressed(e)) {
+            return !file.header().hasDataFile();
+        }
+        return (L2Entry.offset(e) & (file.clusterSize() - 1)) == 0
+                && !(file.geometry().extendedL2 && ((bitmap >>> 32) & bitmap & 0xffffffffL) != 0);
+    }
+
+    private void validate(long e, long bitmap, long guest) throws IOException {
+        if (L2Entry.isCompressed(e)) {
+            if (file.header().hasDataFile()) {
+                throw file.corruption("compressed cluster at guest offset " + guest + " in an image with a data file");
+            }
+            return;
+        }
+        long off = L2Entry.offset(e);
+        if ((off & (file.clusterSize() - 1)) != 0) {
+            throw file.corruption("cluster allocation offset 0x" + Long.toHexString(off)
+                    + " unaligned (guest offset " + guest + ")");
+        }
+        if (file.geometry().extendedL2 && ((bitmap >>> 32) & bitmap & 0xffffffffL) != 0) {
+            throw file.corruption("invalid subcluster bitmap 0x" + Long.toHexString(bitmap) + " at guest offset "
+                    + guest);
+        }
+    }
+
+    /** What the (sub)cluster at {@code guest} holds, by its slot. */
+    L2Entry.Kind kindAt(Slot slot, long guest) {
+        Geometry g = file.geometry();
+        boolean dataFile = file.header().hasDataFile();
+        if (g.extendedL2) {
+            return L2Entry.subclusterKind(slot.entry, slot.bitmap, g.subclusterIndex(guest), dataFile);
+        }
+        return L2Entry.kind(slot.entry, dataFile);
+    }
+
     /** The L2 table offset for guest offset {@code guest}, 0 when it has none. */
     long l2Offset(long guest) throws IOException {
-        int idx = s.geometry.l1Index(guest);
+        int idx = file.geometry().l1Index(guest);
         if (idx >= l1.length) {
             return 0;
         }
@@ -81,38 +154,31 @@ final class ClusterMap {
     private long l2OffsetOf(int idx) throws IOException {
         long e = l1[idx];
         long off = e & L2Entry.OFFSET_MASK;
-        if (off != 0 && (off & (s.clusterSize() - 1)) != 0) {
-            throw s.corruption("L2 table offset 0x" + Long.toHexString(off) + " unaligned (L1 index " + idx + ")");
+        if (off != 0 && (off & (file.clusterSize() - 1)) != 0) {
+            throw file.corruption("L2 table offset 0x" + Long.toHexString(off) + " unaligned (L1 index " + idx + ")");
         }
         if (off != 0 && !l2.contains(off)) {
-            if (off >= s.file.size()) {
-                throw s.corruption("L2 table offset 0x" + Long.toHexString(off) + " lies beyond the end of the file");
+            if (off >= file.storage().size()) {
+                throw file.corruption("L2 table offset 0x" + Long.toHexString(off)
+                        + " lies beyond the end of the file");
             }
-            s.checkFixedOverlap(off, s.clusterSize(), "L2 table (L1 index " + idx + ")");
+            file.requireNoOverlap(off, file.clusterSize(), "L2 table (L1 index " + idx + ")", Metadata.ACTIVE_L2);
         }
         return off;
     }
 
-    /**
-     * As {@link #l2Offset(long)} but changing nothing (under the shared lock): -1 when the table is not cached or
-     * its offset is invalid, so the exclusive path must look.
-     */
-    long cachedL2Offset(long guest) {
-        int idx = s.geometry.l1Index(guest);
+    /** As {@link #l2Offset(long)} but changing nothing: -1 when the table is not cached or its offset is invalid. */
+    private long cachedL2Offset(long guest) {
+        int idx = file.geometry().l1Index(guest);
         long[] table = l1;
         if (idx >= table.length) {
             return 0;
         }
         long off = table[idx] & L2Entry.OFFSET_MASK;
-        if (off != 0 && ((off & (s.clusterSize() - 1)) != 0 || !l2.contains(off))) {
+        if (off != 0 && ((off & (file.clusterSize() - 1)) != 0 || !l2.contains(off))) {
             return -1;
         }
         return off;
-    }
-
-    /** The cached L2 table at {@code offset}, or null; changes nothing but its recent-use mark. */
-    byte[] cachedTable(long offset) {
-        return l2.peek(offset);
     }
 
     /** The L2 table at {@code offset}, cached. */
@@ -121,23 +187,21 @@ final class ClusterMap {
     }
 
     long entry(byte[] table, int index) {
-        return (long) LONGS.get(table, index * s.geometry.l2EntryBytes);
+        return (long) LONGS.get(table, index * file.geometry().l2EntryBytes);
     }
 
     long bitmap(byte[] table, int index) {
-        return s.geometry.extendedL2 ? (long) LONGS.get(table, index * 16 + 8) : 0;
+        return file.geometry().extendedL2 ? (long) LONGS.get(table, index * 16 + 8) : 0;
     }
 
-    /** Big-endian longs in a byte array, without a wrapping buffer per access. */
-    private static final java.lang.invoke.VarHandle LONGS =
-            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+    // ------------------------------------------------------------------ changing
 
     /** Sets one L2 entry (and its subcluster bitmap) of the cached table at {@code l2Offset}. */
     void set(long l2Offset, int index, long entry, long bitmap) throws IOException {
         byte[] t = l2.get(l2Offset);
         ByteBuffer b = ByteBuffer.wrap(t);
-        b.putLong(index * s.geometry.l2EntryBytes, entry);
-        if (s.geometry.extendedL2) {
+        b.putLong(index * file.geometry().l2EntryBytes, entry);
+        if (file.geometry().extendedL2) {
             b.putLong(index * 16 + 8, bitmap);
         }
         l2.markDirty(l2Offset);
@@ -148,22 +212,22 @@ final class ClusterMap {
      * snapshot. Returns its offset.
      */
     long l2ForWrite(long guest) throws IOException {
-        int idx = s.geometry.l1Index(guest);
+        int idx = file.geometry().l1Index(guest);
         if (idx >= l1.length) {
-            throw new IOException(s.name + ": offset " + guest + " lies beyond the L1 table");
+            throw new IOException(file.name() + ": offset " + guest + " lies beyond the L1 table");
         }
         long e = l1[idx];
         long off = l2OffsetOf(idx);
         if (off != 0 && (e & L2Entry.COPIED) != 0) {
             return off;
         }
-        if (off != 0 && refcounts.get(off >>> s.geometry.clusterBits) == 1) {
+        if (off != 0 && refcounts.get(off >>> file.geometry().clusterBits) == 1) {
             setL1(idx, off | L2Entry.COPIED);
             return off;
         }
-        long cs = s.clusterSize();
+        long cs = file.clusterSize();
         long fresh = refcounts.allocate(1);
-        s.checkOverlap(fresh, cs, "new L2 table");
+        file.requireNoOverlap(fresh, cs, "new L2 table");
         byte[] content = off == 0 ? new byte[(int) cs] : l2.get(off).clone();
         l2.create(fresh, content);
         if (off != 0) {
@@ -178,7 +242,7 @@ final class ClusterMap {
         l1[idx] = value;
         l1Dirty.set(idx);
         if (old != (value & L2Entry.OFFSET_MASK)) {
-            indexL2Tables();
+            file.overlaps().activeL2TablesAre(l1);
         }
     }
 
@@ -192,16 +256,16 @@ final class ClusterMap {
         if (!wroteL2) {
             refcounts.flush();
         }
-        s.orderedSync();
-        long base = s.header.l1TableOffset;
-        s.checkMetadataOffset(base, "L1 table");
+        file.orderedSync();
+        long base = file.header().l1TableOffset();
+        file.checkMetadataOffset(base, "L1 table");
         for (int i = l1Dirty.nextSetBit(0); i >= 0; ) {
             int end = l1Dirty.nextClearBit(i);
             ByteBuffer b = ByteBuffer.allocate((end - i) * 8);
             for (int j = i; j < end; j++) {
                 b.putLong(l1[j]);
             }
-            s.file.write(b.flip(), base + 8L * i);
+            file.updateMetadata(Metadata.ACTIVE_L1, b.flip(), base + 8L * i);
             i = l1Dirty.nextSetBit(end);
         }
         l1Dirty.clear();
@@ -214,40 +278,44 @@ final class ClusterMap {
     /** Replaces the active L1 table with a larger one (exact size); L2 tables must be flushed before. */
     void growL1(int newSize) throws IOException {
         flush();
-        s.orderedSync();
-        long cs = s.clusterSize();
+        file.orderedSync();
+        long cs = file.clusterSize();
         long bytes = (long) newSize * 8;
         if (bytes > Header.MAX_L1_BYTES) {
-            throw new IOException(s.name + ": the L1 table would exceed its maximum size");
+            throw new IOException(file.name() + ": the L1 table would exceed its maximum size");
         }
         long clusters = (bytes + cs - 1) / cs;
         long off = refcounts.allocate(clusters);
-        long[] grown = java.util.Arrays.copyOf(l1, newSize);
+        long[] grown = Arrays.copyOf(l1, newSize);
         ByteBuffer b = ByteBuffer.allocate((int) bytes); // as qemu-img: the table, not the rest of its cluster
         b.asLongBuffer().put(grown);
         refcounts.flush();
-        s.file.write(b, off);
-        s.orderedSync();
-        long oldOff = s.header.l1TableOffset;
-        long oldBytes = (long) s.header.l1Size * 8;
-        s.header.l1TableOffset = off;
-        s.header.l1Size = newSize;
-        s.writeHeader();
-        s.orderedSync();
+        file.writeNewMetadata("new L1 table", b, off);
+        file.orderedSync();
+        long oldOff = file.header().l1TableOffset();
+        long oldBytes = (long) file.header().l1Size() * 8;
+        file.writeHeader(file.header().withL1Table(off, newSize));
+        file.orderedSync();
         l1 = grown;
-        indexL2Tables();
+        file.overlaps().activeL2TablesAre(l1);
         if (oldBytes > 0) {
             for (long c = 0; c < (oldBytes + cs - 1) / cs; c++) {
-                refcounts.add((oldOff >>> s.geometry.clusterBits) + c, -1);
+                refcounts.add((oldOff >>> file.geometry().clusterBits) + c, -1);
             }
         }
     }
 
-    /** Replaces the in-memory L1 table (snapshot revert), marking every entry dirty. */
-    void replaceL1(long[] table) {
+    /** Replaces the active L1 table, on disk and in memory, with {@code table} of the same size (snapshot revert). */
+    void replaceL1(long[] table) throws IOException {
+        long offset = file.header().l1TableOffset();
+        file.checkMetadataOffset(offset, "active L1 table");
+        ByteBuffer b = ByteBuffer.allocate(table.length * 8);
+        b.asLongBuffer().put(table);
+        file.updateMetadata(Metadata.ACTIVE_L1, b, offset);
+        file.storage().sync();
         l1 = table;
         l2.clear();
         l1Dirty.clear();
-        indexL2Tables();
+        file.overlaps().activeL2TablesAre(l1);
     }
 }

@@ -6,6 +6,7 @@ import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdException;
 
 import org.strata.api.ImageFormatException;
 
@@ -88,24 +89,30 @@ final class Compression {
         int in = 0;
         int out = 0;
         // The data may be several frames; each is sized first so trailing bytes are never parsed as data.
-        while (out < dst.length) {
-            if (in >= src.length) {
-                throw new ImageFormatException(where + ": zstd data ends after " + out + " of " + dst.length + " bytes");
+        // zstd-jni reports bad data by return codes in some calls and by ZstdException (unchecked) in others.
+        try {
+            while (out < dst.length) {
+                if (in >= src.length) {
+                    throw new ImageFormatException(where + ": zstd data ends after " + out + " of " + dst.length
+                            + " bytes");
+                }
+                long frame = Zstd.findFrameCompressedSize(src, in, src.length - in);
+                if (Zstd.isError(frame) || frame <= 0) {
+                    throw new ImageFormatException(where + ": invalid zstd data in compressed cluster");
+                }
+                long n = Zstd.decompressByteArray(dst, out, dst.length - out, src, in, (int) frame);
+                if (Zstd.isError(n)) {
+                    throw new ImageFormatException(where + ": invalid zstd data in compressed cluster: "
+                            + Zstd.getErrorName(n));
+                }
+                in += (int) frame;
+                out += (int) n;
+                if (n == 0 && frame == 0) {
+                    break;
+                }
             }
-            long frame = Zstd.findFrameCompressedSize(src, in, src.length - in);
-            if (Zstd.isError(frame) || frame <= 0) {
-                throw new ImageFormatException(where + ": invalid zstd data in compressed cluster");
-            }
-            long n = Zstd.decompressByteArray(dst, out, dst.length - out, src, in, (int) frame);
-            if (Zstd.isError(n)) {
-                throw new ImageFormatException(where + ": invalid zstd data in compressed cluster: "
-                        + Zstd.getErrorName(n));
-            }
-            in += (int) frame;
-            out += (int) n;
-            if (n == 0 && frame == 0) {
-                break;
-            }
+        } catch (ZstdException e) {
+            throw new ImageFormatException(where + ": invalid zstd data in compressed cluster: " + e.getMessage());
         }
     }
 }

@@ -2,12 +2,12 @@ package org.strata.format.qcow2;
 
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import org.strata.api.CreateOption;
 import org.strata.api.CreateRequest;
 import org.strata.api.Preallocation;
+import org.strata.api.Sizes;
 
 /**
  * qemu-img's qcow2 creation options: parsing, validation with qemu-img's messages, and the effective options in
@@ -267,27 +267,8 @@ final class CreateOptions {
         };
     }
 
-    /** A size with qemu-img's optional suffix (k, M, G, T, P, E; powers of 1024). */
+    /** A size-typed option, as qemu reads one (see {@link Sizes#parseOption}). */
     static long parseSize(String key, String value) {
-        String v = value.trim();
-        long mult = 1;
-        if (!v.isEmpty()) {
-            char last = Character.toLowerCase(v.charAt(v.length() - 1));
-            int shift = "bkmgtpe".indexOf(last);
-            if (shift >= 0) {
-                mult = 1L << (10 * shift);
-                v = v.substring(0, v.length() - 1);
-            }
-        }
-        try {
-            double d = Double.parseDouble(v);
-            if (v.isEmpty() || d < 0 || !v.matches("[0-9.]+") || d * mult >= 0x1p63) {
-                throw new NumberFormatException();
-            }
-            return v.contains(".") ? (long) (d * mult) : Math.multiplyExact(Long.parseLong(v), mult);
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("Parameter '" + key.toLowerCase(Locale.ROOT)
-                    + "' expects a non-negative number below 2^64");
-        }
+        return Sizes.parseOption(key, value);
     }
 }

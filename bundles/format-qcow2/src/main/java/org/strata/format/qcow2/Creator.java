@@ -71,53 +71,26 @@ final class Creator {
 
     /** Writes clusters 0 to 2 (a storage just created is empty, or a device whose old bytes do not matter). */
     private static void writeSkeleton(Storage storage, CreateOptions o) throws IOException {
-        long cs = 1L << o.clusterBits;
-        Header h = new Header();
-        h.version = o.version;
-        h.clusterBits = o.clusterBits;
-        h.size = 0;
-        h.refcountTableOffset = cs;
-        h.refcountTableClusters = 1;
-        h.refcountOrder = o.refcountOrder;
-        h.headerLength = o.version >= 3 ? Header.V3_LENGTH : Header.V2_LENGTH;
-        h.compressionType = o.compressionType;
-        if (o.compressionType != Compression.ZLIB) {
-            h.incompatible |= Header.INCOMPAT_COMPRESSION;
-        }
-        if (o.extendedL2) {
-            h.incompatible |= Header.INCOMPAT_EXTL2;
-        }
+        Header h = Header.forNewImage(o.version, o.clusterBits, o.refcountOrder, o.compressionType, o.extendedL2)
+                .withLazyRefcounts(o.lazyRefcounts);
         if (o.dataFile != null) {
-            h.incompatible |= Header.INCOMPAT_DATA_FILE;
-            h.extensions.setString(HeaderExtensions.DATA_FILE, o.dataFile);
-        }
-        if (o.dataFileRaw) {
-            h.autoclear |= Header.AUTOCLEAR_DATA_FILE_RAW;
-        }
-        if (o.lazyRefcounts) {
-            h.compatible |= Header.COMPAT_LAZY_REFCOUNTS;
+            h = h.withDataFile(o.dataFile).withDataFileRaw(o.dataFileRaw);
         }
         if (o.backingFile != null) {
-            h.backingFile = o.backingFile;
-            if (o.backingFormat != null) {
-                h.extensions.setString(HeaderExtensions.BACKING_FORMAT, o.backingFormat);
-            }
+            h = h.withBackingFile(o.backingFile, o.backingFormat);
         }
-        if (o.version >= 3 && cs > 4096) {
-            // qemu-img leaves the feature name table out of small clusters, to keep room for the backing name.
-            h.extensions.addStandardFeatureTable();
-        }
-        ByteBuffer header = ByteBuffer.allocate((int) cs).put(h.encode()).clear();
-        storage.write(header, 0);
+        long cs = h.clusterSize();
+        ImageFile file = new ImageFile(storage, h, true);
+        file.writeHeader(h);
         ByteBuffer table = ByteBuffer.allocate((int) cs);
         table.putLong(0, 2 * cs);
-        storage.write(table, cs);
-        Geometry g = new Geometry(o.clusterBits, o.extendedL2, o.refcountOrder);
+        file.updateMetadata(Metadata.REFCOUNT_TABLE, table, cs);
+        Geometry g = file.geometry();
         byte[] block = new byte[(int) cs];
         RefcountWidth.set(g, block, 0, 1);
         RefcountWidth.set(g, block, 1, 1);
         RefcountWidth.set(g, block, 2, 1);
-        storage.write(ByteBuffer.wrap(block), 2 * cs);
+        file.updateMetadata(Metadata.REFCOUNT_BLOCK, ByteBuffer.wrap(block), 2 * cs);
     }
 
     /** The caller's context, except that the new data file is the one just created. */

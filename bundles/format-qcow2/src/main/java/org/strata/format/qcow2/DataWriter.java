@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 import org.strata.api.ShallowMapping;
+import org.strata.api.Storage;
 import org.strata.api.UnsupportedFeatureException;
 
 /**
@@ -13,16 +14,22 @@ import org.strata.api.UnsupportedFeatureException;
  */
 final class DataWriter {
 
-    private final Qcow2Image img;
-    private final ImageState s;
+    private final Qcow2Image image;
+    private final ImageFile file;
+    private final Storage data;
+    private final ClusterMap map;
+    private final Refcounts refcounts;
     /** Where the next compressed cluster may be packed (byte offset), 0 when none. */
     private long compressedCursor;
     /** The refcounts' free epoch when the cursor was set: any free since may have released its cluster. */
     private long cursorEpoch;
 
     DataWriter(Qcow2Image image) {
-        this.img = image;
-        this.s = image.s;
+        this.image = image;
+        this.file = image.file();
+        this.data = image.data();
+        this.map = image.clusterMap();
+        this.refcounts = image.refcounts();
     }
 
     void forgetCompressedCursor() {
@@ -30,19 +37,19 @@ final class DataWriter {
     }
 
     ShallowMapping.Raw ensureDataMapping(long offset, long length, boolean overwrite) throws IOException {
-        Geometry g = s.geometry;
-        long end = Math.min(offset + Math.max(1, length), s.header.size);
-        ShallowMapping m = img.mappingLocked(offset, end - offset);
+        Geometry g = file.geometry();
+        long end = Math.min(offset + Math.max(1, length), file.header().size());
+        ShallowMapping m = image.mappingLocked(offset, end - offset);
         if (m instanceof ShallowMapping.Raw r && r.writable()) {
             return r;
         }
         if (g.extendedL2) {
             return ensureSubclusters(offset, end, overwrite);
         }
-        Qcow2Image.Slot first = img.lookup(offset);
-        L2Entry.Kind kind = img.kindAt(first, offset);
+        ClusterMap.Slot first = map.slot(offset);
+        L2Entry.Kind kind = map.kindAt(first, offset);
         long host = L2Entry.offset(first.entry());
-        boolean hasHost = L2Entry.hasHostCluster(first.entry(), s.hasDataFile());
+        boolean hasHost = L2Entry.hasHostCluster(first.entry(), file.header().hasDataFile());
         if (hasHost && (kind == L2Entry.Kind.NORMAL || kind == L2Entry.Kind.ZERO_ALLOC) && ownedAlone(first)) {
             // Our own cluster, only not marked COPIED, or a preallocated zero cluster: reuse it in place.
             long cStart = g.clusterStart(offset);
@@ -50,32 +57,32 @@ final class DataWriter {
             if (kind == L2Entry.Kind.ZERO_ALLOC) {
                 zeroFill(host, cStart, offset, Math.min(end, cEnd), cEnd, overwrite);
             }
-            long l2 = img.map.l2ForWrite(offset);
-            img.map.set(l2, first.index(), host | L2Entry.COPIED, 0);
-            return new ShallowMapping.Raw(s.data, host + g.inCluster(offset), Math.min(end, cEnd) - offset, true);
+            long l2 = map.l2ForWrite(offset);
+            map.set(l2, first.index(), host | L2Entry.COPIED, 0);
+            return new ShallowMapping.Raw(data, host + g.inCluster(offset), Math.min(end, cEnd) - offset, true);
         }
         return allocateRun(offset, end, overwrite);
     }
 
     /** Whether the cluster of this slot is referenced only once (so it may be written in place). */
-    private boolean ownedAlone(Qcow2Image.Slot slot) throws IOException {
-        if ((slot.entry() & L2Entry.COPIED) != 0 || s.hasDataFile()) {
+    private boolean ownedAlone(ClusterMap.Slot slot) throws IOException {
+        if ((slot.entry() & L2Entry.COPIED) != 0 || file.header().hasDataFile()) {
             return true;
         }
-        return img.refcounts.get(L2Entry.offset(slot.entry()) >>> s.geometry.clusterBits) == 1;
+        return refcounts.get(L2Entry.offset(slot.entry()) >>> file.geometry().clusterBits) == 1;
     }
 
     /** Allocates new host clusters for a run of guest clusters starting at {@code offset}. */
     private ShallowMapping.Raw allocateRun(long offset, long end, boolean overwrite) throws IOException {
-        Geometry g = s.geometry;
+        Geometry g = file.geometry();
         long cStart = g.clusterStart(offset);
         // The run: clusters of one L2 table that all need a new host cluster, up to the end of the request.
         int n = 1;
         long l2End = cStart + ((long) (g.l2Entries - g.l2Index(cStart)) << g.clusterBits);
         while (cStart + ((long) n << g.clusterBits) < Math.min(end, l2End) && n < 4096) {
             long next = cStart + ((long) n << g.clusterBits);
-            Qcow2Image.Slot sl = img.lookup(next);
-            L2Entry.Kind k = img.kindAt(sl, next);
+            ClusterMap.Slot sl = map.slot(next);
+            L2Entry.Kind k = map.kindAt(sl, next);
             if (k != L2Entry.Kind.UNALLOCATED && k != L2Entry.Kind.ZERO_PLAIN) {
                 break;
             }
@@ -83,21 +90,21 @@ final class DataWriter {
         }
         long runEnd = cStart + ((long) n << g.clusterBits);
         long host;
-        long fileSizeBefore = s.file.size();
-        if (s.hasDataFile()) {
+        long fileSizeBefore = file.storage().size();
+        if (file.header().hasDataFile()) {
             host = cStart;
         } else {
-            host = img.refcounts.allocate(n);
-            s.checkOverlap(host, (long) n << g.clusterBits, "new data cluster");
+            host = refcounts.allocate(n);
+            file.requireNoOverlap(host, (long) n << g.clusterBits, "new data cluster");
         }
         // Copy what the write does not cover, before any L2 entry points to the new clusters.
         long writeEnd = Math.min(end, runEnd);
-        boolean fresh = !s.hasDataFile() && host >= fileSizeBefore;
+        boolean fresh = !file.header().hasDataFile() && host >= fileSizeBefore;
         try {
-            if (fresh && s.data.reqAlign() > 1 && (offset > cStart || writeEnd < runEnd)) {
+            if (fresh && data.reqAlign() > 1 && (offset > cStart || writeEnd < runEnd)) {
                 // With O_DIRECT, writes that extend the file run one at a time (and update its size each):
                 // allocate the whole run at once, so the partial writes into it that follow run in parallel.
-                s.data.writeZeroes(host, runEnd - cStart, false);
+                data.writeZeroes(host, runEnd - cStart, false);
             }
             if (overwrite) {
                 copyOnWrite(cStart, offset, host, fresh);
@@ -109,33 +116,33 @@ final class DataWriter {
             unallocate(host, n);
             throw e;
         }
-        long l2 = img.map.l2ForWrite(offset);
+        long l2 = map.l2ForWrite(offset);
         for (int i = 0; i < n; i++) {
             long guest = cStart + ((long) i << g.clusterBits);
-            Qcow2Image.Slot old = img.lookup(guest);
-            img.map.set(l2, old.index(), (host + ((long) i << g.clusterBits)) | L2Entry.COPIED, 0);
+            ClusterMap.Slot old = map.slot(guest);
+            map.set(l2, old.index(), (host + ((long) i << g.clusterBits)) | L2Entry.COPIED, 0);
             release(old);
         }
-        return new ShallowMapping.Raw(s.data, host + (offset - cStart), writeEnd - offset, true);
+        return new ShallowMapping.Raw(data, host + (offset - cStart), writeEnd - offset, true);
     }
 
     /** Gives back clusters allocated for a write that failed before anything referenced them. */
     private void unallocate(long host, long n) throws IOException {
-        if (!s.hasDataFile()) {
+        if (!file.header().hasDataFile()) {
             for (long c = 0; c < n; c++) {
-                img.refcounts.add((host >>> s.geometry.clusterBits) + c, -1);
+                refcounts.add((host >>> file.geometry().clusterBits) + c, -1);
             }
         }
     }
 
     /** Drops this layer's reference to the host data an old entry pointed to (applied at the next flush). */
-    void release(Qcow2Image.Slot old) {
+    void release(ClusterMap.Slot old) {
         long e = old.entry();
-        int bits = s.geometry.clusterBits;
+        int bits = file.geometry().clusterBits;
         if (L2Entry.isCompressed(e)) {
-            img.refcounts.freeLater(L2Entry.compressedOffset(e, bits), L2Entry.compressedLength(e, bits));
-        } else if (L2Entry.offset(e) != 0 && !s.hasDataFile()) {
-            img.refcounts.freeLater(L2Entry.offset(e), s.clusterSize());
+            refcounts.freeLater(L2Entry.compressedOffset(e, bits), L2Entry.compressedLength(e, bits));
+        } else if (L2Entry.offset(e) != 0 && !file.header().hasDataFile()) {
+            refcounts.freeLater(L2Entry.offset(e), file.clusterSize());
         }
     }
 
@@ -151,31 +158,31 @@ final class DataWriter {
             // The common case without a backing file: nothing to read. A fresh cluster past the old end of the
             // file reads as zeroes already; a reused one is zeroed without moving zero bytes.
             if (!fresh) {
-                s.copiesUnsynced = true;
-                s.data.writeZeroes(host, to - from, false);
+                file.copiedDataWritten(data);
+                data.writeZeroes(host, to - from, false);
             }
             return;
         }
         ByteBuffer buf = ByteBuffer.allocate((int) (to - from));
-        img.readLayer(buf, from);
+        image.readLayer(buf, from);
         buf.flip();
         if (fresh && isZero(buf.array())) {
             return;
         }
-        s.copiesUnsynced = true;
-        s.data.write(buf, host);
+        file.copiedDataWritten(data);
+        data.write(buf, host);
     }
 
     /** Whether this layer shows zeroes in all of {@code [from, to)} by its mappings alone (no data read). */
     private boolean readsAsZero(long from, long to) throws IOException {
         long pos = from;
         while (pos < to) {
-            if (pos >= s.header.size) {
+            if (pos >= file.header().size()) {
                 return true;
             }
-            ShallowMapping m = img.mappingLocked(pos, to - pos);
+            ShallowMapping m = image.mappingLocked(pos, to - pos);
             // (an unopened backing file is not zeroes: readLayer refuses to copy from it)
-            if (!(m instanceof ShallowMapping.Zero z) || !z.explicit() && img.hasBackingFile()) {
+            if (!(m instanceof ShallowMapping.Zero z) || !z.explicit() && file.header().hasBackingFile()) {
                 return false;
             }
             pos += m.length();
@@ -195,36 +202,36 @@ final class DataWriter {
     /** Writes zeroes over the parts of a reused zero cluster that the write does not cover. */
     private void zeroFill(long host, long cStart, long wStart, long wEnd, long cEnd, boolean overwrite)
             throws IOException {
-        s.copiesUnsynced = true;
+        file.copiedDataWritten(data);
         if (!overwrite) {
-            s.data.writeZeroes(host, cEnd - cStart, false);
+            data.writeZeroes(host, cEnd - cStart, false);
             return;
         }
         if (wStart > cStart) {
-            s.data.writeZeroes(host, wStart - cStart, false);
+            data.writeZeroes(host, wStart - cStart, false);
         }
         if (cEnd > wEnd) {
-            s.data.writeZeroes(host + (wEnd - cStart), cEnd - wEnd, false);
+            data.writeZeroes(host + (wEnd - cStart), cEnd - wEnd, false);
         }
     }
 
     /** Extended L2 entries: allocates the subclusters of one cluster that the write touches. */
     private ShallowMapping.Raw ensureSubclusters(long offset, long end, boolean overwrite) throws IOException {
-        Geometry g = s.geometry;
+        Geometry g = file.geometry();
         long cStart = g.clusterStart(offset);
         long wEnd = Math.min(end, cStart + g.clusterSize);
-        Qcow2Image.Slot slot = img.lookup(offset);
+        ClusterMap.Slot slot = map.slot(offset);
         long entry = slot.entry();
         long bitmap = slot.bitmap();
-        boolean df = s.hasDataFile();
+        boolean df = file.header().hasDataFile();
         boolean hasHost = L2Entry.hasHostCluster(entry, df);
         boolean compressed = L2Entry.isCompressed(entry);
-        long fileSizeBefore = s.file.size();
+        long fileSizeBefore = file.storage().size();
         long host = L2Entry.offset(entry);
         if (compressed || !hasHost || !ownedAlone(slot)) {
-            host = df ? cStart : img.refcounts.allocate(1);
+            host = df ? cStart : refcounts.allocate(1);
             if (!df) {
-                s.checkOverlap(host, g.clusterSize, "new data cluster");
+                file.requireNoOverlap(host, g.clusterSize, "new data cluster");
             }
             boolean fresh = !df && host >= fileSizeBefore;
             try {
@@ -251,9 +258,9 @@ final class DataWriter {
         } else {
             bitmap = copySubclusterEdges(cStart, offset, wEnd, host, bitmap, overwrite, false);
         }
-        long l2 = img.map.l2ForWrite(offset);
-        img.map.set(l2, slot.index(), host | L2Entry.COPIED, bitmap);
-        return new ShallowMapping.Raw(s.data, host + (offset - cStart), wEnd - offset, true);
+        long l2 = map.l2ForWrite(offset);
+        map.set(l2, slot.index(), host | L2Entry.COPIED, bitmap);
+        return new ShallowMapping.Raw(data, host + (offset - cStart), wEnd - offset, true);
     }
 
     /**
@@ -262,7 +269,7 @@ final class DataWriter {
      */
     private long copySubclusterEdges(long cStart, long offset, long wEnd, long host, long bitmap, boolean overwrite,
                                      boolean fresh) throws IOException {
-        Geometry g = s.geometry;
+        Geometry g = file.geometry();
         int scFirst = g.subclusterIndex(offset);
         int scLast = g.subclusterIndex(wEnd - 1);
         for (int sc = scFirst; sc <= scLast; sc++) {
@@ -285,35 +292,37 @@ final class DataWriter {
     }
 
     /** Writes one cluster compressed ({@code convert -c}); data that does not shrink is written normally. */
-    void writeCompressed(ByteBuffer data, long offset) throws IOException {
-        Geometry g = s.geometry;
-        if (s.hasDataFile()) {
-            throw new UnsupportedFeatureException(s.name + ": compression is not supported with an external data file");
+    void writeCompressed(ByteBuffer buffer, long offset) throws IOException {
+        Geometry g = file.geometry();
+        if (file.header().hasDataFile()) {
+            throw new UnsupportedFeatureException(file.name()
+                    + ": compression is not supported with an external data file");
         }
         if (g.inCluster(offset) != 0) {
             throw new IllegalArgumentException("compressed writes must start at a cluster boundary: " + offset);
         }
-        Qcow2Image.Slot slot = img.lookup(offset);
+        ClusterMap.Slot slot = map.slot(offset);
         long e = slot.entry();
         boolean holdsData = g.extendedL2 ? !L2Entry.isCompressed(e) && (slot.bitmap() & 0xffffffffL) != 0
                 : L2Entry.kind(e, false) == L2Entry.Kind.NORMAL;
         if (holdsData) {
-            throw new UnsupportedFeatureException(s.name + ": cannot write compressed data over allocated cluster "
+            throw new UnsupportedFeatureException(file.name() + ": cannot write compressed data over allocated cluster "
                     + "at offset " + offset);
         }
         byte[] cluster = new byte[(int) g.clusterSize];
-        data.get(cluster, 0, Math.min(data.remaining(), cluster.length));
-        byte[] packed = Compression.compress(s.header.compressionType, cluster);
+        buffer.get(cluster, 0, Math.min(buffer.remaining(), cluster.length));
+        byte[] packed = Compression.compress(file.header().compressionType(), cluster);
         if (packed == null) {
-            ShallowMapping.Raw raw = ensureDataMapping(offset, Math.min(g.clusterSize, s.header.size - offset), true);
-            s.data.write(ByteBuffer.wrap(cluster, 0, (int) raw.length()), raw.offset());
+            long length = Math.min(g.clusterSize, file.header().size() - offset);
+            ShallowMapping.Raw raw = ensureDataMapping(offset, length, true);
+            data.write(ByteBuffer.wrap(cluster, 0, (int) raw.length()), raw.offset());
             return;
         }
         long host = allocateBytes(packed.length);
-        s.checkOverlap(host, packed.length, "compressed data");
-        s.file.write(ByteBuffer.wrap(packed), host);
-        long l2 = img.map.l2ForWrite(offset);
-        img.map.set(l2, slot.index(), L2Entry.compressedEntry(host, packed.length, g.clusterBits), 0);
+        file.requireNoOverlap(host, packed.length, "compressed data");
+        file.storage().write(ByteBuffer.wrap(packed), host);
+        long l2 = map.l2ForWrite(offset);
+        map.set(l2, slot.index(), L2Entry.compressedEntry(host, packed.length, g.clusterBits), 0);
         release(slot);
     }
 
@@ -322,16 +331,16 @@ final class DataWriter {
      * cluster (whose refcount then counts one more user), else in newly allocated clusters.
      */
     private long allocateBytes(int length) throws IOException {
-        long cs = s.clusterSize();
+        long cs = file.clusterSize();
         long cur = compressedCursor;
-        if (cur != 0 && cursorEpoch == img.refcounts.freeEpoch() && (cur & (cs - 1)) != 0
+        if (cur != 0 && cursorEpoch == refcounts.freeEpoch() && (cur & (cs - 1)) != 0
                 && (cur & (cs - 1)) + length <= cs) {
-            img.refcounts.add(cur >>> s.geometry.clusterBits, 1);
+            refcounts.add(cur >>> file.geometry().clusterBits, 1);
         } else {
-            cur = img.refcounts.allocate((length + cs - 1) / cs);
+            cur = refcounts.allocate((length + cs - 1) / cs);
         }
         compressedCursor = cur + length;
-        cursorEpoch = img.refcounts.freeEpoch();
+        cursorEpoch = refcounts.freeEpoch();
         return cur;
     }
 }

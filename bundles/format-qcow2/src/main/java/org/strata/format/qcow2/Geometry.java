@@ -33,7 +33,7 @@ final class Geometry {
     }
 
     static Geometry of(Header h) {
-        return new Geometry(h.clusterBits, h.has(Header.INCOMPAT_EXTL2), h.refcountOrder);
+        return new Geometry(h.clusterBits(), h.extendedL2(), h.refcountOrder());
     }
 
     /** L1 entries needed for {@code size} guest bytes. */

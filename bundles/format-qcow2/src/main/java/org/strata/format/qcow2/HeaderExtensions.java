@@ -12,7 +12,8 @@ import org.strata.api.Storage;
 
 /**
  * The header extensions after the fixed header: backing format, external data file name, feature name table,
- * bitmaps, and any unknown ones (kept byte for byte, so rewriting the header loses nothing).
+ * bitmaps, and any unknown ones (kept byte for byte, so rewriting the header loses nothing). Immutable: a change
+ * is a {@code with...} copy.
  */
 final class HeaderExtensions {
 
@@ -29,21 +30,23 @@ final class HeaderExtensions {
         {0, 4, "extended L2 entries"}, {1, 0, "lazy refcounts"}, {2, 0, "bitmaps"}, {2, 1, "raw external data"},
     };
 
-    /** One extension in file order. */
-    record Extension(int type, byte[] data) {
+    /** One extension in file order ({@code data} is never changed). */
+    private record Extension(int type, byte[] data) {
     }
 
-    private final List<Extension> list = new ArrayList<>();
+    static final HeaderExtensions NONE = new HeaderExtensions(List.of());
 
-    void copyFrom(HeaderExtensions other) {
-        list.clear();
-        list.addAll(other.list);
+    private final List<Extension> list;
+
+    private HeaderExtensions(List<Extension> list) {
+        this.list = List.copyOf(list);
     }
 
-    void read(Storage storage, long start, long end, String name) throws IOException {
+    static HeaderExtensions read(Storage storage, long start, long end, String name) throws IOException {
         if (end <= start) {
-            return;
+            return NONE;
         }
+        List<Extension> list = new ArrayList<>();
         ByteBuffer area = ByteBuffer.allocate((int) (end - start));
         storage.read(area, start);
         area.flip();
@@ -51,7 +54,7 @@ final class HeaderExtensions {
             int type = area.getInt();
             long len = Integer.toUnsignedLong(area.getInt());
             if (type == END) {
-                return;
+                break;
             }
             if (len > area.remaining()) {
                 throw new ImageFormatException(name + ": header extension 0x" + Integer.toHexString(type)
@@ -62,8 +65,10 @@ final class HeaderExtensions {
             area.position((int) Math.min(area.limit(), area.position() + ((8 - len % 8) % 8)));
             list.add(new Extension(type, data));
         }
+        return new HeaderExtensions(list);
     }
 
+    /** The extension's data (not to be changed), or null. */
     byte[] get(int type) {
         for (Extension e : list) {
             if (e.type == type) {
@@ -78,29 +83,31 @@ final class HeaderExtensions {
         return d == null ? null : new String(d, StandardCharsets.UTF_8);
     }
 
-    /** Sets (or with null removes) an extension, keeping its place when it exists. */
-    void set(int type, byte[] data) {
-        for (int i = 0; i < list.size(); i++) {
-            if (list.get(i).type == type) {
-                if (data == null) {
-                    list.remove(i);
-                } else {
-                    list.set(i, new Extension(type, data));
-                }
-                return;
+    /** With this extension set (or with null removed), keeping its place when it exists. */
+    HeaderExtensions with(int type, byte[] data) {
+        List<Extension> changed = new ArrayList<>(list);
+        int at = -1;
+        for (int i = 0; i < changed.size() && at < 0; i++) {
+            if (changed.get(i).type == type) {
+                at = i;
             }
         }
-        if (data != null) {
-            list.add(new Extension(type, data));
+        if (at >= 0 && data == null) {
+            changed.remove(at);
+        } else if (at >= 0) {
+            changed.set(at, new Extension(type, data));
+        } else if (data != null) {
+            changed.add(new Extension(type, data));
         }
+        return new HeaderExtensions(changed);
     }
 
-    void setString(int type, String value) {
-        set(type, value == null ? null : value.getBytes(StandardCharsets.UTF_8));
+    HeaderExtensions withString(int type, String value) {
+        return with(type, value == null ? null : value.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Adds QEMU's feature name table (version 3 images). */
-    void addStandardFeatureTable() {
+    /** With QEMU's feature name table (version 3 images). */
+    HeaderExtensions withStandardFeatureTable() {
         ByteBuffer b = ByteBuffer.allocate(STANDARD_FEATURES.length * 48);
         for (Object[] f : STANDARD_FEATURES) {
             int pos = b.position();
@@ -108,7 +115,7 @@ final class HeaderExtensions {
             b.put(((String) f[2]).getBytes(StandardCharsets.US_ASCII));
             b.position(pos + 48);
         }
-        set(FEATURE_TABLE, b.array());
+        return with(FEATURE_TABLE, b.array());
     }
 
     /** The names of incompatible feature bits, from the feature name table where it names them. */

@@ -5,6 +5,7 @@ import java.util.Map;
 
 import org.strata.api.ShallowMapping;
 import org.strata.api.BlockStatus;
+import org.strata.api.BlockStatusSource;
 import org.strata.api.FormatAccess;
 import org.strata.api.Mapping;
 import org.strata.api.Measurement;
@@ -51,8 +52,10 @@ final class Measure {
 
     /**
      * Bytes of the target clusters that hold data of {@code source} (whole chain), as qemu-img counts them from
-     * block status: data mappings count whole, except where QEMU looks for holes in the file under them (raw
-     * layers, and qcow2 layers with preallocated metadata); zeroes and unallocated ranges do not count.
+     * block status, which each layer's driver says how QEMU finds ({@link BlockStatusSource}): data mappings count
+     * whole, except where QEMU looks for holes in the file under them (raw layers, and qcow2 layers with
+     * preallocated metadata); zeroes and unallocated ranges do not count, except in or under a layer without block
+     * status, which QEMU counts as data throughout.
      */
     private static long allocatedData(FormatAccess source, long cs) throws IOException {
         long size = source.size();
@@ -61,11 +64,10 @@ final class Measure {
         while (offset < size) {
             Mapping m = source.getMapping(offset, size - offset);
             long n = m.length();
-            boolean data = m instanceof Mapping.Special;
-            if (m instanceof Mapping.Raw r) {
+            boolean data = m instanceof Mapping.Special || withoutBlockStatus(source, m.depth(), offset);
+            if (!data && m instanceof Mapping.Raw r) {
                 data = true;
-                if (layer(source, r.depth()).image().holesReadAsZeroes(
-                        new ShallowMapping.Raw(r.storage(), r.offset(), n, false))) {
+                if (layer(source, r.depth()).blockStatusSource().asksStorage()) {
                     BlockStatus st = r.storage().blockStatus(r.offset(), n);
                     n = Math.min(n, Math.max(1, st.length()));
                     data = !st.zero();
@@ -81,11 +83,23 @@ final class Measure {
         return required;
     }
 
+    /** Whether a layer from {@code top} down to {@code depth} reports no block status at {@code offset}. */
+    private static boolean withoutBlockStatus(FormatAccess top, int depth, long offset) throws IOException {
+        FormatAccess layer = top;
+        for (int i = 0; i <= depth && layer != null && offset < layer.size(); i++) {
+            if (layer.blockStatusSource() == BlockStatusSource.NONE) {
+                return true;
+            }
+            layer = layer.backing();
+        }
+        return false;
+    }
+
     /** The layer {@code depth} levels below {@code top}. */
     private static FormatAccess layer(FormatAccess top, int depth) {
         FormatAccess layer = top;
         for (int i = 0; i < depth; i++) {
-            layer = layer.image().backing();
+            layer = layer.backing();
         }
         return layer;
     }
@@ -130,7 +144,7 @@ final class Measure {
         if (source == null || !source.formatName().equals("qcow2")) {
             return false;
         }
-        java.util.Map<String, Object> specific = source.image().info().formatSpecific();
+        java.util.Map<String, Object> specific = source.info().formatSpecific();
         return specific != null && "1.1".equals(specific.get("compat"));
     }
 }

@@ -7,33 +7,36 @@ import java.util.List;
 
 /**
  * Writes a whole new refcount structure (table and blocks) past the end of the file from the references the
- * metadata makes, then switches the header to it. Used when the dirty bit says the refcounts cannot be trusted
- * and by {@code check -r all} when refcounts are too low or their structure is broken. The old structure's
- * clusters simply become free.
+ * metadata makes, then switches the header to it. Used when the dirty bit says the refcounts cannot be trusted,
+ * by {@code check -r all} when refcounts are too low or their structure is broken, and by amend to change the
+ * refcount width. The old structure's clusters simply become free.
  */
 final class RefcountRebuild {
 
-    private final Qcow2Image img;
-    private final ImageState s;
-    private final Geometry g;
+    private final Qcow2Image image;
+    private final ImageFile file;
 
     RefcountRebuild(Qcow2Image image) {
-        this.img = image;
-        this.s = image.s;
-        this.g = s.geometry;
+        this.image = image;
+        this.file = image.file();
     }
 
-    /** Rebuilds from freshly counted references; returns them. */
-    References rebuild() throws IOException {
-        References r = new References(img);
+    /** Rebuilds from freshly counted references, with the refcount width the image has. */
+    void rebuild() throws IOException {
+        rebuild(file.header().refcountOrder());
+    }
+
+    /** Rebuilds from freshly counted references, with refcounts of {@code 2^refcountOrder} bits. */
+    void rebuild(int refcountOrder) throws IOException {
+        References r = new References(image);
         r.countMetadata();
-        write(r.refs, r.fileClusters);
-        return r;
+        Header h = file.header();
+        write(r.refs, r.fileClusters, new Geometry(h.clusterBits(), h.extendedL2(), refcountOrder));
     }
 
-    void write(int[] refs, long fileClusters) throws IOException {
-        long cs = g.clusterSize;
-        long epb = g.refblockEntries;
+    private void write(int[] refs, long fileClusters, Geometry geometry) throws IOException {
+        long cs = geometry.clusterSize;
+        long epb = geometry.refblockEntries;
         long start = fileClusters;
         List<Long> used = new ArrayList<>();
         for (long idx = 0; idx * epb < fileClusters; idx++) {
@@ -64,13 +67,12 @@ final class RefcountRebuild {
             tableClusters = needTable;
         }
         if (tableClusters * cs > Header.MAX_REFTABLE_BYTES) {
-            throw new IOException(s.name + ": the rebuilt refcount table would exceed its maximum size");
+            throw new IOException(file.name() + ": the rebuilt refcount table would exceed its maximum size");
         }
         long areaEnd = start + nb + tableClusters;
         long[] table = new long[(int) (tableClusters * cs / 8)];
         long next = start;
-        long max = g.maxRefcount();
-        Refcounts rc = img.refcounts;
+        long max = geometry.maxRefcount();
         for (long idx : blocks) {
             byte[] block = new byte[(int) cs];
             long base = idx * epb;
@@ -80,22 +82,21 @@ final class RefcountRebuild {
                     v++;
                 }
                 if (v != 0) {
-                    rc.setEntry(block, (int) (c - base), Math.min(v, max));
+                    RefcountWidth.set(geometry, block, (int) (c - base), Math.min(v, max));
                 }
             }
             long off = next++ * cs;
-            s.file.write(ByteBuffer.wrap(block), off);
+            file.writeNewMetadata("rebuilt refcount block", ByteBuffer.wrap(block), off);
             table[(int) idx] = off;
         }
         ByteBuffer tb = ByteBuffer.allocate((int) (tableClusters * cs));
         tb.asLongBuffer().put(table);
         long tableOffset = (start + nb) * cs;
-        s.file.write(tb, tableOffset);
-        s.file.sync();
-        s.header.refcountTableOffset = tableOffset;
-        s.header.refcountTableClusters = (int) tableClusters;
-        s.writeHeader();
-        s.file.sync();
-        rc.load();
+        file.writeNewMetadata("rebuilt refcount table", tb, tableOffset);
+        file.storage().sync();
+        file.writeHeader(file.header().withRefcountOrder(geometry.refcountOrder)
+                .withRefcountTable(tableOffset, (int) tableClusters));
+        file.storage().sync();
+        image.refcounts().load();
     }
 }

@@ -13,8 +13,8 @@ import java.util.Arrays;
  */
 final class Refcounts {
 
-    private final ImageState s;
-    private Geometry g;
+    private final ImageFile file;
+    private Geometry geometry;
     private long[] table;
     private final TableCache blocks;
     /** Where the search for free clusters starts. */
@@ -31,25 +31,27 @@ final class Refcounts {
     /** Counts the times a cluster became free: whoever remembers a cluster as in use checks it did not change. */
     private long freeEpoch;
 
-    Refcounts(ImageState state, long cacheBudget) {
-        this.s = state;
-        this.g = state.geometry;
-        this.blocks = new TableCache(state.file, (int) g.clusterSize, cacheBudget, "refcount block");
+    Refcounts(ImageFile file, long cacheBudget) {
+        this.file = file;
+        this.geometry = file.geometry();
+        this.blocks = new TableCache(file.storage(), (int) geometry.clusterSize, cacheBudget, "refcount block");
         blocks.setGuard((off, what) -> {
-            s.checkMetadataOffset(off, what);
-            s.checkOverlap(off, g.clusterSize, what, s.refcountBlocks);
+            file.checkMetadataOffset(off, what);
+            file.requireNoOverlap(off, geometry.clusterSize, what, Metadata.REFCOUNT_BLOCK);
         });
     }
 
+    /** Reads the refcount table the header names (again: also after the structure was rebuilt or widened). */
     void load() throws IOException {
-        Header h = s.header;
-        int entries = (int) ((long) h.refcountTableClusters * g.clusterSize / 8);
+        Header h = file.header();
+        geometry = file.geometry();
+        int entries = (int) ((long) h.refcountTableClusters() * geometry.clusterSize / 8);
         ByteBuffer b = ByteBuffer.allocate(entries * 8);
-        s.file.read(b, h.refcountTableOffset);
+        file.storage().read(b, h.refcountTableOffset());
         b.flip();
         table = new long[entries];
         b.asLongBuffer().get(table);
-        indexBlocks();
+        file.overlaps().refcountBlocksAre(table);
         freeHint = 0;
         imageEnd = -1;
         blocks.clear();
@@ -58,22 +60,6 @@ final class Refcounts {
 
     TableCache cache() {
         return blocks;
-    }
-
-    /** After the refcount width changed (amend): the caller rebuilds the structure next. */
-    void geometryChanged() {
-        g = s.geometry;
-        blocks.clear();
-    }
-
-    private void indexBlocks() {
-        s.refcountBlocks.clear();
-        for (long e : table) {
-            long off = e & L2Entry.OFFSET_MASK;
-            if (off != 0) {
-                s.refcountBlocks.add(off);
-            }
-        }
     }
 
     long[] table() {
@@ -87,12 +73,12 @@ final class Refcounts {
     // ------------------------------------------------------------------ reading entries
 
     long get(long cluster) throws IOException {
-        long idx = cluster >>> g.refblockBits;
+        long idx = cluster >>> geometry.refblockBits;
         if (idx >= table.length || blockOffset((int) idx) == 0) {
             return 0;
         }
         byte[] block = blocks.get(blockOffset((int) idx));
-        return entry(block, (int) (cluster & (g.refblockEntries - 1)));
+        return entry(block, (int) (cluster & (geometry.refblockEntries - 1)));
     }
 
     private long blockOffset(int idx) throws IOException {
@@ -101,45 +87,46 @@ final class Refcounts {
             return 0;
         }
         long off = e & L2Entry.OFFSET_MASK;
-        if ((e & ~L2Entry.OFFSET_MASK) != 0 || (off & (g.clusterSize - 1)) != 0) {
-            throw s.corruption("refcount table entry " + idx + " is invalid (0x" + Long.toHexString(e) + ")");
+        if ((e & ~L2Entry.OFFSET_MASK) != 0 || (off & (geometry.clusterSize - 1)) != 0) {
+            throw file.corruption("refcount table entry " + idx + " is invalid (0x" + Long.toHexString(e) + ")");
         }
-        if (!blocks.contains(off) && off >= s.file.size()) {
-            throw s.corruption("refcount block " + idx + " lies beyond the end of the file");
+        if (!blocks.contains(off) && off >= file.storage().size()) {
+            throw file.corruption("refcount block " + idx + " lies beyond the end of the file");
         }
         return off;
     }
 
     long entry(byte[] block, int i) {
-        return RefcountWidth.get(g, block, i);
+        return RefcountWidth.get(geometry, block, i);
     }
 
     void setEntry(byte[] block, int i, long v) {
-        RefcountWidth.set(g, block, i, v);
+        RefcountWidth.set(geometry, block, i, v);
     }
 
     // ------------------------------------------------------------------ changing refcounts
 
     /** Adds {@code delta} to the refcount of {@code cluster}, creating its refcount block when needed. */
     void add(long cluster, long delta) throws IOException {
-        long idx = cluster >>> g.refblockBits;
+        long idx = cluster >>> geometry.refblockBits;
         while (isMissing(idx)) {
             if (delta < 0) {
-                throw s.corruption("cluster " + cluster + " has no refcount to decrease");
+                throw file.corruption("cluster " + cluster + " has no refcount to decrease");
             }
             ensureBlocks(idx, idx, cluster + 1);
         }
         long off = blockOffset((int) idx);
         byte[] block = blocks.get(off);
-        int i = (int) (cluster & (g.refblockEntries - 1));
+        int i = (int) (cluster & (geometry.refblockEntries - 1));
         long old = entry(block, i);
         long v = old + delta;
         if (v < 0 || (delta < 0 && v > old)) {
-            throw s.corruption("refcount of cluster " + cluster + " would drop below zero");
+            throw file.corruption("refcount of cluster " + cluster + " would drop below zero");
         }
-        if (v > g.maxRefcount() || (delta > 0 && v < old)) {
-            throw new org.strata.api.ImageFormatException(s.name + ": refcount of cluster " + cluster
-                    + " would exceed its maximum of " + g.maxRefcount() + " (refcount_bits=" + g.refcountBits + ")");
+        if (v > geometry.maxRefcount() || (delta > 0 && v < old)) {
+            throw new org.strata.api.ImageFormatException(file.name() + ": refcount of cluster " + cluster
+                    + " would exceed its maximum of " + geometry.maxRefcount() + " (refcount_bits="
+                    + geometry.refcountBits + ")");
         }
         setEntry(block, i, v);
         blocks.markDirty(off);
@@ -151,8 +138,8 @@ final class Refcounts {
 
     /** Drops one reference to each cluster touched by {@code [offset, offset+length)}, at the next flush. */
     void freeLater(long offset, long length) {
-        long first = offset >>> g.clusterBits;
-        long last = (offset + length - 1) >>> g.clusterBits;
+        long first = offset >>> geometry.clusterBits;
+        long last = (offset + length - 1) >>> geometry.clusterBits;
         for (long c = first; c <= last; c++) {
             if (pendingCount == pendingFrees.length) {
                 pendingFrees = Arrays.copyOf(pendingFrees, pendingCount * 2);
@@ -191,8 +178,8 @@ final class Refcounts {
     long allocate(long n) throws IOException {
         for (int attempt = 0; attempt < 100; attempt++) {
             long start = findFree(n);
-            long firstIdx = start >>> g.refblockBits;
-            long lastIdx = (start + n - 1) >>> g.refblockBits;
+            long firstIdx = start >>> geometry.refblockBits;
+            long lastIdx = (start + n - 1) >>> geometry.refblockBits;
             if (anyMissing(firstIdx, lastIdx)) {
                 // the blocks go after the run, which stays free: the next search finds it again, covered
                 ensureBlocks(firstIdx, lastIdx, start + n);
@@ -206,9 +193,9 @@ final class Refcounts {
                 freeHint = start + n;
             }
             extendImage(start + n);
-            return start << g.clusterBits;
+            return start << geometry.clusterBits;
         }
-        throw new IOException(s.name + ": could not allocate " + n + " clusters");
+        throw new IOException(file.name() + ": could not allocate " + n + " clusters");
     }
 
     private boolean isMissing(long idx) throws IOException {
@@ -230,9 +217,9 @@ final class Refcounts {
         long run = 0;
         long firstFree = -1;
         while (run < n) {
-            long idx = c >>> g.refblockBits;
+            long idx = c >>> geometry.refblockBits;
             if (idx >= table.length || blockOffset((int) idx) == 0) {
-                long blockEnd = (idx + 1) << g.refblockBits;
+                long blockEnd = (idx + 1) << geometry.refblockBits;
                 if (run == 0) {
                     runStart = c;
                 }
@@ -244,8 +231,8 @@ final class Refcounts {
                 continue;
             }
             byte[] block = blocks.get(blockOffset((int) idx));
-            int i = (int) (c & (g.refblockEntries - 1));
-            for (; i < g.refblockEntries && run < n; i++, c++) {
+            int i = (int) (c & (geometry.refblockEntries - 1));
+            for (; i < geometry.refblockEntries && run < n; i++, c++) {
                 if (entry(block, i) == 0) {
                     if (run == 0) {
                         runStart = c;
@@ -284,7 +271,7 @@ final class Refcounts {
                 }
             }
             long lastPlaced = place + Math.max(missing.size(), 1) - 1;
-            for (long i = place >>> g.refblockBits; i <= lastPlaced >>> g.refblockBits; i++) {
+            for (long i = place >>> geometry.refblockBits; i <= lastPlaced >>> geometry.refblockBits; i++) {
                 if (isMissing(i)) {
                     missing.add(i);
                 }
@@ -298,7 +285,7 @@ final class Refcounts {
             return;
         }
         checkRoom(place + missing.size());
-        long cs = g.clusterSize;
+        long cs = geometry.clusterSize;
         java.util.Map<Long, byte[]> created = new java.util.LinkedHashMap<>();
         for (long idx : missing) {
             created.put(idx, new byte[(int) cs]);
@@ -309,25 +296,23 @@ final class Refcounts {
             where.put(idx, pos++);
         }
         for (long p : where.values()) {
-            long r = p >>> g.refblockBits;
+            long r = p >>> geometry.refblockBits;
             byte[] own = created.get(r);
             if (own != null) {
-                setEntry(own, (int) (p & (g.refblockEntries - 1)), 1);
+                setEntry(own, (int) (p & (geometry.refblockEntries - 1)), 1);
             } else {
                 add(p, 1);
             }
         }
         for (var e : where.entrySet()) {
-            long off = e.getValue() * cs;
-            s.checkOverlap(off, cs, "new refcount block");
-            s.file.write(ByteBuffer.wrap(created.get(e.getKey())), off);
+            file.writeNewMetadata("new refcount block", ByteBuffer.wrap(created.get(e.getKey())), e.getValue() * cs);
         }
         blocks.flush();
-        s.orderedSync(); // the blocks are on disk before the table points at them
+        file.orderedSync(); // the blocks are on disk before the table points at them
         for (var e : where.entrySet()) {
             int idx = (int) (long) e.getKey();
             table[idx] = e.getValue() * cs;
-            s.refcountBlocks.add(table[idx]);
+            file.overlaps().refcountBlockAdded(table[idx]);
             writeTableEntry(idx);
         }
         extendImage(pos);
@@ -335,7 +320,7 @@ final class Refcounts {
 
     private void writeTableEntry(int idx) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(8).putLong(0, table[idx]);
-        s.file.write(b, s.header.refcountTableOffset + 8L * idx);
+        file.updateMetadata(Metadata.REFCOUNT_TABLE, b, file.header().refcountTableOffset() + 8L * idx);
     }
 
     /**
@@ -343,7 +328,7 @@ final class Refcounts {
      * the new area itself needs, then switches the header over and frees the old table.
      */
     private void growTable(long needIdx) throws IOException {
-        long cs = g.clusterSize;
+        long cs = geometry.clusterSize;
         long start = imageEnd();
         long newEntries = Math.max(needIdx + 1, table.length + table.length / 2 + 1);
         long tableClusters;
@@ -355,8 +340,8 @@ final class Refcounts {
             nb = 0;
             while (true) {
                 long k = tableClusters + nb;
-                firstIdx = start >>> g.refblockBits;
-                lastIdx = (start + k - 1) >>> g.refblockBits;
+                firstIdx = start >>> geometry.refblockBits;
+                lastIdx = (start + k - 1) >>> geometry.refblockBits;
                 long missing = 0;
                 for (long i = firstIdx; i <= lastIdx; i++) {
                     if (i >= table.length || table[(int) i] == 0) {
@@ -374,7 +359,7 @@ final class Refcounts {
             newEntries = lastIdx + 1;
         }
         if (tableClusters * cs > Header.MAX_REFTABLE_BYTES) {
-            throw new IOException(s.name + ": the refcount table would exceed its maximum size");
+            throw new IOException(file.name() + ": the refcount table would exceed its maximum size");
         }
         long areaEnd = start + nb + tableClusters;
         checkRoom(areaEnd);
@@ -386,17 +371,16 @@ final class Refcounts {
             }
             long blockCluster = next++;
             byte[] block = new byte[(int) cs];
-            long base = i << g.refblockBits;
-            for (long c = Math.max(start, base); c < Math.min(areaEnd, base + g.refblockEntries); c++) {
+            long base = i << geometry.refblockBits;
+            for (long c = Math.max(start, base); c < Math.min(areaEnd, base + geometry.refblockEntries); c++) {
                 setEntry(block, (int) (c - base), 1);
             }
-            s.checkOverlap(blockCluster * cs, cs, "new refcount block");
-            s.file.write(ByteBuffer.wrap(block), blockCluster * cs);
+            file.writeNewMetadata("new refcount block", ByteBuffer.wrap(block), blockCluster * cs);
             newTable[(int) i] = blockCluster * cs;
         }
         // Area clusters covered by blocks that exist already get their refcount there.
         for (long c = start; c < areaEnd; c++) {
-            long i = c >>> g.refblockBits;
+            long i = c >>> geometry.refblockBits;
             if (i < table.length && table[(int) i] != 0) {
                 add(c, 1);
             }
@@ -405,19 +389,17 @@ final class Refcounts {
         long tableOffset = (start + nb) * cs;
         ByteBuffer tb = ByteBuffer.allocate((int) (tableClusters * cs));
         tb.asLongBuffer().put(newTable);
-        s.file.write(tb, tableOffset);
-        s.orderedSync();
-        long oldOffset = s.header.refcountTableOffset;
-        int oldClusters = s.header.refcountTableClusters;
-        s.header.refcountTableOffset = tableOffset;
-        s.header.refcountTableClusters = (int) tableClusters;
-        s.writeHeader();
-        s.orderedSync();
+        file.writeNewMetadata("new refcount table", tb, tableOffset);
+        file.orderedSync();
+        long oldOffset = file.header().refcountTableOffset();
+        int oldClusters = file.header().refcountTableClusters();
+        file.writeHeader(file.header().withRefcountTable(tableOffset, (int) tableClusters));
+        file.orderedSync();
         table = newTable;
-        indexBlocks();
+        file.overlaps().refcountBlocksAre(table);
         extendImage(areaEnd);
         for (long c = 0; c < oldClusters; c++) {
-            add((oldOffset >>> g.clusterBits) + c, -1);
+            add((oldOffset >>> geometry.clusterBits) + c, -1);
         }
     }
 
@@ -444,9 +426,9 @@ final class Refcounts {
                 continue;
             }
             byte[] block = blocks.get(off);
-            for (int i = (int) g.refblockEntries - 1; i >= 0; i--) {
+            for (int i = (int) geometry.refblockEntries - 1; i >= 0; i--) {
                 if (entry(block, i) != 0) {
-                    return ((long) idx << g.refblockBits) + i;
+                    return ((long) idx << geometry.refblockBits) + i;
                 }
             }
         }
@@ -473,18 +455,9 @@ final class Refcounts {
 
     /** Refuses clusters up to {@code end} where qcow2 cannot address them or a device of fixed size lacks room. */
     private void checkRoom(long end) throws IOException {
-        if (end - 1 > (L2Entry.OFFSET_MASK >>> g.clusterBits)) {
-            throw new IOException(s.name + ": image file would grow beyond the largest qcow2 offset");
+        if (end - 1 > (L2Entry.OFFSET_MASK >>> geometry.clusterBits)) {
+            throw new IOException(file.name() + ": image file would grow beyond the largest qcow2 offset");
         }
-        FixedSize.checkFits(s.file, end << g.clusterBits);
-    }
-
-    /** Replaces the table after a rebuild (the header already points to it). */
-    void replaceTable(long[] newTable) {
-        table = newTable;
-        indexBlocks();
-        blocks.clear();
-        freeHint = 0;
-        pendingCount = 0;
+        FixedSize.checkFits(file.storage(), end << geometry.clusterBits);
     }
 }

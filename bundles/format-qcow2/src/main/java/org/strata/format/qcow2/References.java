@@ -11,9 +11,11 @@ import java.util.List;
  */
 final class References {
 
-    private final ImageState s;
-    private final Qcow2Image img;
-    private final Geometry g;
+    private final ImageFile file;
+    private final ClusterMap map;
+    private final Refcounts refcounts;
+    private final SnapshotTable snapshots;
+    private final Geometry geometry;
     final long fileClusters;
     final int[] refs;
     final List<String> messages = new ArrayList<>();
@@ -25,12 +27,14 @@ final class References {
     private long nextContiguous;
 
     References(Qcow2Image image) throws IOException {
-        this.img = image;
-        this.s = image.s;
-        this.g = s.geometry;
-        long clusters = g.clustersFor(s.file.size());
+        this.file = image.file();
+        this.map = image.clusterMap();
+        this.refcounts = image.refcounts();
+        this.snapshots = image.snapshotTable();
+        this.geometry = file.geometry();
+        long clusters = geometry.clustersFor(file.storage().size());
         if (clusters > Integer.MAX_VALUE - 16) {
-            throw new IOException(s.name + ": image file too large to check");
+            throw new IOException(file.name() + ": image file too large to check");
         }
         this.fileClusters = clusters;
         this.refs = new int[(int) Math.max(1, clusters)];
@@ -57,8 +61,8 @@ final class References {
         if (length <= 0) {
             return;
         }
-        long first = offset >>> g.clusterBits;
-        long last = (offset + length - 1) >>> g.clusterBits;
+        long first = offset >>> geometry.clusterBits;
+        long last = (offset + length - 1) >>> geometry.clusterBits;
         if (offset < 0 || last >= fileClusters) {
             corruption("ERROR: counting reference for region exceeding the end of the file by one cluster or more: "
                     + "offset 0x" + Long.toHexString(offset) + " size 0x" + Long.toHexString(length) + " (" + what
@@ -74,27 +78,27 @@ final class References {
 
     /** Everything but the refcount structures. */
     void countMetadata() throws IOException {
-        Header h = s.header;
-        long cs = g.clusterSize;
+        Header h = file.header();
+        long cs = geometry.clusterSize;
         addRange(0, cs, "header");
-        addRange(h.l1TableOffset, (long) h.l1Size * 8, "active L1 table");
-        walkL1(img.map.l1(), true);
-        for (SnapshotTable.Entry sn : img.snapshots.entries()) {
+        addRange(h.l1TableOffset(), (long) h.l1Size() * 8, "active L1 table");
+        walkL1(map.l1(), true);
+        for (SnapshotTable.Entry sn : snapshots.entries()) {
             addRange(sn.l1Offset(), (long) sn.l1Size() * 8, "snapshot L1 table");
-            walkL1(img.map.readL1(sn.l1Offset(), sn.l1Size()), false);
+            walkL1(map.readL1(sn.l1Offset(), sn.l1Size()), false);
         }
-        if (h.nbSnapshots > 0) {
-            addRange(h.snapshotsOffset, s.snapshotRanges[1], "snapshot table");
+        if (h.snapshotCount() > 0) {
+            addRange(h.snapshotsOffset(), snapshots.tableBytes(), "snapshot table");
         }
-        Bitmaps.addReferences(s, this);
+        Bitmaps.addReferences(file, this);
     }
 
     /** The refcount table and blocks as the header and table give them. */
     void countRefcountStructures() throws IOException {
-        Header h = s.header;
-        long cs = g.clusterSize;
-        addRange(h.refcountTableOffset, (long) h.refcountTableClusters * cs, "refcount table");
-        long[] table = img.refcounts.table();
+        Header h = file.header();
+        long cs = geometry.clusterSize;
+        addRange(h.refcountTableOffset(), (long) h.refcountTableClusters() * cs, "refcount table");
+        long[] table = refcounts.table();
         for (int i = 0; i < table.length; i++) {
             long off = table[i] & L2Entry.OFFSET_MASK;
             if (off == 0) {
@@ -104,23 +108,28 @@ final class References {
                 corruption("ERROR refcount block " + i + " is not cluster aligned; refcount table entry corrupted");
                 continue;
             }
-            if ((off >>> g.clusterBits) >= fileClusters) {
+            if ((off >>> geometry.clusterBits) >= fileClusters) {
                 corruption("ERROR refcount block " + i + " is outside image");
                 continue;
             }
             addRange(off, cs, "refcount block");
+            // as qemu-img: a block used by anything else too (another table entry, say) is broken
+            int refs = this.refs[(int) (off >>> geometry.clusterBits)];
+            if (refs != 1) {
+                corruption("ERROR refcount block " + i + " refcount=" + refs);
+            }
         }
     }
 
     private void walkL1(long[] l1, boolean active) throws IOException {
-        long cs = g.clusterSize;
+        long cs = geometry.clusterSize;
         java.util.BitSet seen = new java.util.BitSet();
         for (int i = 0; i < l1.length; i++) {
             long l2Off = l1[i] & L2Entry.OFFSET_MASK;
             if (l2Off == 0) {
                 continue;
             }
-            long cluster = l2Off >>> g.clusterBits;
+            long cluster = l2Off >>> geometry.clusterBits;
             if (cluster < fileClusters && seen.get((int) cluster)) {
                 // A table listed twice is counted, not walked again: hostile loops cost no time.
                 corruptions++;
@@ -139,14 +148,14 @@ final class References {
                         + ": Table is not cluster aligned; L1 entry corrupted");
                 continue;
             }
-            if ((l2Off >>> g.clusterBits) >= fileClusters) {
+            if ((l2Off >>> geometry.clusterBits) >= fileClusters) {
                 corruption("ERROR l2_offset=" + Long.toHexString(l2Off) + ": L2 table is outside the image");
                 continue;
             }
             addRange(l2Off, cs, "L2 table");
             byte[] table;
             try {
-                table = img.map.table(l2Off);
+                table = map.table(l2Off);
             } catch (IOException e) {
                 checkErrors++;
                 note(messages, "ERROR reading L2 table at " + l2Off + ": " + e.getMessage());
@@ -158,27 +167,27 @@ final class References {
     }
 
     private void walkL2(byte[] table, boolean active) {
-        boolean df = s.hasDataFile();
-        for (int j = 0; j < g.l2Entries; j++) {
-            long e = img.map.entry(table, j);
-            long bitmap = img.map.bitmap(table, j);
+        boolean df = file.header().hasDataFile();
+        for (int j = 0; j < geometry.l2Entries; j++) {
+            long e = map.entry(table, j);
+            long bitmap = map.bitmap(table, j);
             if (e == 0 && bitmap == 0) {
                 continue;
             }
             if (L2Entry.isCompressed(e)) {
                 if ((e & L2Entry.COPIED) != 0) {
-                    corruption("ERROR: coffset=0x" + Long.toHexString(L2Entry.compressedOffset(e, g.clusterBits))
+                    corruption("ERROR: coffset=0x" + Long.toHexString(L2Entry.compressedOffset(e, geometry.clusterBits))
                             + ": copied flag must never be set for compressed clusters");
                 }
                 if (df) {
                     corruption("ERROR compressed cluster in an image with an external data file");
                     continue;
                 }
-                if (g.extendedL2 && bitmap != 0) {
+                if (geometry.extendedL2 && bitmap != 0) {
                     corruption("ERROR compressed cluster with a non-zero subcluster allocation bitmap");
                 }
-                addRange(L2Entry.compressedOffset(e, g.clusterBits), L2Entry.compressedLength(e, g.clusterBits),
-                        "compressed cluster");
+                int bits = geometry.clusterBits;
+                addRange(L2Entry.compressedOffset(e, bits), L2Entry.compressedLength(e, bits), "compressed cluster");
                 if (active) {
                     allocatedClusters++;
                     compressedClusters++;
@@ -187,19 +196,19 @@ final class References {
                 continue;
             }
             boolean hasHost = L2Entry.hasHostCluster(e, df);
-            if (g.extendedL2 && ((bitmap >>> 32) & bitmap & 0xffffffffL) != 0) {
+            if (geometry.extendedL2 && ((bitmap >>> 32) & bitmap & 0xffffffffL) != 0) {
                 corruption("ERROR: Invalid cluster entry: 0x" + Long.toHexString(e) + " bitmap 0x"
                         + Long.toHexString(bitmap));
             }
             if (!hasHost) {
-                if (g.extendedL2 && (bitmap & 0xffffffffL) != 0) {
+                if (geometry.extendedL2 && (bitmap & 0xffffffffL) != 0) {
                     corruption("ERROR: Invalid cluster entry: 0x" + Long.toHexString(e)
                             + " (allocated subclusters without a host cluster)");
                 }
                 continue;
             }
             long off = L2Entry.offset(e);
-            if ((off & (g.clusterSize - 1)) != 0) {
+            if ((off & (geometry.clusterSize - 1)) != 0) {
                 corruption("ERROR offset=" + Long.toHexString(off)
                         + ": Cluster is not properly aligned; L2 entry corrupted.");
                 continue;
@@ -209,10 +218,10 @@ final class References {
                     fragmentedClusters++;
                 }
                 allocatedClusters++;
-                nextContiguous = off + g.clusterSize;
+                nextContiguous = off + geometry.clusterSize;
             }
             if (!df) {
-                addRange(off, g.clusterSize, "data cluster");
+                addRange(off, geometry.clusterSize, "data cluster");
             }
         }
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 
 import org.strata.api.Preallocation;
 import org.strata.api.ShallowMapping;
+import org.strata.api.Storage;
 import org.strata.api.UnsupportedFeatureException;
 
 /**
@@ -12,27 +13,33 @@ import org.strata.api.UnsupportedFeatureException;
  */
 final class Resizer {
 
-    private final Qcow2Image img;
-    private final ImageState s;
+    private final Qcow2Image image;
+    private final ImageFile file;
+    private final ClusterMap map;
+    private final Refcounts refcounts;
+    private final Storage data;
     private final DataWriter writer;
     private final ZeroWriter zeroes;
 
     Resizer(Qcow2Image image, DataWriter writer, ZeroWriter zeroes) {
-        this.img = image;
-        this.s = image.s;
+        this.image = image;
+        this.file = image.file();
+        this.map = image.clusterMap();
+        this.refcounts = image.refcounts();
+        this.data = image.data();
         this.writer = writer;
         this.zeroes = zeroes;
     }
 
     void resize(long newSize, Preallocation prealloc) throws IOException {
-        if (s.header.nbSnapshots > 0) {
-            throw new UnsupportedFeatureException(s.name + ": Can't resize an image which has snapshots");
+        if (file.header().snapshotCount() > 0) {
+            throw new UnsupportedFeatureException(file.name() + ": Can't resize an image which has snapshots");
         }
-        Bitmaps.Directory bitmaps = Bitmaps.read(s);
+        Bitmaps.Directory bitmaps = Bitmaps.read(file);
         if (bitmaps != null && !bitmaps.bitmaps().isEmpty()) {
-            throw new UnsupportedFeatureException(s.name + ": Cannot resize an image with persistent bitmaps");
+            throw new UnsupportedFeatureException(file.name() + ": Cannot resize an image with persistent bitmaps");
         }
-        long oldSize = s.header.size;
+        long oldSize = file.header().size();
         if (newSize == oldSize) {
             return;
         }
@@ -47,19 +54,18 @@ final class Resizer {
     }
 
     private void grow(long oldSize, long newSize, Preallocation prealloc) throws IOException {
-        Geometry g = s.geometry;
-        if (prealloc != Preallocation.OFF && !s.hasDataFile()) {
+        Geometry g = file.geometry();
+        if (prealloc != Preallocation.OFF && !file.header().hasDataFile()) {
             checkPreallocationFits(oldSize, newSize, prealloc);
         }
         long l1Needed = g.l1EntriesFor(newSize);
-        if (l1Needed > img.map.l1().length) {
-            img.map.growL1((int) l1Needed);
+        if (l1Needed > map.l1().length) {
+            map.growL1((int) l1Needed);
         }
-        s.header.size = newSize;
-        s.writeHeader();
+        file.writeHeader(file.header().withSize(newSize));
         clearGrownRange(oldSize, newSize);
-        if (s.hasDataFile()) {
-            s.data.resize(Math.max(s.data.size(), newSize), prealloc == Preallocation.METADATA ? Preallocation.OFF
+        if (file.header().hasDataFile()) {
+            data.resize(Math.max(data.size(), newSize), prealloc == Preallocation.METADATA ? Preallocation.OFF
                     : prealloc);
         }
         if (prealloc != Preallocation.OFF) {
@@ -72,12 +78,12 @@ final class Resizer {
      * fully allocated image of the grown range's size holds, plus a new L1 table (an upper bound).
      */
     private void checkPreallocationFits(long oldSize, long newSize, Preallocation prealloc) throws IOException {
-        FixedSize.checkPreallocation(s.file, prealloc);
-        Geometry g = s.geometry;
+        FixedSize.checkPreallocation(file.storage(), prealloc);
+        Geometry g = file.geometry();
         long grown = roundUp(newSize, g.clusterSize) - g.clusterStart(oldSize);
         long l1 = roundUp(g.l1EntriesFor(newSize) * 8, g.clusterSize);
         long metadataAndData = Measure.preallocSize(grown, g.clusterSize, g.refcountOrder, g.extendedL2);
-        FixedSize.checkFits(s.file, (img.refcounts.imageEnd() << g.clusterBits) + metadataAndData + l1);
+        FixedSize.checkFits(file.storage(), (refcounts.imageEnd() << g.clusterBits) + metadataAndData + l1);
     }
 
     /**
@@ -85,16 +91,16 @@ final class Resizer {
      * larger backing file would show through unallocated clusters.
      */
     private void clearGrownRange(long oldSize, long newSize) throws IOException {
-        Geometry g = s.geometry;
+        Geometry g = file.geometry();
         long unit = g.subclusterSize;
         long edgeEnd = Math.min(newSize, (oldSize + unit - 1) / unit * unit);
         if (edgeEnd > oldSize) {
-            ShallowMapping m = img.mappingLocked(oldSize, edgeEnd - oldSize);
+            ShallowMapping m = image.mappingLocked(oldSize, edgeEnd - oldSize);
             if (!(m instanceof ShallowMapping.Zero)) {
                 writeZeroData(oldSize, edgeEnd - oldSize);
             }
         }
-        long backingSize = img.backing() != null ? img.backing().size() : 0;
+        long backingSize = image.backing() != null ? image.backing().size() : 0;
         long to = Math.min(newSize, backingSize);
         if (to > edgeEnd) {
             if (!zeroes.zero(edgeEnd, to - edgeEnd, false)) {
@@ -108,15 +114,15 @@ final class Resizer {
         while (done < length) {
             ShallowMapping.Raw raw = writer.ensureDataMapping(offset + done, length - done, true);
             long n = Math.min(raw.length(), length - done);
-            s.data.writeZeroes(raw.offset(), n, false);
+            data.writeZeroes(raw.offset(), n, false);
             done += n;
         }
     }
 
     /** Allocates every cluster of {@code [from, to)} (metadata), and reserves or writes its space (falloc, full). */
     private void preallocate(long from, long to, Preallocation mode) throws IOException {
-        Geometry g = s.geometry;
-        long fileEnd = s.file.size();
+        Geometry g = file.geometry();
+        long fileEnd = file.storage().size();
         long maxHostEnd = 0;
         for (long c = g.clusterStart(from); c < to; ) {
             long l2End = (c / ((long) g.l2Entries << g.clusterBits) + 1) * ((long) g.l2Entries << g.clusterBits);
@@ -135,66 +141,66 @@ final class Resizer {
                 c = Math.max(runEnd, last);
                 continue;
             }
-            long host = s.hasDataFile() ? first : img.refcounts.allocate(n);
-            if (!s.hasDataFile()) {
-                s.checkOverlap(host, (long) n << g.clusterBits, "preallocated cluster");
+            long host = file.header().hasDataFile() ? first : refcounts.allocate(n);
+            if (!file.header().hasDataFile()) {
+                file.requireNoOverlap(host, (long) n << g.clusterBits, "preallocated cluster");
                 if (host < fileEnd) {
-                    s.file.writeZeroes(host, Math.min((long) n << g.clusterBits, fileEnd - host), false);
+                    file.storage().writeZeroes(host, Math.min((long) n << g.clusterBits, fileEnd - host), false);
                 }
             }
-            long l2 = img.map.l2ForWrite(first);
+            long l2 = map.l2ForWrite(first);
             for (int i = 0; i < n; i++) {
                 long guest = first + ((long) i << g.clusterBits);
-                Qcow2Image.Slot old = img.lookup(guest);
+                ClusterMap.Slot old = map.slot(guest);
                 // As qemu-img: with extended L2 entries the host cluster is reserved, its subclusters stay
                 // unallocated (zeroes, or the backing file's data).
-                img.map.set(l2, old.index(), (host + ((long) i << g.clusterBits)) | L2Entry.COPIED, 0);
+                map.set(l2, old.index(), (host + ((long) i << g.clusterBits)) | L2Entry.COPIED, 0);
             }
             maxHostEnd = Math.max(maxHostEnd, host + ((long) n << g.clusterBits));
             c = last;
         }
         // Clusters reused inside the file were zeroed above; new ones past its end are reserved or written here.
-        if (!s.hasDataFile() && maxHostEnd > s.file.size()) {
-            s.file.resize(maxHostEnd, mode == Preallocation.METADATA ? Preallocation.OFF : mode);
+        if (!file.header().hasDataFile() && maxHostEnd > file.storage().size()) {
+            file.storage().resize(maxHostEnd, mode == Preallocation.METADATA ? Preallocation.OFF : mode);
         }
     }
 
     private boolean isAllocated(long guest) throws IOException {
-        Qcow2Image.Slot slot = img.lookup(guest);
+        ClusterMap.Slot slot = map.slot(guest);
         return slot.entry() != 0 || slot.bitmap() != 0;
     }
 
     private void shrink(long newSize) throws IOException {
-        Geometry g = s.geometry;
+        Geometry g = file.geometry();
         long keepEnd = roundUp(newSize, g.subclusterSize);
-        long oldEnd = s.header.size;
+        long oldEnd = file.header().size();
         if (keepEnd < oldEnd) {
             zeroes.unallocate(keepEnd, roundUp(oldEnd, g.clusterSize) - keepEnd, true);
         }
         // L2 tables wholly past the new end are freed too.
-        long[] l1 = img.map.l1();
+        long[] l1 = map.l1();
         long firstUnused = g.l1EntriesFor(newSize);
         for (int i = (int) firstUnused; i < l1.length; i++) {
             long off = l1[i] & L2Entry.OFFSET_MASK;
             if (off != 0) {
-                img.map.setL1(i, 0);
-                img.map.cache().drop(off);
-                img.refcounts.freeLater(off, g.clusterSize);
+                map.setL1(i, 0);
+                map.cache().drop(off);
+                refcounts.freeLater(off, g.clusterSize);
             }
         }
-        s.header.size = newSize;
-        s.writeHeader();
-        img.flushLocked();
-        if (s.hasDataFile()) {
-            s.data.resize(newSize, Preallocation.OFF);
+        file.writeHeader(file.header().withSize(newSize));
+        image.flushLocked();
+        if (file.header().hasDataFile()) {
+            data.resize(newSize, Preallocation.OFF);
             return;
         }
-        long last = img.refcounts.lastUsedCluster();
+        long last = refcounts.lastUsedCluster();
         long end = (last + 1) << g.clusterBits;
-        img.refcounts.truncatedTo(last + 1);
-        if (end < s.file.size() && !s.file.fixedSize()) {
-            s.file.sync();
-            s.file.resize(end, Preallocation.OFF);
+        refcounts.truncatedTo(last + 1);
+        Storage storage = file.storage();
+        if (end < storage.size() && !storage.fixedSize()) {
+            storage.sync();
+            storage.resize(end, Preallocation.OFF);
         }
     }
 

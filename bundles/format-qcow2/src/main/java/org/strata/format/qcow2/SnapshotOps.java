@@ -14,60 +14,64 @@ import org.strata.api.UnsupportedFeatureException;
  */
 final class SnapshotOps {
 
-    private final Qcow2Image img;
-    private final ImageState s;
+    private final Qcow2Image image;
+    private final ImageFile file;
+    private final ClusterMap map;
+    private final Refcounts refcounts;
+    private final SnapshotTable table;
 
     SnapshotOps(Qcow2Image image) {
-        this.img = image;
-        this.s = image.s;
+        this.image = image;
+        this.file = image.file();
+        this.map = image.clusterMap();
+        this.refcounts = image.refcounts();
+        this.table = image.snapshotTable();
     }
 
     private void refuseDataFile() throws IOException {
-        if (s.hasDataFile()) {
-            throw new UnsupportedFeatureException(s.name + ": internal snapshots are not supported with an external "
-                    + "data file");
+        if (file.header().hasDataFile()) {
+            throw new UnsupportedFeatureException(file.name() + ": internal snapshots are not supported with an "
+                    + "external data file");
         }
     }
 
     void create(String name) throws IOException {
         refuseDataFile();
-        SnapshotTable table = img.snapshots;
         for (SnapshotTable.Entry e : table.entries()) {
             if (e.name().equals(name)) {
                 throw new IllegalArgumentException("Snapshot '" + name + "' already exists");
             }
         }
         if (table.entries().size() >= SnapshotTable.MAX_SNAPSHOTS) {
-            throw new IOException(s.name + ": too many snapshots");
+            throw new IOException(file.name() + ": too many snapshots");
         }
-        img.flushLocked();
-        long[] l1 = img.map.l1();
+        image.flushLocked();
+        long[] l1 = map.l1();
         // One more reference on everything the active table reaches; flags follow.
         adjust(l1, 1, true);
-        img.flushLocked();
-        long cs = s.clusterSize();
+        image.flushLocked();
+        long cs = file.clusterSize();
         long bytes = (long) l1.length * 8;
         long l1Offset = 0;
         if (bytes > 0) {
             long clusters = (bytes + cs - 1) / cs;
-            l1Offset = img.refcounts.allocate(clusters);
-            s.checkOverlap(l1Offset, bytes, "snapshot L1 table");
+            l1Offset = refcounts.allocate(clusters);
             ByteBuffer b = ByteBuffer.allocate((int) bytes);
-            for (long e : img.map.l1()) {
+            for (long e : map.l1()) {
                 b.putLong(e & ~L2Entry.COPIED);
             }
-            img.refcounts.flush();
-            s.file.write(b.flip(), l1Offset);
+            refcounts.flush();
+            file.writeNewMetadata("snapshot L1 table", b.flip(), l1Offset);
         }
         java.time.Instant now = java.time.Instant.now();
         List<SnapshotTable.Entry> list = new ArrayList<>(table.entries());
-        list.add(new SnapshotTable.Entry(l1Offset, l1.length, nextId(table), name, now.getEpochSecond(),
-                now.getNano() / 1000 * 1000L, 0, 0, s.header.size, 0, new byte[0]));
-        table.store(list, img.refcounts);
-        img.flushLocked();
+        list.add(new SnapshotTable.Entry(l1Offset, l1.length, nextId(), name, now.getEpochSecond(),
+                now.getNano() / 1000 * 1000L, 0, 0, file.header().size(), 0, new byte[0]));
+        table.store(list);
+        image.flushLocked();
     }
 
-    private static String nextId(SnapshotTable table) {
+    private String nextId() {
         long max = 0;
         for (SnapshotTable.Entry e : table.entries()) {
             try {
@@ -82,50 +86,45 @@ final class SnapshotOps {
     void apply(String nameOrId) throws IOException {
         refuseDataFile();
         SnapshotTable.Entry sn = find(nameOrId);
-        if (sn.diskSize() != s.header.size) {
-            throw new UnsupportedFeatureException(s.name + ": loading snapshots with a different disk size is not "
+        if (sn.diskSize() != file.header().size()) {
+            throw new UnsupportedFeatureException(file.name() + ": loading snapshots with a different disk size is not "
                     + "supported");
         }
-        img.flushLocked();
-        long[] snapL1 = img.map.readL1(sn.l1Offset(), sn.l1Size());
+        image.flushLocked();
+        long[] snapL1 = map.readL1(sn.l1Offset(), sn.l1Size());
         adjust(snapL1, 1, false);
-        img.flushLocked();
-        if (snapL1.length > img.map.l1().length) {
-            img.map.growL1(snapL1.length);
+        image.flushLocked();
+        if (snapL1.length > map.l1().length) {
+            map.growL1(snapL1.length);
         }
-        long[] old = img.map.l1().clone();
+        long[] old = map.l1().clone();
         long[] active = new long[old.length];
         System.arraycopy(snapL1, 0, active, 0, snapL1.length);
-        ByteBuffer b = ByteBuffer.allocate(active.length * 8);
-        b.asLongBuffer().put(active);
-        s.checkMetadataOffset(s.header.l1TableOffset, "active L1 table");
-        s.file.write(b, s.header.l1TableOffset);
-        s.file.sync();
-        img.map.replaceL1(active);
+        map.replaceL1(active);
         adjust(old, -1, false);
         adjust(active, 0, true);
-        img.flushLocked();
+        image.flushLocked();
     }
 
     void delete(String nameOrId) throws IOException {
         SnapshotTable.Entry sn = find(nameOrId);
-        img.flushLocked();
-        List<SnapshotTable.Entry> list = new ArrayList<>(img.snapshots.entries());
+        image.flushLocked();
+        List<SnapshotTable.Entry> list = new ArrayList<>(table.entries());
         list.remove(sn);
-        img.snapshots.store(list, img.refcounts);
-        long[] snapL1 = img.map.readL1(sn.l1Offset(), sn.l1Size());
+        table.store(list);
+        long[] snapL1 = map.readL1(sn.l1Offset(), sn.l1Size());
         adjust(snapL1, -1, false);
-        long cs = s.clusterSize();
+        long cs = file.clusterSize();
         long bytes = (long) sn.l1Size() * 8;
         for (long c = 0; c < (bytes + cs - 1) / cs; c++) {
-            img.refcounts.add((sn.l1Offset() >>> s.geometry.clusterBits) + c, -1);
+            refcounts.add((sn.l1Offset() >>> file.geometry().clusterBits) + c, -1);
         }
-        adjust(img.map.l1(), 0, true);
-        img.flushLocked();
+        adjust(map.l1(), 0, true);
+        image.flushLocked();
     }
 
     private SnapshotTable.Entry find(String nameOrId) throws IOException {
-        SnapshotTable.Entry sn = img.snapshots.find(nameOrId);
+        SnapshotTable.Entry sn = table.find(nameOrId);
         if (sn == null) {
             throw new IOException("Could not find snapshot '" + nameOrId + "'");
         }
@@ -137,17 +136,16 @@ final class SnapshotOps {
      * {@code active}, then sets the COPIED flags of the active tables to what the refcounts say.
      */
     private void adjust(long[] l1, int delta, boolean active) throws IOException {
-        Geometry g = s.geometry;
-        Refcounts rc = img.refcounts;
+        Geometry g = file.geometry();
         for (int i = 0; i < l1.length; i++) {
             long l2Off = l1[i] & L2Entry.OFFSET_MASK;
             if (l2Off == 0) {
                 continue;
             }
-            s.checkMetadataOffset(l2Off, "L2 table");
+            file.checkMetadataOffset(l2Off, "L2 table");
             for (int j = 0; j < g.l2Entries; j++) {
-                byte[] t = img.map.table(l2Off);
-                long e = img.map.entry(t, j);
+                byte[] t = map.table(l2Off);
+                long e = map.entry(t, j);
                 long host = L2Entry.offset(e);
                 boolean compressed = L2Entry.isCompressed(e);
                 if (delta != 0) {
@@ -155,28 +153,28 @@ final class SnapshotOps {
                         long off = L2Entry.compressedOffset(e, g.clusterBits);
                         long len = L2Entry.compressedLength(e, g.clusterBits);
                         for (long c = off >>> g.clusterBits; c <= (off + len - 1) >>> g.clusterBits; c++) {
-                            rc.add(c, delta);
+                            refcounts.add(c, delta);
                         }
                     } else if (host != 0) {
-                        rc.add(host >>> g.clusterBits, delta);
+                        refcounts.add(host >>> g.clusterBits, delta);
                     }
                 }
                 if (active && !compressed && host != 0) {
-                    boolean single = rc.get(host >>> g.clusterBits) == 1;
+                    boolean single = refcounts.get(host >>> g.clusterBits) == 1;
                     long flagged = single ? e | L2Entry.COPIED : e & ~L2Entry.COPIED;
                     if (flagged != e) {
-                        img.map.set(l2Off, j, flagged, img.map.bitmap(img.map.table(l2Off), j));
+                        map.set(l2Off, j, flagged, map.bitmap(map.table(l2Off), j));
                     }
                 }
             }
             if (delta != 0) {
-                rc.add(l2Off >>> g.clusterBits, delta);
+                refcounts.add(l2Off >>> g.clusterBits, delta);
             }
             if (active) {
-                boolean single = rc.get(l2Off >>> g.clusterBits) == 1;
+                boolean single = refcounts.get(l2Off >>> g.clusterBits) == 1;
                 long flagged = single ? l1[i] | L2Entry.COPIED : l1[i] & ~L2Entry.COPIED;
                 if (flagged != l1[i]) {
-                    img.map.setL1(i, flagged);
+                    map.setL1(i, flagged);
                 }
             }
         }

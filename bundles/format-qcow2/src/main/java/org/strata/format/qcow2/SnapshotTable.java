@@ -22,26 +22,35 @@ final class SnapshotTable {
                  long vmStateSize, long diskSize, long icount, byte[] extraTail) {
     }
 
-    private final ImageState s;
+    private final ImageFile file;
+    private final Refcounts refcounts;
     private List<Entry> entries = new ArrayList<>();
+    /** Bytes of the table on disk (0 without snapshots). */
+    private long tableBytes;
 
-    SnapshotTable(ImageState state) {
-        this.s = state;
+    SnapshotTable(ImageFile file, Refcounts refcounts) {
+        this.file = file;
+        this.refcounts = refcounts;
     }
 
     List<Entry> entries() {
         return entries;
     }
 
+    long tableBytes() {
+        return tableBytes;
+    }
+
     void load() throws IOException {
-        Header h = s.header;
+        Header h = file.header();
+        String name = file.name();
         List<Entry> list = new ArrayList<>();
-        long pos = h.snapshotsOffset;
-        long fileSize = s.file.size();
+        long pos = h.snapshotsOffset();
+        long fileSize = file.storage().size();
         long l1Bytes = 0;
-        for (int i = 0; i < h.nbSnapshots; i++) {
-            if (pos - h.snapshotsOffset > MAX_TABLE_BYTES || pos + 40 > fileSize) {
-                throw new ImageFormatException(s.name + ": snapshot table is too large or truncated");
+        for (int i = 0; i < h.snapshotCount(); i++) {
+            if (pos - h.snapshotsOffset() > MAX_TABLE_BYTES || pos + 40 > fileSize) {
+                throw new ImageFormatException(name + ": snapshot table is too large or truncated");
             }
             ByteBuffer f = read(pos, 40);
             long l1Offset = f.getLong(0);
@@ -54,11 +63,11 @@ final class SnapshotTable {
             long vmState = f.getInt(32) & 0xffffffffL;
             int extraLen = f.getInt(36);
             if (extraLen < 0 || extraLen > MAX_EXTRA) {
-                throw new ImageFormatException(s.name + ": snapshot " + i + " has too much extra data (" + extraLen
+                throw new ImageFormatException(name + ": snapshot " + i + " has too much extra data (" + extraLen
                         + " bytes)");
             }
             ByteBuffer extra = read(pos + 40, extraLen);
-            long diskSize = h.size;
+            long diskSize = h.size();
             long icount = -1;
             if (extraLen >= 8) {
                 vmState = extra.getLong(0);
@@ -71,38 +80,35 @@ final class SnapshotTable {
             }
             byte[] tail = extraLen > 24 ? java.util.Arrays.copyOfRange(extra.array(), 24, extraLen) : new byte[0];
             String id = new String(read(pos + 40 + extraLen, idLen).array(), StandardCharsets.UTF_8);
-            String name = new String(read(pos + 40 + extraLen + idLen, nameLen).array(), StandardCharsets.UTF_8);
+            String snapshotName = new String(read(pos + 40 + extraLen + idLen, nameLen).array(),
+                    StandardCharsets.UTF_8);
             long len = 40L + extraLen + idLen + nameLen;
             pos += (len + 7) / 8 * 8;
             if ((long) l1Size * 8 > Header.MAX_L1_BYTES || l1Size < 0) {
-                throw new ImageFormatException(s.name + ": snapshot '" + name + "' has an L1 table that is too large");
+                throw new ImageFormatException(name + ": snapshot '" + snapshotName
+                        + "' has an L1 table that is too large");
             }
-            Header.checkTable(s.name, "snapshot L1 table", l1Offset, (long) l1Size * 8, s.clusterSize(), fileSize);
+            Header.checkTable(name, "snapshot L1 table", l1Offset, (long) l1Size * 8, file.clusterSize(), fileSize);
             l1Bytes += (long) l1Size * 8;
             if (l1Bytes > fileSize) {
                 // Distinct snapshots need distinct L1 tables: more than the file holds means they overlap.
-                throw new ImageFormatException(s.name + ": snapshot L1 tables are larger than the file");
+                throw new ImageFormatException(name + ": snapshot L1 tables are larger than the file");
             }
-            list.add(new Entry(l1Offset, l1Size, id, name, dateSec, dateNsec, vmClock, vmState, diskSize, icount, tail));
+            list.add(new Entry(l1Offset, l1Size, id, snapshotName, dateSec, dateNsec, vmClock, vmState, diskSize,
+                    icount, tail));
         }
-        entries = list;
-        updateRanges(pos - h.snapshotsOffset);
+        tableIs(list, h.snapshotCount() > 0 ? pos - h.snapshotsOffset() : 0);
     }
 
-    private void updateRanges(long tableBytes) {
-        long[] r = new long[2 + 2 * entries.size()];
-        r[0] = s.header.nbSnapshots > 0 ? s.header.snapshotsOffset : 0;
-        r[1] = s.header.nbSnapshots > 0 ? tableBytes : 0;
-        for (int i = 0; i < entries.size(); i++) {
-            r[2 + 2 * i] = entries.get(i).l1Offset;
-            r[3 + 2 * i] = (long) entries.get(i).l1Size * 8;
-        }
-        s.snapshotRanges = r;
+    private void tableIs(List<Entry> list, long bytes) {
+        entries = list;
+        tableBytes = bytes;
+        file.overlaps().snapshotsAre(file.header().snapshotsOffset(), bytes, list);
     }
 
     private ByteBuffer read(long offset, int length) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(length);
-        s.file.read(b, offset);
+        file.storage().read(b, offset);
         b.flip();
         return b;
     }
@@ -152,30 +158,26 @@ final class SnapshotTable {
      * Writes {@code list} as the new snapshot table in newly allocated clusters, switches the header to it and
      * frees the old table.
      */
-    void store(List<Entry> list, Refcounts refcounts) throws IOException {
+    void store(List<Entry> list) throws IOException {
         byte[] data = encode(list);
-        long cs = s.clusterSize();
+        long cs = file.clusterSize();
         long newOffset = 0;
         if (!list.isEmpty()) {
             long clusters = (data.length + cs - 1) / cs;
             newOffset = refcounts.allocate(clusters);
-            s.checkOverlap(newOffset, data.length, "snapshot table");
             refcounts.flush();
-            s.file.write(ByteBuffer.wrap(data), newOffset);
-            s.file.sync();
+            file.writeNewMetadata("snapshot table", ByteBuffer.wrap(data), newOffset);
+            file.storage().sync();
         }
-        long oldOffset = s.header.snapshotsOffset;
-        long oldBytes = s.snapshotRanges.length > 1 ? s.snapshotRanges[1] : 0;
-        s.header.nbSnapshots = list.size();
-        s.header.snapshotsOffset = newOffset;
-        s.writeHeader();
-        s.file.sync();
+        long oldOffset = file.header().snapshotsOffset();
+        long oldBytes = tableBytes;
+        file.writeHeader(file.header().withSnapshotTable(newOffset, list.size()));
+        file.storage().sync();
         if (oldOffset != 0 && oldBytes > 0) {
             for (long c = 0; c < (oldBytes + cs - 1) / cs; c++) {
-                refcounts.add((oldOffset >>> s.geometry.clusterBits) + c, -1);
+                refcounts.add((oldOffset >>> file.geometry().clusterBits) + c, -1);
             }
         }
-        entries = new ArrayList<>(list);
-        updateRanges(data.length);
+        tableIs(new ArrayList<>(list), data.length);
     }
 }

@@ -2,6 +2,8 @@ package org.strata.format.qcow2;
 
 import java.io.IOException;
 
+import org.strata.api.Storage;
+
 /**
  * Zeroing and the three discards as L2 metadata: zero flags (whole clusters) or zero bits (subclusters with
  * extended L2 entries), and unallocation. Ranges are aligned to the zero granularity (the end may be the image
@@ -11,13 +13,17 @@ final class ZeroWriter {
 
     private static final long ALL_ALLOC = 0xffffffffL;
 
-    private final Qcow2Image img;
-    private final ImageState s;
+    private final ImageFile file;
+    private final ClusterMap map;
+    private final Refcounts refcounts;
+    private final Storage data;
     private final DataWriter writer;
 
     ZeroWriter(Qcow2Image image, DataWriter writer) {
-        this.img = image;
-        this.s = image.s;
+        this.file = image.file();
+        this.map = image.clusterMap();
+        this.refcounts = image.refcounts();
+        this.data = image.data();
         this.writer = writer;
     }
 
@@ -26,27 +32,27 @@ final class ZeroWriter {
      * stay allocated. Returns false when the image cannot record zeroes (the caller writes zero data).
      */
     boolean zero(long offset, long length, boolean unmap) throws IOException {
-        if (s.dataFileRaw()) {
+        if (file.header().dataFileRaw()) {
             return false;
         }
-        boolean backed = img.hasBackingFile();
-        if (s.header.version < 3) {
+        boolean backed = file.header().hasBackingFile();
+        if (file.header().version() < 3) {
             if (unmap && !backed) {
                 unallocate(offset, length, true);
                 return true;
             }
             return false;
         }
-        Geometry g = s.geometry;
+        Geometry g = file.geometry();
         long end = offset + length;
         for (long c = g.clusterStart(offset); c < end; c += g.clusterSize) {
-            if (!backed && img.map.l2Offset(c) == 0) {
+            if (!backed && map.l2Offset(c) == 0) {
                 c = skipL2Table(c);
                 continue;
             }
             long from = Math.max(c, offset);
             long to = Math.min(c + g.clusterSize, end);
-            boolean whole = from == c && (to == c + g.clusterSize || to >= s.header.size);
+            boolean whole = from == c && (to == c + g.clusterSize || to >= file.header().size());
             if (g.extendedL2) {
                 zeroSubclusters(c, from, to, whole, unmap, backed);
             } else {
@@ -58,15 +64,15 @@ final class ZeroWriter {
 
     /** The last cluster start covered by the L2 table of {@code c} (so the loop continues after it). */
     private long skipL2Table(long c) {
-        Geometry g = s.geometry;
+        Geometry g = file.geometry();
         long tableSpan = (long) g.l2Entries << g.clusterBits;
         return (c / tableSpan + 1) * tableSpan - g.clusterSize;
     }
 
     private void zeroCluster(long c, boolean unmap, boolean backed) throws IOException {
-        Qcow2Image.Slot slot = img.lookup(c);
+        ClusterMap.Slot slot = map.slot(c);
         long e = slot.entry();
-        boolean df = s.hasDataFile();
+        boolean df = file.header().hasDataFile();
         long target;
         boolean drop;
         if (!unmap && L2Entry.hasHostCluster(e, df) && owned(slot)) {
@@ -79,20 +85,20 @@ final class ZeroWriter {
         if (target == e) {
             return;
         }
-        long l2 = img.map.l2ForWrite(c);
-        img.map.set(l2, slot.index(), target, 0);
+        long l2 = map.l2ForWrite(c);
+        map.set(l2, slot.index(), target, 0);
         if (drop) {
             writer.release(slot);
         }
     }
 
-    private boolean owned(Qcow2Image.Slot slot) throws IOException {
-        return s.hasDataFile() || (slot.entry() & L2Entry.COPIED) != 0
-                || img.refcounts.get(L2Entry.offset(slot.entry()) >>> s.geometry.clusterBits) == 1;
+    private boolean owned(ClusterMap.Slot slot) throws IOException {
+        return file.header().hasDataFile() || (slot.entry() & L2Entry.COPIED) != 0
+                || refcounts.get(L2Entry.offset(slot.entry()) >>> file.geometry().clusterBits) == 1;
     }
 
     private long mask(long c, long from, long to) {
-        Geometry g = s.geometry;
+        Geometry g = file.geometry();
         int a = (int) ((from - c) / g.subclusterSize);
         int b = (int) Math.min(g.subclusters, (to - c + g.subclusterSize - 1) / g.subclusterSize);
         return b - a >= 32 ? ALL_ALLOC : ((1L << (b - a)) - 1) << a;
@@ -100,17 +106,17 @@ final class ZeroWriter {
 
     private void zeroSubclusters(long c, long from, long to, boolean whole, boolean unmap, boolean backed)
             throws IOException {
-        Qcow2Image.Slot slot = img.lookup(c);
+        ClusterMap.Slot slot = map.slot(c);
         if (L2Entry.isCompressed(slot.entry())) {
             if (!whole) {
-                writer.ensureDataMapping(c, s.geometry.clusterSize, false);
-                slot = img.lookup(c);
+                writer.ensureDataMapping(c, file.geometry().clusterSize, false);
+                slot = map.slot(c);
             }
         }
         long e = slot.entry();
         long bitmap = slot.bitmap();
         long m = mask(c, from, to);
-        boolean df = s.hasDataFile();
+        boolean df = file.header().hasDataFile();
         long newEntry = e;
         long newBitmap = (bitmap & ~m) | (m << 32);
         boolean drop = false;
@@ -128,8 +134,8 @@ final class ZeroWriter {
         if (newEntry == e && newBitmap == bitmap) {
             return;
         }
-        long l2 = img.map.l2ForWrite(c);
-        img.map.set(l2, slot.index(), newEntry, newBitmap);
+        long l2 = map.l2ForWrite(c);
+        map.set(l2, slot.index(), newEntry, newBitmap);
         if (drop) {
             writer.release(slot);
         }
@@ -140,26 +146,26 @@ final class ZeroWriter {
      * {@code exact} false (discardToAny) partial compressed clusters are left alone.
      */
     void unallocate(long offset, long length, boolean exact) throws IOException {
-        if (s.dataFileRaw()) {
+        if (file.header().dataFileRaw()) {
             // The data file must stay a consistent raw image, and it has no backing file: zeroes are exact.
             if (exact) {
-                s.data.writeZeroes(offset, length, true);
+                data.writeZeroes(offset, length, true);
             } else {
-                s.data.discard(offset, length);
+                data.discard(offset, length);
             }
             return;
         }
-        Geometry g = s.geometry;
+        Geometry g = file.geometry();
         long end = offset + length;
         for (long c = g.clusterStart(offset); c < end; c += g.clusterSize) {
-            if (img.map.l2Offset(c) == 0) {
+            if (map.l2Offset(c) == 0) {
                 c = skipL2Table(c);
                 continue;
             }
             long from = Math.max(c, offset);
             long to = Math.min(c + g.clusterSize, end);
-            boolean whole = from == c && (to == c + g.clusterSize || to >= s.header.size);
-            Qcow2Image.Slot slot = img.lookup(c);
+            boolean whole = from == c && (to == c + g.clusterSize || to >= file.header().size());
+            ClusterMap.Slot slot = map.slot(c);
             long e = slot.entry();
             if (!g.extendedL2 || L2Entry.isCompressed(e)) {
                 if (!whole) {
@@ -171,8 +177,8 @@ final class ZeroWriter {
                     continue;
                 }
                 if (e != 0 || slot.bitmap() != 0) {
-                    long l2 = img.map.l2ForWrite(c);
-                    img.map.set(l2, slot.index(), 0, 0);
+                    long l2 = map.l2ForWrite(c);
+                    map.set(l2, slot.index(), 0, 0);
                     writer.release(slot);
                 }
                 continue;
@@ -182,21 +188,21 @@ final class ZeroWriter {
     }
 
     private void unallocateSubclusters(long c, long from, long to) throws IOException {
-        Qcow2Image.Slot slot = img.lookup(c);
+        ClusterMap.Slot slot = map.slot(c);
         long e = slot.entry();
         long m = mask(c, from, to);
         long bitmap = slot.bitmap() & ~m & ~(m << 32);
         long newEntry = e;
         boolean drop = false;
-        if (L2Entry.hasHostCluster(e, s.hasDataFile()) && (bitmap & ALL_ALLOC) == 0) {
+        if (L2Entry.hasHostCluster(e, file.header().hasDataFile()) && (bitmap & ALL_ALLOC) == 0) {
             newEntry = 0;
             drop = true;
         }
         if (newEntry == e && bitmap == slot.bitmap()) {
             return;
         }
-        long l2 = img.map.l2ForWrite(c);
-        img.map.set(l2, slot.index(), newEntry, bitmap);
+        long l2 = map.l2ForWrite(c);
+        map.set(l2, slot.index(), newEntry, bitmap);
         if (drop) {
             writer.release(slot);
         }

@@ -30,7 +30,7 @@ class AmendTest {
 
     private void amend(Path img, Map<String, String> options) throws IOException {
         try (FormatAccess a = TestContext.open(img, true)) {
-            a.image().amend(options);
+            a.amend(options);
         }
     }
 
@@ -69,14 +69,14 @@ class AmendTest {
         Qemu.img("create", "-f", "qcow2", "-b", "base.qcow2", "-F", "qcow2", top);
         // as an unsafe rebase does it: the same data under another name and format
         try (FormatAccess a = TestContext.open(top.toString(), null, true, false)) {
-            a.image().amend(Map.of("backing_file", "copy.raw", "backing_fmt", "raw"));
+            a.amend(Map.of("backing_file", "copy.raw", "backing_fmt", "raw"));
         }
         Qemu.assertClean(top);
         assertTrue(Qemu.img("info", top).contains("backing file: copy.raw"));
         Qemu.io("-c", "read -P 0x44 0 1M", top);
         try (FormatAccess a = TestContext.open(top.toString(), null, true, false)) {
-            a.image().amend(Map.of("backing_file", ""));
-            assertEquals(null, a.image().info().backingFilename());
+            a.amend(Map.of("backing_file", ""));
+            assertEquals(null, a.info().backingFilename());
         }
         Qemu.assertClean(top);
 
@@ -86,7 +86,7 @@ class AmendTest {
         Qemu.io("-c", "write -P 0x45 0 64k", df);
         java.nio.file.Files.copy(dir.resolve("one.data"), dir.resolve("two.data"));
         try (FormatAccess a = TestContext.open(df, true)) {
-            a.image().amend(Map.of("data_file", dir.resolve("two.data").toString(), "data_file_raw", "off"));
+            a.amend(Map.of("data_file", dir.resolve("two.data").toString(), "data_file_raw", "off"));
         }
         java.nio.file.Files.delete(dir.resolve("one.data"));
         Qemu.io("-c", "read -P 0x45 0 64k", df);

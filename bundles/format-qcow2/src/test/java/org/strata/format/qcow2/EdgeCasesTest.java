@@ -90,7 +90,7 @@ class EdgeCasesTest {
         try (FormatAccess a = TestContext.open(top.toString(), null, false, false)) {
             assertTrue(a.getShallowMapping(0, 4096) instanceof ShallowMapping.Zero);
             assertArrayEquals(new byte[4096], TestImages.read(a, 0, 4096));
-            assertEquals("b.qcow2", a.image().info().backingFilename());
+            assertEquals("b.qcow2", a.info().backingFilename());
         }
         try (FormatAccess a = TestContext.open(top.toString(), null, true, false)) {
             // Copy-on-write would need the backing data: refused, never written as zeroes.

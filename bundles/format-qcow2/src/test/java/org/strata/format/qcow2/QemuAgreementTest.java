@@ -44,7 +44,7 @@ class QemuAgreementTest {
 
     private static CheckResult strataCheck(Path img, RepairMode mode) throws IOException {
         try (FormatAccess a = TestContext.open(img, mode != RepairMode.NONE)) {
-            return a.image().check(mode);
+            return a.check(mode);
         }
     }
 
@@ -87,16 +87,13 @@ class QemuAgreementTest {
     @Test
     void leaksAreFoundAndRepairedLikeQemu() throws IOException {
         Path img = qemuImage("compat=1.1");
-        try (FormatAccess a = TestContext.open(img, true)) {
-            Qcow2Image q = (Qcow2Image) a.image();
-            q.lock.lock();
-            try {
-                long off = q.refcounts.allocate(2);
-                q.s.file.write(Patterns.filled(2 * 65536, 7), off);
+        try (TestContext.Opened o = TestContext.openImage(img.toString(), "qcow2", true, true)) {
+            Qcow2Image q = (Qcow2Image) o.image();
+            q.exclusively(() -> {
+                long off = q.refcounts().allocate(2);
+                q.file().storage().write(Patterns.filled(2 * 65536, 7), off);
                 q.flushLocked();
-            } finally {
-                q.lock.unlock();
-            }
+            });
         }
         List<String> expected = qemuCheckLines(img);
         assertEquals(2, expected.size(), expected.toString());
@@ -114,15 +111,12 @@ class QemuAgreementTest {
     void corruptionsAreFoundAndRepairedLikeQemu() throws IOException {
         Path img = qemuImage("compat=1.1");
         byte[] content = Qemu.raw(img);
-        try (FormatAccess a = TestContext.open(img, true)) {
-            Qcow2Image q = (Qcow2Image) a.image();
-            q.lock.lock();
-            try {
-                q.refcounts.add(5, -1); // the first data cluster
+        try (TestContext.Opened o = TestContext.openImage(img.toString(), "qcow2", true, true)) {
+            Qcow2Image q = (Qcow2Image) o.image();
+            q.exclusively(() -> {
+                q.refcounts().add(5, -1); // the first data cluster
                 q.flushLocked();
-            } finally {
-                q.lock.unlock();
-            }
+            });
         }
         List<String> expected = qemuCheckLines(img);
         CheckResult r = strataCheck(img, RepairMode.NONE);
@@ -155,10 +149,10 @@ class QemuAgreementTest {
         JsonObject info = JsonParser.parseString(Qemu.img("info", "--output=json", img)).getAsJsonObject();
         JsonElement expected = info.getAsJsonObject("format-specific").get("data");
         try (FormatAccess a = TestContext.open(img, false)) {
-            Map<String, Object> fs = a.image().info().formatSpecific();
+            Map<String, Object> fs = a.info().formatSpecific();
             String strata = new Gson().toJson(fs);
             assertEquals(expected.toString(), strata);
-            assertEquals(info.get("cluster-size").getAsLong(), a.image().info().clusterSize());
+            assertEquals(info.get("cluster-size").getAsLong(), a.info().clusterSize());
         }
     }
 
@@ -242,10 +236,10 @@ class QemuAgreementTest {
         Path img = qemuImage("compat=1.1");
         byte[] before = Qemu.raw(img);
         try (FormatAccess a = TestContext.open(img, true)) {
-            a.image().createSnapshot("first");
+            a.createSnapshot("first");
             a.write(Patterns.filled(200_000, 0x71), 10_000);
             a.writeZeroes(1 << 20, 65536);
-            a.image().createSnapshot("second");
+            a.createSnapshot("second");
             a.write(Patterns.filled(5000, 0x72), 3 << 20);
         }
         Qemu.assertClean(img);
@@ -254,7 +248,7 @@ class QemuAgreementTest {
         JsonObject info = Qemu.json(Qemu.img("info", "--output=json", img));
         List<SnapshotInfo> mine;
         try (FormatAccess a = TestContext.open(img, false)) {
-            mine = a.image().snapshots();
+            mine = a.snapshots();
         }
         assertEquals(info.getAsJsonArray("snapshots").size(), mine.size());
         for (int i = 0; i < mine.size(); i++) {
@@ -265,9 +259,9 @@ class QemuAgreementTest {
             assertEquals(s.get("date-nsec").getAsLong(), mine.get(i).dateNsec());
         }
         try (FormatAccess a = TestContext.open(img, true)) {
-            a.image().applySnapshot("first");
+            a.applySnapshot("first");
             assertEquals(-1, Patterns.firstDifference(before, 0, Qemu.readAll(a), 0, before.length));
-            a.image().deleteSnapshot("second");
+            a.deleteSnapshot("second");
             a.write(Patterns.filled(4096, 0x73), 0);
         }
         Qemu.assertClean(img);
@@ -277,8 +271,8 @@ class QemuAgreementTest {
         Files.write(raw, before);
         Qemu.assertSameContent(img, raw);
         try (FormatAccess a = TestContext.open(img, true)) {
-            a.image().deleteSnapshot("1");
-            assertEquals(0, a.image().snapshots().size());
+            a.deleteSnapshot("1");
+            assertEquals(0, a.snapshots().size());
         }
         Qemu.assertClean(img);
     }
@@ -290,13 +284,13 @@ class QemuAgreementTest {
         Qemu.img("snapshot", "-c", "q1", img);
         Qemu.io("-c", "write -P 0x31 0 1M", img);
         try (FormatAccess a = TestContext.open(img, true)) {
-            a.image().applySnapshot("q1");
+            a.applySnapshot("q1");
             assertEquals(-1, Patterns.firstDifference(before, 0, Qemu.readAll(a), 0, before.length));
             a.write(Patterns.filled(70_000, 0x32), 12_345);
         }
         Qemu.assertClean(img);
         try (FormatAccess a = TestContext.open(img, true)) {
-            a.image().deleteSnapshot("q1");
+            a.deleteSnapshot("q1");
         }
         Qemu.assertClean(img);
         assertEquals(0, Qemu.json(Qemu.img("info", "--output=json", img)).has("snapshots")

@@ -108,7 +108,7 @@ class QemuImagesReadTest {
         Qemu.img("convert", "-c", "-O", "qcow2", "-o", "compression_type=" + type, src, img);
         assertReadsLikeQemu(img);
         try (FormatAccess a = TestContext.open(img, false)) {
-            assertTrue(((Qcow2Image) a.image()).check(org.strata.api.RepairMode.NONE).compressedClusters() > 0);
+            assertTrue(a.check(org.strata.api.RepairMode.NONE).compressedClusters() > 0);
         }
     }
 
@@ -133,7 +133,7 @@ class QemuImagesReadTest {
         Qemu.io("-c", "write -P 0x0a 64k 64k", over);
         assertReadsLikeQemu(over);
         try (FormatAccess a = TestContext.open(top, false)) {
-            ImageInfo info = a.image().info();
+            ImageInfo info = a.info();
             assertEquals("mid.qcow2", info.backingFilename());
             assertEquals("qcow2", info.backingFormat());
         }
@@ -159,7 +159,7 @@ class QemuImagesReadTest {
         Qemu.io("-c", "write -P 0x98 512k 8k", img);
         assertReadsLikeQemu(img);
         try (FormatAccess a = TestContext.open(img, false)) {
-            List<org.strata.api.SnapshotInfo> s = a.image().snapshots();
+            List<org.strata.api.SnapshotInfo> s = a.snapshots();
             assertEquals(2, s.size());
             assertEquals("first", s.get(0).name());
             assertEquals("2", s.get(1).id());
@@ -198,7 +198,7 @@ class QemuImagesReadTest {
         // qemu-io's abort leaves the dirty bit set and the refcounts stale.
         Qemu.run("qemu-io", "-c", "write -P 0x42 0 256k", "-c", "abort", img);
         try (FormatAccess a = TestContext.open(img, false)) {
-            assertTrue(a.image().info().dirty());
+            assertTrue(a.info().dirty());
             assertArrayEquals(Patterns.filled(256 << 10, 0x42).array(), TestImages.read(a, 0, 256 << 10));
         }
         try (FormatAccess a = TestContext.open(img, true)) {

@@ -58,7 +58,7 @@ class RandomStressTest {
         byte[] model = base.clone();
         Map<String, byte[]> snapshots = new LinkedHashMap<>();
         FormatAccess a = TestContext.open(img, true);
-        long cs = ((Qcow2Image) a.image()).s.clusterSize();
+        long cs = a.info().clusterSize();
         String step = "";
         try {
             for (int i = 0; i < 150; i++) {
@@ -104,19 +104,19 @@ class RandomStressTest {
                 } else if (op < 72 && snapshots.size() < 3) {
                     String name = "s" + i;
                     step = "createSnapshot " + name;
-                    a.image().createSnapshot(name);
+                    a.createSnapshot(name);
                     snapshots.put(name, model.clone());
                 } else if (op < 76 && !snapshots.isEmpty()) {
                     List<String> names = new ArrayList<>(snapshots.keySet());
                     String name = names.get(rnd.nextInt(names.size()));
                     step = "applySnapshot " + name;
-                    a.image().applySnapshot(name);
+                    a.applySnapshot(name);
                     model = snapshots.get(name).clone();
                 } else if (op < 80 && !snapshots.isEmpty()) {
                     List<String> names = new ArrayList<>(snapshots.keySet());
                     String name = names.get(rnd.nextInt(names.size()));
                     step = "deleteSnapshot " + name;
-                    a.image().deleteSnapshot(name);
+                    a.deleteSnapshot(name);
                     snapshots.remove(name);
                 } else if (op < 84 && snapshots.isEmpty()) {
                     int newSize = (512 + rnd.nextInt(3 << 20)) / 512 * 512;
@@ -129,7 +129,7 @@ class RandomStressTest {
                     step = "reopen and check";
                     a.close();
                     a = TestContext.open(img, true);
-                    CheckResult r = a.image().check(RepairMode.NONE);
+                    CheckResult r = a.check(RepairMode.NONE);
                     if (r.corruptions() != 0 || r.leaks() != 0) {
                         fail("after step " + i + " (seed " + seed + "): " + r);
                     }

@@ -113,7 +113,7 @@ class StrataImagesQemuCheckTest {
         Random rnd = new Random(5);
         int cs;
         try (FormatAccess a = TestContext.open(img, true)) {
-            cs = (int) ((Qcow2Image) a.image()).s.clusterSize();
+            cs = (int) a.info().clusterSize();
             for (int off = 0; off < model.length; off += cs) {
                 byte[] cluster = new byte[cs];
                 for (int i = 0; i < cs; i++) {
@@ -193,7 +193,7 @@ class StrataImagesQemuCheckTest {
         int threads = 4;
         int region = (4 << 20) / threads;
         try (FormatAccess a = TestContext.open(img, true)) {
-            int cs = (int) ((Qcow2Image) a.image()).s.clusterSize();
+            int cs = (int) a.info().clusterSize();
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             try {
                 List<Future<?>> fs = new ArrayList<>();

@@ -33,7 +33,7 @@ public final class RawFormatDriver implements FormatDriver {
 
     @Override
     public int probe(ByteBuffer head, long storageSize) {
-        return 1;
+        return PROBE_ANYTHING;
     }
 
     @Override
@@ -80,12 +80,12 @@ public final class RawFormatDriver implements FormatDriver {
      */
     private static void createOnDevice(Storage storage, long size, Preallocation prealloc) throws IOException {
         if (prealloc != Preallocation.OFF) {
-            throw new UnsupportedFeatureException(storage.location() + ": Unsupported preallocation mode '"
+            throw new UnsupportedFeatureException("Unsupported preallocation mode '"
                     + prealloc.optionName() + "'");
         }
         long deviceSize = storage.size();
         if (size > deviceSize) {
-            throw new IOException(storage.location() + ": Cannot grow device files (the device holds " + deviceSize
+            throw new IOException("Cannot grow device files (the device holds " + deviceSize
                     + " bytes)");
         }
         storage.writeZeroes(0, Math.min(deviceSize, 512), true);

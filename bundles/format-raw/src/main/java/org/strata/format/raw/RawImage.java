@@ -3,6 +3,7 @@ package org.strata.format.raw;
 import java.io.IOException;
 import java.util.List;
 
+import org.strata.api.BlockStatusSource;
 import org.strata.api.FormatAccess;
 import org.strata.api.ImageInfo;
 import org.strata.api.Preallocation;
@@ -55,8 +56,8 @@ final class RawImage implements org.strata.api.FormatImage {
 
     /** The file's holes are the guest's zeroes: block status passes the file's through. */
     @Override
-    public boolean holesReadAsZeroes(ShallowMapping.Raw mapping) {
-        return true;
+    public BlockStatusSource blockStatusSource() {
+        return BlockStatusSource.STORAGE;
     }
 
     @Override
@@ -98,7 +99,10 @@ final class RawImage implements org.strata.api.FormatImage {
 
     @Override
     public void resize(long newSize, Preallocation prealloc) throws IOException {
-        storage.resize(newSize, prealloc == Preallocation.METADATA ? Preallocation.OFF : prealloc);
+        if (prealloc == Preallocation.METADATA) {
+            throw new UnsupportedFeatureException("Unsupported preallocation mode: metadata");
+        }
+        storage.resize(newSize, prealloc);
         size = newSize;
     }
 

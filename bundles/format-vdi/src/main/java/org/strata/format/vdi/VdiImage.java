@@ -10,6 +10,7 @@ import org.strata.api.ImageFormatException;
 import org.strata.api.ImageInfo;
 import org.strata.api.Preallocation;
 import org.strata.api.RepairMode;
+import org.strata.api.BlockStatusSource;
 import org.strata.api.ShallowMapping;
 import org.strata.api.Storage;
 import org.strata.api.UnsupportedFeatureException;
@@ -163,8 +164,8 @@ final class VdiImage implements FormatImage {
 
     /** As QEMU: the data of a static image may lie on holes of its (sparse) file, which then read as zeroes. */
     @Override
-    public boolean holesReadAsZeroes(ShallowMapping.Raw mapping) {
-        return md.header().isStatic();
+    public BlockStatusSource blockStatusSource() {
+        return md.header().isStatic() ? BlockStatusSource.MAPPINGS_AND_STORAGE_HOLES : BlockStatusSource.MAPPINGS;
     }
 
     @Override

@@ -186,7 +186,7 @@ class HostileImagesTest {
                 assertEquals(0x1fffff8000000L, a.size());
                 byte[] b = new byte[4096];
                 a.read(ByteBuffer.wrap(b), 0x1fffff8000000L - 4096);
-                return a.image().check(RepairMode.NONE);
+                return a.check(RepairMode.NONE);
             }
         });
         // entry 0 is unallocated and every later one reads 0: data block 0 used again by all but the first of
@@ -214,7 +214,7 @@ class HostileImagesTest {
         assertEquals(exitCode, q.exitCode(), q.stdout() + q.stderr());
         CheckResult r;
         try (FormatAccess a = Images.open(img, false)) {
-            r = a.image().check(RepairMode.NONE);
+            r = a.check(RepairMode.NONE);
         }
         String ours = r.messages().stream().map(m -> m + "\n").reduce("", String::concat);
         assertEquals(q.stderr(), ours);

@@ -10,12 +10,12 @@ import java.util.Map;
 
 import org.strata.api.CreateRequest;
 import org.strata.api.FormatAccess;
-import org.strata.api.IoThreads;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
 import org.strata.storage.file.FileStorageDriver;
 import org.strata.testkit.QemuTools;
 import org.strata.testkit.StandaloneContext;
+import org.strata.testkit.TestEngines;
 
 /** VDI images in tests: created and opened with the driver and the file backend, and read whole. */
 final class Images {
@@ -38,8 +38,7 @@ final class Images {
     static FormatAccess open(Path path, boolean writable) throws IOException {
         Storage s = FILES.open(path.toString(), writable ? StorageOptions.READ_WRITE : StorageOptions.READ_ONLY);
         try {
-            return new FormatAccess(DRIVER.open(s, new StandaloneContext(path.toString(), writable)), s,
-                    IoThreads.executor());
+            return TestEngines.of(DRIVER.open(s, new StandaloneContext(path.toString(), writable)), s);
         } catch (IOException | RuntimeException e) {
             s.close();
             throw e;

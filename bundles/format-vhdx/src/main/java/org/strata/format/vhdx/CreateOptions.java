@@ -3,11 +3,10 @@ package org.strata.format.vhdx;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.strata.api.CreateOption;
 import org.strata.api.CreateRequest;
+import org.strata.api.Sizes;
 
 /**
  * qemu-img's vhdx creation options, with its defaults, rounding (sizes to whole MiBs, the block size at most
@@ -27,7 +26,6 @@ final class CreateOptions {
                     "VHDX format type, can be either 'dynamic' or 'fixed'. Default is 'dynamic'.", null));
 
     static final long DEFAULT_LOG_SIZE = Layout.MIB;
-    private static final Pattern SIZE = Pattern.compile("([0-9]+(?:\\.[0-9]*)?)([bBkKmMgGtTpPeE]?)");
 
     final long size;
     final long logSize;
@@ -59,9 +57,9 @@ final class CreateOptions {
         if (in.containsKey("size") && size >= 0) {
             throw new IllegalArgumentException("The image size must be specified only once");
         }
-        long given = in.containsKey("size") ? parseSize("size", in.get("size")) : size;
-        long log = in.containsKey("log_size") ? parseSize("log_size", in.get("log_size")) : DEFAULT_LOG_SIZE;
-        long block = in.containsKey("block_size") ? parseSize("block_size", in.get("block_size")) : 0;
+        long given = in.containsKey("size") ? Sizes.parseOption("size", in.get("size")) : size;
+        long log = in.containsKey("log_size") ? Sizes.parseOption("log_size", in.get("log_size")) : DEFAULT_LOG_SIZE;
+        long block = in.containsKey("block_size") ? Sizes.parseOption("block_size", in.get("block_size")) : 0;
         boolean zeroBlocks = !in.containsKey("block_state_zero") || parseBool("block_state_zero",
                 in.get("block_state_zero"));
         String subformat = in.getOrDefault("subformat", "dynamic");
@@ -125,18 +123,5 @@ final class CreateOptions {
             case "off", "no", "false", "n" -> false;
             default -> throw new IllegalArgumentException("Parameter '" + key + "' expects 'on' or 'off'");
         };
-    }
-
-    /** A size as qemu-img reads one: a number with an optional suffix (k, M, G, T, P, E: powers of 1024). */
-    static long parseSize(String key, String value) {
-        Matcher m = SIZE.matcher(value.trim());
-        if (m.matches()) {
-            int shift = 10 * "bkmgtpe".indexOf(Character.toLowerCase(m.group(2).isEmpty() ? 'b' : m.group(2).charAt(0)));
-            double bytes = Double.parseDouble(m.group(1)) * Math.pow(2, shift);
-            if (bytes < 0x1p63) {
-                return m.group(1).contains(".") ? (long) bytes : Long.parseLong(m.group(1)) << shift;
-            }
-        }
-        throw new IllegalArgumentException("Parameter '" + key + "' expects a non-negative number below 2^64");
     }
 }

@@ -7,6 +7,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.strata.api.BlockStatusSource;
 import org.strata.api.Buffers;
 import org.strata.api.CheckResult;
 import org.strata.api.FormatAccess;
@@ -114,6 +115,12 @@ final class VhdxImage implements FormatImage {
     @Override
     public long zeroGranularity() {
         return meta.logicalSectorSize;
+    }
+
+    /** QEMU 7.2's vhdx driver reports no block status: every byte is data, with no host offset. */
+    @Override
+    public BlockStatusSource blockStatusSource() {
+        return BlockStatusSource.NONE;
     }
 
     @Override

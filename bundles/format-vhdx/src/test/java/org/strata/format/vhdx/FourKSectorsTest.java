@@ -16,8 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.strata.api.FormatAccess;
 import org.strata.api.Preallocation;
+import org.strata.api.Storage;
+import org.strata.api.StorageOptions;
 import org.strata.testkit.Patterns;
 import org.strata.testkit.QemuTools;
+import org.strata.testkit.StandaloneContext;
 
 /**
  * Images with 4 KiB logical sectors, as Hyper-V makes them (QEMU 7.2 opens only 512-byte sectors, so 7-Zip, which
@@ -46,8 +49,11 @@ class FourKSectorsTest {
         byte[] model = new byte[10 << 20];
         Images.create(image, model.length, Map.of("block_size", "1M"), 4096);
         Random rnd = new Random(4);
+        try (Storage s = Images.FILES.open(image.toString(), StorageOptions.READ_ONLY);
+             VhdxImage v = VhdxImage.open(s, new StandaloneContext(image.toString(), false))) {
+            assertEquals(4096, v.zeroGranularity());
+        }
         try (FormatAccess a = Images.open(image, true)) {
-            assertEquals(4096, a.image().zeroGranularity());
             for (int i = 0; i < 40; i++) {
                 int off = rnd.nextInt(model.length - 70_000);
                 byte[] d = Patterns.random(rnd, 1 + rnd.nextInt(70_000));

@@ -282,7 +282,7 @@ class HostileImagesTest {
 
     private CheckResult checkAsQemu() throws IOException {
         try (FormatAccess a = Images.open(img, false)) {
-            return a.image().check(RepairMode.NONE);
+            return a.check(RepairMode.NONE);
         }
     }
 }

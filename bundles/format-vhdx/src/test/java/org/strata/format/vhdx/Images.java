@@ -7,12 +7,12 @@ import java.util.Map;
 
 import org.strata.api.CreateRequest;
 import org.strata.api.FormatAccess;
-import org.strata.api.IoThreads;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
 import org.strata.storage.file.FileStorageDriver;
 import org.strata.testkit.QemuTools;
 import org.strata.testkit.StandaloneContext;
+import org.strata.testkit.TestEngines;
 
 /** Creating, opening and reading VHDX images with Strata, and the QEMU tools' view of them, in tests. */
 final class Images {
@@ -43,8 +43,7 @@ final class Images {
     /** Opens an image in {@code s} (which the access closes). */
     static FormatAccess open(Storage s, Path path, boolean writable) throws IOException {
         try {
-            return new FormatAccess(VhdxImage.open(s, new StandaloneContext(path.toString(), writable)), s,
-                    IoThreads.executor());
+            return TestEngines.of(VhdxImage.open(s, new StandaloneContext(path.toString(), writable)), s);
         } catch (IOException | RuntimeException e) {
             s.close();
             throw e;

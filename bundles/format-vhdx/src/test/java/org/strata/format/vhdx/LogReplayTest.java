@@ -79,7 +79,7 @@ class LogReplayTest {
         assertRefusedReadOnly(ours);
         try (FormatAccess a = Images.open(ours, true)) {
             assertArrayEquals(Patterns.filled(65536, 0x5a).array(), Images.read(a, 1 << 20, 65536));
-            assertEquals(1, a.image().check(RepairMode.ALL).corruptionsFixed());
+            assertEquals(1, a.check(RepairMode.ALL).corruptionsFixed());
         }
         Images.io("-c", "read -P 0x5a 1M 64k", theirs);
         assertSameOutsideTheHeaders(ours, theirs);

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import org.strata.api.CreateOption;
 import org.strata.api.CreateRequest;
+import org.strata.api.Sizes;
 
 /**
  * qemu-img's vmdk creation options: parsing and validation with qemu-img's messages and in its order, and the
@@ -71,7 +72,7 @@ final class CreateOptions {
         if (in.containsKey("size") && req.size() >= 0) {
             throw new IllegalArgumentException("The image size must be specified only once");
         }
-        o.size = in.containsKey("size") ? parseSize(in.get("size")) : req.size();
+        o.size = in.containsKey("size") ? Sizes.parseOption("size", in.get("size")) : req.size();
         o.backingFile = in.containsKey("backing_file") ? in.get("backing_file") : req.backingFile();
         if (o.backingFile != null && o.backingFile.isEmpty()) {
             o.backingFile = null;
@@ -150,26 +151,5 @@ final class CreateOptions {
             case "off", "no", "false" -> false;
             default -> throw new IllegalArgumentException("Parameter '" + key + "' expects 'on' or 'off'");
         };
-    }
-
-    /** A size with qemu's optional suffix (k, M, G, T, P, E: powers of 1024). */
-    private static long parseSize(String value) {
-        String v = value.trim();
-        long mult = 1;
-        if (!v.isEmpty()) {
-            int shift = "bkmgtpe".indexOf(Character.toLowerCase(v.charAt(v.length() - 1)));
-            if (shift >= 0) {
-                mult = 1L << (10 * shift);
-                v = v.substring(0, v.length() - 1);
-            }
-        }
-        try {
-            if (!v.matches("[0-9]+")) {
-                throw new NumberFormatException();
-            }
-            return Math.multiplyExact(Long.parseLong(v), mult);
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new IllegalArgumentException("Parameter 'size' expects a non-negative number below 2^64");
-        }
     }
 }

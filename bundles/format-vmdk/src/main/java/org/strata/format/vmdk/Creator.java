@@ -38,10 +38,11 @@ final class Creator {
         if (o.backingFile != null) {
             // as QEMU, the parent is opened even with -u: its CID goes into the new descriptor
             FormatAccess parent = context.openBacking(o.backingFile, "vmdk");
-            if (!(parent.image() instanceof VmdkImage p)) {
+            Long cid = ParentCid.cidOf(parent);
+            if (cid == null) {
                 throw new IOException("Failed to read parent CID");
             }
-            parentCid = p.cid();
+            parentCid = cid;
             if (size < 0) {
                 size = parent.size();
             }

@@ -8,10 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
+import org.strata.api.BlockStatusSource;
 import org.strata.api.CheckResult;
 import org.strata.api.FormatAccess;
 import org.strata.api.FormatImage;
 import org.strata.api.ImageContext;
+import org.strata.api.ImageFormatException;
 import org.strata.api.ImageInfo;
 import org.strata.api.Preallocation;
 import org.strata.api.RepairMode;
@@ -36,8 +38,11 @@ final class VmdkImage implements FormatImage {
     private final List<Extent> extents = new ArrayList<>();
     private final long size;
     private final FormatAccess parent;
-    /** What unallocated ranges map to: the parent, or a guard that fails reads when the parent's CID is wrong. */
-    private final FormatAccess below;
+    /**
+     * Why reads of unallocated ranges fail (the parent's CID is not the one recorded, as QEMU checks), or null: such
+     * ranges then map to data only this driver can read, and reading it fails.
+     */
+    private final String parentMismatch;
     private final Extent.Below cowSource;
     private volatile boolean cidRenewed;
 
@@ -53,8 +58,7 @@ final class VmdkImage implements FormatImage {
         this.size = total;
         String hint = layout.parentFileNameHint();
         this.parent = hint != null && context.openBacking() ? context.openBacking(hint, "vmdk") : null;
-        String mismatch = parent == null ? null : ParentCid.mismatch(this, parent);
-        this.below = mismatch == null ? parent : ParentCid.guard(parent, mismatch);
+        this.parentMismatch = parent == null ? null : ParentCid.mismatch(this, parent);
         this.cowSource = new Extent.Below() {
             @Override
             public boolean exists() {
@@ -63,7 +67,10 @@ final class VmdkImage implements FormatImage {
 
             @Override
             public void read(ByteBuffer dst, long offset) throws IOException {
-                below.read(dst, offset);
+                if (parentMismatch != null) {
+                    throw new ImageFormatException(parentMismatch);
+                }
+                parent.read(dst, offset);
             }
         };
     }
@@ -140,20 +147,26 @@ final class VmdkImage implements FormatImage {
             case STAGED -> new ShallowMapping.Raw(r.storage(), r.hostOffset(), r.length(), false);
             case COMPRESSED -> new ShallowMapping.Special(offset, r.length());
             case ZERO -> new ShallowMapping.Zero(true, r.length());
-            case UNALLOCATED -> below != null ? new ShallowMapping.Indirect(below, offset, r.length())
-                    : new ShallowMapping.Zero(false, r.length());
+            case UNALLOCATED -> parent == null ? new ShallowMapping.Zero(false, r.length())
+                    : parentMismatch != null ? new ShallowMapping.Special(offset, r.length())
+                    : new ShallowMapping.Indirect(parent, offset, r.length());
         };
     }
 
-    /** Flat extents are the guest's bytes as they are: their holes are zeroes, as QEMU reports them. */
+    /**
+     * Flat extents are the guest's bytes as they are: their holes are zeroes, as QEMU reports them (its
+     * BDRV_BLOCK_RECURSE for flat extents). The source is declared per image, so a descriptor that mixes flat and
+     * sparse extents has holes under its sparse grains read as zeroes too; grains are written whole, so such holes
+     * do not occur in practice.
+     */
     @Override
-    public boolean holesReadAsZeroes(ShallowMapping.Raw mapping) {
+    public BlockStatusSource blockStatusSource() {
         for (Extent e : extents) {
-            if (e instanceof FlatExtent && e.storage() == mapping.storage()) {
-                return true;
+            if (e instanceof FlatExtent) {
+                return BlockStatusSource.MAPPINGS_AND_STORAGE_HOLES;
             }
         }
-        return false;
+        return BlockStatusSource.MAPPINGS;
     }
 
     @Override
@@ -168,6 +181,9 @@ final class VmdkImage implements FormatImage {
     @Override
     public void readSpecial(ByteBuffer dst, long offset) throws IOException {
         Extent e = extentAt(offset);
+        if (parentMismatch != null && e.lookup(offset - e.start(), 1).kind() == Extent.Kind.UNALLOCATED) {
+            throw new ImageFormatException(parentMismatch);
+        }
         e.readCompressed(dst, offset - e.start());
     }
 

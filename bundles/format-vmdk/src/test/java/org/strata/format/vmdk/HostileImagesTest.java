@@ -173,7 +173,7 @@ class HostileImagesTest {
         assertEquals(1, q.exitCode());
         assertTrue(q.stderr().contains("ERROR: cluster offset for sector 1024 points after EOF"), q.stderr());
         try (FormatAccess a = TestContext.open(img, false)) {
-            IOException e = assertThrows(IOException.class, () -> a.image().check(RepairMode.NONE));
+            IOException e = assertThrows(IOException.class, () -> a.check(RepairMode.NONE));
             assertEquals("cluster offset for sector 1024 points after EOF (Invalid argument)", e.getMessage());
         }
     }
@@ -183,9 +183,7 @@ class HostileImagesTest {
         Path big = dir.resolve("big.vmdk");
         QemuTools.qemuImg("create", "-f", "vmdk", big, "32T"); // 1 Mi grain tables, in a sparse file
         long gd;
-        try (FormatAccess a = TestContext.open(big, false)) {
-            gd = ((SparseExtent) extent(a)).header().gdOffset * 512;
-        }
+        gd = TestContext.firstSparseHeader(big).gdOffset * 512;
         int tables = 1 << 20;
         try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
             f.seek(gd);
@@ -205,14 +203,10 @@ class HostileImagesTest {
         }
         CheckResult r = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
             try (FormatAccess a = TestContext.open(big, false)) {
-                return a.image().check(RepairMode.NONE);
+                return a.check(RepairMode.NONE);
             }
         });
         assertEquals(0, r.corruptions());
-    }
-
-    private static Extent extent(FormatAccess a) {
-        return ((VmdkImage) a.image()).extents().get(0);
     }
 
     private Path descriptor(String name, String body) throws IOException {
@@ -278,7 +272,7 @@ class HostileImagesTest {
         Files.writeString(quirks, "version=1\nparentCID=ffffffff\n" + flat + "RW\n1000 FLAT\n\"f.flat\"\n3\n");
         assertBothRead(quirks);
         try (FormatAccess a = TestContext.open(quirks, false)) {
-            assertEquals(0xffffffffL, a.image().info().formatSpecific().get("cid"));
+            assertEquals(0xffffffffL, a.info().formatSpecific().get("cid"));
             assertEquals(1000 * 512L, a.size());
         }
         // sscanf skips newlines: a blank line right before an extent line reads as that line, which counts twice
@@ -299,10 +293,7 @@ class HostileImagesTest {
         Path stream = dir.resolve("s.vmdk");
         QemuTools.qemuImg("convert", "-O", "vmdk", "-o", "subformat=streamOptimized", raw, stream);
         long grain;
-        try (FormatAccess a = TestContext.open(stream, false)) {
-            SparseHeader h = ((SparseExtent) extent(a)).header();
-            grain = h.grainOffset * 512;
-        }
+        grain = TestContext.firstSparseHeader(stream).grainOffset * 512;
         poke(stream, grain + 12, 0x1234567890L, 8); // garbage instead of deflate data
         assertBothRefuse(stream, "error while reading", "deflate", false);
         QemuTools.qemuImg("convert", "-O", "vmdk", "-o", "subformat=streamOptimized", raw, stream);

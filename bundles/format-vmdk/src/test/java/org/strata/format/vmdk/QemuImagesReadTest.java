@@ -73,7 +73,7 @@ class QemuImagesReadTest {
         QemuTools.qemuImg("convert", "-O", "vmdk", "-o", options, src, img);
         Qemu.assertReadsLikeQemu(img);
         try (FormatAccess a = TestContext.open(img, false)) {
-            assertEquals("streamOptimized", a.image().info().formatSpecific().get("create-type"));
+            assertEquals("streamOptimized", a.info().formatSpecific().get("create-type"));
         }
     }
 
@@ -118,10 +118,10 @@ class QemuImagesReadTest {
         QemuTools.qemuIo("-c", "write -P 0x04 1500k 1M", "-c", "write -P 0x05 5000 3000", top);
         Qemu.assertReadsLikeQemu(top);
         try (FormatAccess a = TestContext.open(top, false)) {
-            ImageInfo info = a.image().info();
+            ImageInfo info = a.info();
             assertEquals("mid.vmdk", info.backingFilename());
             assertEquals("vmdk", info.backingFormat());
-            assertTrue(a.image().backing().image().backing() != null, "the whole chain is open");
+            assertTrue(a.backing().backing() != null, "the whole chain is open");
         }
         // Strata's writes into the top copy from the chain (grains partly written)
         byte[] model = Qemu.raw(top);
@@ -197,7 +197,7 @@ class QemuImagesReadTest {
         Qemu.assertReadsLikeQemu(img);
         try (FormatAccess a = TestContext.open(img, false)) {
             assertEquals((1000 + 3072 + 300 + 2048) * 512L, a.size());
-            assertEquals(0x1234abcdL, a.image().info().formatSpecific().get("cid"));
+            assertEquals(0x1234abcdL, a.info().formatSpecific().get("cid"));
         }
         // Strata writes into every kind of extent; qemu-img sees what was written
         byte[] model = Qemu.raw(img);

@@ -43,4 +43,13 @@ final class TestContext {
             return new VmdkFormatDriver().create(s, request, ctx);
         }
     }
+
+    /** The header of the image's first (sparse) extent, read by the driver alone, for tests that poke at it. */
+    static SparseHeader firstSparseHeader(Path path) throws IOException {
+        try (Storage s = FILES.open(path.toString(), StorageOptions.READ_ONLY);
+             FileContext ctx = new FileContext(FILES, FORMATS, path.toString(), false, false);
+             VmdkImage image = (VmdkImage) new VmdkFormatDriver().open(s, ctx)) {
+            return ((SparseExtent) image.extents().get(0)).header();
+        }
+    }
 }

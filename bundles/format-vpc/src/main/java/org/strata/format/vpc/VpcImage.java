@@ -3,6 +3,7 @@ package org.strata.format.vpc;
 import java.io.IOException;
 import java.util.List;
 
+import org.strata.api.BlockStatusSource;
 import org.strata.api.FormatAccess;
 import org.strata.api.FormatImage;
 import org.strata.api.ImageInfo;
@@ -51,8 +52,9 @@ final class VpcImage implements FormatImage {
     }
 
     @Override
-    public boolean holesReadAsZeroes(ShallowMapping.Raw mapping) {
-        return disk.layout().storageHolesReadAsZeroes();
+    public BlockStatusSource blockStatusSource() {
+        return disk.layout().storageHolesReadAsZeroes() ? BlockStatusSource.MAPPINGS_AND_STORAGE_HOLES
+                : BlockStatusSource.MAPPINGS;
     }
 
     @Override

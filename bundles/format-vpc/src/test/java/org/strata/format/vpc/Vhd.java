@@ -7,12 +7,12 @@ import java.util.Map;
 
 import org.strata.api.CreateRequest;
 import org.strata.api.FormatAccess;
-import org.strata.api.IoThreads;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
 import org.strata.storage.file.FileStorageDriver;
 import org.strata.testkit.QemuTools;
 import org.strata.testkit.StandaloneContext;
+import org.strata.testkit.TestEngines;
 
 /** VHD files in tests: opened and created by Strata's driver, converted to raw by qemu-img. */
 final class Vhd {
@@ -26,8 +26,7 @@ final class Vhd {
     static FormatAccess open(Path image, boolean writable) throws IOException {
         Storage s = FILES.open(image.toString(), StorageOptions.READ_ONLY.withWritable(writable));
         try {
-            return new FormatAccess(new VpcFormatDriver().open(s, new StandaloneContext(image.toString(), writable)),
-                    s, IoThreads.executor());
+            return TestEngines.of(new VpcFormatDriver().open(s, new StandaloneContext(image.toString(), writable)), s);
         } catch (IOException | RuntimeException e) {
             s.close();
             throw e;

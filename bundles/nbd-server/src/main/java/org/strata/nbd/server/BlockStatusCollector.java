@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.strata.api.FormatAccess;
 import org.strata.core.ops.Extent;
+import org.strata.nbd.protocol.Nbd;
 
 /**
  * Turns an image's block status into the NBD extents of one context. The status is the engine's

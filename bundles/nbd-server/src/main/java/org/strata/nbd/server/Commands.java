@@ -7,10 +7,12 @@ import java.util.List;
 
 import org.strata.api.FormatAccess;
 import org.strata.api.Mapping;
+import org.strata.nbd.protocol.Nbd;
+import org.strata.nbd.protocol.Request;
 
 /**
  * Carries out transmission requests on an export's image. Every request runs inside one
- * {@link org.strata.api.ImageHandle#call}, so it waits while the image is paused; its reply is sent after the call.
+ * {@link org.strata.core.agent.ImageHandle#call}, so it waits while the image is paused; its reply is sent after the call.
  * Any failure becomes an error reply for that request alone.
  */
 final class Commands {

@@ -4,6 +4,8 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 
+import org.strata.nbd.protocol.ProtocolViolation;
+
 /**
  * One client connection, served by its own reader thread: the handshake, then the transmission phase.
  * Whatever the client does, only this connection ends.

@@ -7,7 +7,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.strata.api.FormatAccess;
-import org.strata.api.ImageHandle;
+import org.strata.core.agent.ImageHandle;
+import org.strata.nbd.protocol.Nbd;
 
 /** An image served under a name, with the connections that use it. */
 final class Export {

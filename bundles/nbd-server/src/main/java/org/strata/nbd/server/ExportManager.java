@@ -15,7 +15,9 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.strata.api.DaemonThreads;
 import org.strata.core.agent.ImageService;
+import org.strata.core.agent.Mode;
 import org.strata.core.agent.Node;
 import org.strata.core.agent.NodeManager;
 import org.strata.core.agent.StateFile;
@@ -42,18 +44,15 @@ public final class ExportManager implements Exports {
     /** var/exports.json; null outside the daemon, where nothing is persisted. */
     private final StateFile<Spec> state;
     private final Map<String, Spec> specs = new LinkedHashMap<>();
-    private final ExecutorService restorer = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "strata-export-restore");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService restorer =
+            Executors.newSingleThreadExecutor(DaemonThreads.named("strata-export-restore"));
     private volatile boolean stopping;
 
     @Activate
     public ExportManager(@Reference NbdServer server, @Reference NodeManager nodes, @Reference ImageService images) {
         this.server = server;
         this.nodes = nodes;
-        this.persistent = images.mode().equals("daemon");
+        this.persistent = images.mode() == Mode.DAEMON;
         this.state = persistent ? new StateFile<>(images.home().resolve("var/exports.json"),
                 new TypeToken<List<Spec>>() { }.getType()) : null;
         if (persistent) {

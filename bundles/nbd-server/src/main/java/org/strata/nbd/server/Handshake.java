@@ -8,6 +8,9 @@ import java.util.List;
 
 import javax.net.ssl.SSLContext;
 
+import org.strata.nbd.protocol.Nbd;
+import org.strata.nbd.protocol.ProtocolViolation;
+
 /**
  * The server side of the fixed newstyle handshake: option haggling until NBD_OPT_GO (or NBD_OPT_EXPORT_NAME)
  * picks an export, or the client aborts. Every length the client sends is checked before it is used.
@@ -36,13 +39,13 @@ final class Handshake {
     Session run() throws IOException {
         transport.write(ByteBuffer.allocate(18).putLong(Nbd.NBDMAGIC).putLong(Nbd.IHAVEOPT)
                 .putShort((short) (Nbd.FLAG_FIXED_NEWSTYLE | Nbd.FLAG_NO_ZEROES)).flip());
-        int clientFlags = read(4).getInt();
+        int clientFlags = transport.read(4).getInt();
         if ((clientFlags & ~(Nbd.FLAG_C_FIXED_NEWSTYLE | Nbd.FLAG_C_NO_ZEROES)) != 0) {
             throw new ProtocolViolation("unknown client flags 0x" + Integer.toHexString(clientFlags));
         }
         noZeroes = (clientFlags & Nbd.FLAG_C_NO_ZEROES) != 0;
         while (!aborted) {
-            ByteBuffer header = read(16);
+            ByteBuffer header = transport.read(16);
             long magic = header.getLong();
             int option = header.getInt();
             long length = Integer.toUnsignedLong(header.getInt());
@@ -53,7 +56,7 @@ final class Handshake {
                 throw new ProtocolViolation("option " + option + " of " + length + " bytes is longer than "
                         + limits.maxOptionLength());
             }
-            Session session = option(option, read((int) length));
+            Session session = option(option, transport.read((int) length));
             if (session != null) {
                 return session;
             }
@@ -292,12 +295,6 @@ final class Handshake {
             metaContexts = List.copyOf(found);
         }
         reply(option, Nbd.REP_ACK, null);
-    }
-
-    private ByteBuffer read(int n) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(n);
-        transport.readFully(b);
-        return b.flip();
     }
 
     private static String string(ByteBuffer data, int length) {

@@ -1,30 +1,38 @@
 package org.strata.nbd.server;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.strata.nbd.protocol.HostPort;
+import org.strata.nbd.protocol.Nbd;
+
 /**
  * Where the server listens: a TCP {@code HOST:PORT} ({@code [V6ADDR]:PORT} for IPv6 literals) or a Unix socket
  * {@code unix:PATH}. Port 0 picks a free port.
+ *
+ * @param tcp      the TCP address, or null for a Unix socket
+ * @param unixPath the Unix socket, or null for TCP
  */
-public record ListenAddress(String host, int port, Path unixPath) {
+public record ListenAddress(HostPort tcp, Path unixPath) {
 
-    public static final String DEFAULT = "127.0.0.1:10809";
+    public static final String DEFAULT = "127.0.0.1:" + Nbd.DEFAULT_PORT;
 
     public static ListenAddress tcp(String host, int port) {
-        return new ListenAddress(host, port, null);
+        return new ListenAddress(new HostPort(host, port), null);
     }
 
     public static ListenAddress unix(Path path) {
-        return new ListenAddress(null, -1, path);
+        return new ListenAddress(null, path);
     }
 
     public boolean isUnix() {
         return unixPath != null;
+    }
+
+    /** The TCP port (0: a free one), -1 for a Unix socket. */
+    public int port() {
+        return isUnix() ? -1 : tcp.port();
     }
 
     /** Parses a comma-separated list; blanks around entries are ignored. */
@@ -52,37 +60,15 @@ public record ListenAddress(String host, int port, Path unixPath) {
             }
             return unix(Path.of(path));
         }
-        int colon = s.lastIndexOf(':');
-        if (colon <= 0 || colon == s.length() - 1) {
-            throw new IllegalArgumentException("NBD listen address '" + s + "' is not HOST:PORT or unix:PATH");
-        }
-        String host = s.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        } else if (host.contains(":")) {
-            throw new IllegalArgumentException("NBD listen address '" + s + "': write IPv6 addresses as [ADDR]:PORT");
-        }
-        int port;
         try {
-            port = Integer.parseInt(s.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            port = -1;
+            return new ListenAddress(HostPort.parse(s), null);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("NBD listen address " + e.getMessage());
         }
-        if (port < 0 || port > 65535 || host.isEmpty()) {
-            throw new IllegalArgumentException("NBD listen address '" + s + "' has no valid host and port");
-        }
-        return tcp(host, port);
-    }
-
-    SocketAddress socketAddress() {
-        return isUnix() ? UnixDomainSocketAddress.of(unixPath) : new InetSocketAddress(host, port);
     }
 
     @Override
     public String toString() {
-        if (isUnix()) {
-            return "unix:" + unixPath;
-        }
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        return isUnix() ? "unix:" + unixPath : tcp.toString();
     }
 }

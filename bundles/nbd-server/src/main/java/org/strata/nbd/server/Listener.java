@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
+import org.strata.nbd.protocol.HostPort;
+
 /** Accepts connections on one address with its own thread and hands them over. */
 final class Listener implements AutoCloseable {
 
@@ -50,14 +52,12 @@ final class Listener implements AutoCloseable {
             ch = ServerSocketChannel.open();
             try {
                 ch.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                ch.bind(new InetSocketAddress(address.host(), address.port()), 64);
+                ch.bind(address.tcp().socketAddress(), 64);
             } catch (IOException e) {
                 ch.close();
                 throw new IOException("cannot listen on " + address + ": " + e.getMessage(), e);
             }
-            InetSocketAddress local = (InetSocketAddress) ch.getLocalAddress();
-            String host = local.getAddress().getHostAddress();
-            bound = (host.contains(":") ? "[" + host + "]" : host) + ":" + local.getPort();
+            bound = HostPort.of((InetSocketAddress) ch.getLocalAddress()).toString();
         }
         Listener l = new Listener(address, ch, bound, onAccept);
         l.thread.start();

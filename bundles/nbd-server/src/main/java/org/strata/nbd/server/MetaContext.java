@@ -3,13 +3,15 @@ package org.strata.nbd.server;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.strata.nbd.protocol.Nbd;
+
 /**
  * The metadata contexts the server offers for NBD_CMD_BLOCK_STATUS: {@code base:allocation} (holes and zeroes)
  * and QEMU's {@code qemu:allocation-depth} (which layer of the backing chain provides the data).
  */
 enum MetaContext {
-    BASE_ALLOCATION("base:allocation", 1),
-    ALLOCATION_DEPTH("qemu:allocation-depth", 2);
+    BASE_ALLOCATION(Nbd.CONTEXT_BASE_ALLOCATION, 1),
+    ALLOCATION_DEPTH(Nbd.CONTEXT_ALLOCATION_DEPTH, 2);
 
     final String contextName;
     final int id;

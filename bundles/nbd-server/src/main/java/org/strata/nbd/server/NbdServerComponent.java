@@ -9,10 +9,13 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
-import org.strata.api.ImageHandle;
+import org.strata.core.agent.ImageHandle;
+import org.strata.core.agent.ImageService;
+import org.strata.core.agent.Mode;
 import org.strata.nbd.ExportInfo;
 import org.strata.nbd.NbdServer;
 
@@ -45,6 +48,8 @@ public final class NbdServerComponent implements NbdServer {
     }
 
     private final NbdServerCore server = new NbdServerCore();
+    @Reference
+    private ImageService images;
     private String home;
     private boolean listening;
 
@@ -52,7 +57,7 @@ public final class NbdServerComponent implements NbdServer {
     void activate(Config config, org.osgi.framework.BundleContext context) {
         home = context.getProperty("strata.home");
         // a short-lived `strata run` serves nothing: only the daemon listens
-        listening = !"run".equals(context.getProperty("strata.mode"));
+        listening = images.mode() == Mode.DAEMON;
         configure(config);
     }
 

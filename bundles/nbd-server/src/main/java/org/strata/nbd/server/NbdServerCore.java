@@ -19,10 +19,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import javax.net.ssl.SSLContext;
 
+import org.strata.api.DaemonThreads;
 import org.strata.api.FormatAccess;
-import org.strata.api.ImageHandle;
+import org.strata.core.agent.ImageHandle;
 import org.strata.nbd.ExportInfo;
 import org.strata.nbd.NbdServer;
+import org.strata.nbd.protocol.Nbd;
 
 /**
  * The NBD server without OSGi: listeners, exports, connections. The DS component wraps one; tests start one
@@ -48,11 +50,7 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
 
     public NbdServerCore(ServerLimits limits) {
         this.limits = limits;
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "strata-nbd-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("strata-nbd-watchdog"));
         watchdog.scheduleWithFixedDelay(this::checkConnections, 1, 1, TimeUnit.SECONDS);
     }
 

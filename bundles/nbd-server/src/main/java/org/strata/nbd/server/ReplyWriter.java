@@ -7,6 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.strata.nbd.protocol.Nbd;
+import org.strata.nbd.protocol.Request;
+
 /**
  * Encodes the replies of one connection as the session demands (simple, structured or extended) and sends
  * each reply whole under one lock, so the replies of parallel requests never interleave.

@@ -2,6 +2,8 @@ package org.strata.nbd.server;
 
 import java.time.Duration;
 
+import org.strata.nbd.protocol.Nbd;
+
 /**
  * Bounds on what one client can make the server do: every length a client sends is checked against these
  * before anything is allocated.
@@ -20,10 +22,8 @@ public record ServerLimits(int maxPayload, int maxOptionLength, int maxConnectio
         long inFlightBytes, int workersPerConnection, Duration handshakeTimeout, Duration stalledWriteTimeout,
         Duration drainTimeout) {
 
-    /** 32 MiB payloads, the size every NBD client expects to work. */
-    public static final int DEFAULT_MAX_PAYLOAD = 32 << 20;
-
-    public static final ServerLimits DEFAULTS = new ServerLimits(DEFAULT_MAX_PAYLOAD, 64 << 10, 256, 64, 64L << 20,
+    /** The defaults; payloads of 32 MiB, the size every NBD client expects to work. */
+    public static final ServerLimits DEFAULTS = new ServerLimits(Nbd.DEFAULT_MAX_PAYLOAD, 64 << 10, 256, 64, 64L << 20,
             8, Duration.ofSeconds(30), Duration.ofSeconds(120), Duration.ofSeconds(30));
 
     public ServerLimits withHandshakeTimeout(Duration d) {

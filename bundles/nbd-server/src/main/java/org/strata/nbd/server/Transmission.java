@@ -5,7 +5,11 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.strata.api.DaemonThreads;
+
+import org.strata.nbd.protocol.Nbd;
+import org.strata.nbd.protocol.ProtocolViolation;
+import org.strata.nbd.protocol.Request;
 
 /**
  * The transmission phase of one connection: this (reader) thread parses requests and reads write payloads in
@@ -36,13 +40,8 @@ final class Transmission {
         this.out = new ReplyWriter(transport, session);
         this.commands = new Commands(session.export(), session, out, buffers, connection.peer());
         this.inFlight = new InFlightLimit(limits.inFlightRequests(), limits.inFlightBytes());
-        AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(limits.workersPerConnection(), limits.workersPerConnection(), 30,
-                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, connection.name() + "-worker-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), DaemonThreads.named(connection.name() + "-worker"));
         workers.allowCoreThreadTimeOut(true);
     }
 
@@ -62,7 +61,7 @@ final class Transmission {
 
     /** Serves requests until the client disconnects (or breaks the protocol); then lets in-flight ones finish. */
     void run() throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(session.extended() ? 32 : 28);
+        ByteBuffer header = ByteBuffer.allocate(Request.size(session.extended()));
         try {
             while (true) {
                 header.clear();
@@ -84,28 +83,20 @@ final class Transmission {
 
     /** Handles one request header (and its payload); false after NBD_CMD_DISC. */
     private boolean serve(ByteBuffer h) throws IOException {
-        int magic = h.getInt();
-        int expected = session.extended() ? Nbd.EXTENDED_REQUEST_MAGIC : Nbd.REQUEST_MAGIC;
-        if (magic != expected) {
-            throw new ProtocolViolation("bad request magic 0x" + Integer.toHexString(magic));
-        }
-        int flags = h.getShort() & 0xffff;
-        int type = h.getShort() & 0xffff;
-        long cookie = h.getLong();
-        long offset = h.getLong();
-        long length = session.extended() ? h.getLong() : Integer.toUnsignedLong(h.getInt());
-        boolean hasPayload = session.extended() ? (flags & Nbd.CMD_FLAG_PAYLOAD_LEN) != 0 : type == Nbd.CMD_WRITE;
+        Request r = Request.decode(h, session.extended());
+        int type = r.type();
+        long length = r.length();
+        boolean hasPayload = session.extended() ? r.has(Nbd.CMD_FLAG_PAYLOAD_LEN) : type == Nbd.CMD_WRITE;
         if (hasPayload && (length < 0 || length > limits.maxPayload())) {
             throw new ProtocolViolation(Nbd.commandName(type) + " payload of " + Long.toUnsignedString(length)
                     + " bytes is larger than the maximum " + limits.maxPayload());
         }
-        Request r = new Request(flags, type, cookie, offset, length);
         if (type == Nbd.CMD_DISC) {
             return false;
         }
         String refusal = refusal(r, hasPayload);
         if (refusal != null) {
-            skip(hasPayload ? length : 0);
+            transport.skip(hasPayload ? length : 0);
             int code = draining ? Nbd.ESHUTDOWN : r.type() == Nbd.CMD_READ && session.chunked()
                     && length > limits.maxPayload() ? Nbd.EOVERFLOW : Nbd.EINVAL;
             out.error(r, code, refusal);
@@ -166,24 +157,6 @@ final class Transmission {
         } finally {
             buffers.release(payload);
             inFlight.release(cost);
-        }
-    }
-
-    /** Reads and drops a payload the server does not use, keeping the stream in step. */
-    private void skip(long length) throws IOException {
-        if (length <= 0) {
-            return;
-        }
-        ByteBuffer scratch = buffers.acquire(64 * 1024);
-        try {
-            long left = length;
-            while (left > 0) {
-                scratch.clear().limit((int) Math.min(left, scratch.capacity()));
-                transport.readFully(scratch);
-                left -= scratch.limit();
-            }
-        } finally {
-            buffers.release(scratch);
         }
     }
 }

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
 import org.strata.api.FormatAccess;
-import org.strata.api.ImageHandle;
+import org.strata.core.agent.ImageHandle;
 
 /**
  * Serves one raw image until killed, for bench.sh: {@code BenchServer IMAGE LISTEN [EXPORT]}, LISTEN as

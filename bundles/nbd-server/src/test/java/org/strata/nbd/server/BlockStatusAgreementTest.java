@@ -28,8 +28,10 @@ import org.strata.core.image.OpenRequest;
 import org.strata.core.ops.Extent;
 import org.strata.format.qcow2.Qcow2FormatDriver;
 import org.strata.format.raw.RawFormatDriver;
+import org.strata.nbd.protocol.Nbd;
 import org.strata.storage.file.FileStorageDriver;
 import org.strata.testkit.QemuTools;
+import org.strata.testkit.TestEngines;
 
 /**
  * Block status describes exactly the image's extents. Seeded random writes, zero writes (with and without
@@ -179,8 +181,8 @@ class BlockStatusAgreementTest {
 
     private FormatAccess open(Path disk) throws IOException {
         ImageOpener opener = new ImageOpener(DriverLookup.of(List.of(new Qcow2FormatDriver(), new RawFormatDriver()),
-                List.of(new FileStorageDriver())), List.of());
-        return opener.open(disk.toString(), OpenRequest.readOnly(dir).withFormat("qcow2").withWritable(true));
+                List.of(new FileStorageDriver())), List.of(), null, TestEngines.ioThreads());
+        return opener.open(disk.toString(), OpenRequest.in(dir).format("qcow2").writable(true).build());
     }
 
     /** Runs the libnbd client script with {@code queries} against a URI or a server command. */

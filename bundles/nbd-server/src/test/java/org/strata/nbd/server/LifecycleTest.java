@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.strata.api.FormatAccess;
-import org.strata.api.ImageHandle;
+import org.strata.core.agent.ImageHandle;
 import org.strata.nbd.ExportInfo;
+import org.strata.nbd.protocol.Nbd;
 import org.strata.testkit.Patterns;
 
 /** Exports coming and going, paused images, and clients that misbehave by doing nothing. */

@@ -6,7 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.strata.api.FormatAccess;
-import org.strata.api.ImageHandle;
+import org.strata.core.agent.ImageHandle;
+import org.strata.nbd.protocol.HostPort;
 
 /** A server on a free loopback port with images that are closed with it. */
 final class NbdTestServer implements AutoCloseable {
@@ -22,8 +23,7 @@ final class NbdTestServer implements AutoCloseable {
     NbdTestServer(ServerLimits limits) throws IOException {
         server = new NbdServerCore(limits);
         server.listen(List.of(ListenAddress.tcp("127.0.0.1", 0)));
-        String bound = server.listenAddresses().get(0);
-        port = Integer.parseInt(bound.substring(bound.lastIndexOf(':') + 1));
+        port = HostPort.parse(server.listenAddresses().get(0)).port();
     }
 
     /** Exports a raw file. */

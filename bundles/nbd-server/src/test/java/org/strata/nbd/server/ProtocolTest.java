@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.strata.api.FormatAccess;
+import org.strata.nbd.protocol.Nbd;
 import org.strata.testkit.Patterns;
 
 /** The protocol as the specification words it, driven byte by byte. */

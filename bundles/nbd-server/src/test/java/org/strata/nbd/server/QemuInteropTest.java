@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.strata.api.FormatAccess;
-import org.strata.api.ImageHandle;
+import org.strata.core.agent.ImageHandle;
 import org.strata.testkit.Patterns;
 import org.strata.testkit.QemuTools;
 

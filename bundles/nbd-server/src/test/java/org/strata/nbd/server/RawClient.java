@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.strata.nbd.protocol.Nbd;
+
 /**
  * A deliberately low-level NBD client for tests: it sends exactly the bytes a test wants (also wrong ones)
  * and decodes what comes back. Reads time out after 10 seconds.

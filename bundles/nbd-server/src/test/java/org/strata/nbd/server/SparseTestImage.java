@@ -11,6 +11,7 @@ import org.strata.api.Preallocation;
 import org.strata.api.ShallowMapping;
 import org.strata.api.Storage;
 import org.strata.testkit.MemoryStorage;
+import org.strata.testkit.TestEngines;
 
 /**
  * A minimal sparse format for tests: 64 KiB clusters in memory that are allocated, explicitly zero, or
@@ -34,7 +35,7 @@ final class SparseTestImage implements org.strata.api.FormatImage {
     }
 
     static FormatAccess open(long size, FormatAccess backing) {
-        return new FormatAccess(new SparseTestImage(size, backing));
+        return TestEngines.of(new SparseTestImage(size, backing));
     }
 
     @Override

@@ -5,12 +5,12 @@ import java.io.RandomAccessFile;
 import java.nio.file.Path;
 
 import org.strata.api.FormatAccess;
-import org.strata.api.IoThreads;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
 import org.strata.format.raw.RawFormatDriver;
 import org.strata.storage.file.FileStorageDriver;
 import org.strata.testkit.StandaloneContext;
+import org.strata.testkit.TestEngines;
 
 /** Raw images on files, opened as the agent would. */
 final class TestImages {
@@ -27,7 +27,6 @@ final class TestImages {
     static FormatAccess openRaw(Path file, boolean writable) throws IOException {
         String location = file.toString();
         Storage s = new FileStorageDriver().open(location, StorageOptions.READ_ONLY.withWritable(writable));
-        return new FormatAccess(new RawFormatDriver().open(s, new StandaloneContext(location, writable)), s,
-                IoThreads.executor());
+        return TestEngines.of(new RawFormatDriver().open(s, new StandaloneContext(location, writable)), s);
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.strata.nbd.protocol.Nbd;
 import org.strata.testkit.QemuTools;
 
 /** TLS (NBD_OPT_STARTTLS) with an X.509 certificate, against QEMU's and libnbd's clients. */

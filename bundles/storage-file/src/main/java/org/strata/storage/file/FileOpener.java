@@ -8,13 +8,13 @@ import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.Set;
 
-import org.strata.api.AlignedStorage;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
 
 /**
  * Opens a local file or host block device: the channel for data (with O_DIRECT and O_DSYNC as the cache mode
- * says), a native descriptor for the rest, the QEMU-compatible image lock, and with O_DIRECT the alignment wrapper.
+ * says), a native descriptor for the rest, and the QEMU-compatible image lock. With O_DIRECT the storage takes
+ * only aligned requests and says so ({@code reqAlign}); the agent aligns the others before they reach it.
  */
 final class FileOpener {
 
@@ -53,7 +53,7 @@ final class FileOpener {
                     ? new BlockDeviceStorage(path, channel, fd, writable, align, sectorSize)
                     : new RegularFileStorage(path, channel, fd, writable, align);
             storage.useCacheMode(options.cache());
-            return align > 1 ? new AlignedStorage(storage, align) : storage;
+            return storage;
         } catch (IOException | RuntimeException | Error e) {
             closeQuietly(channel, fd, e);
             if (e instanceof IOException io) {

@@ -23,9 +23,13 @@ public final class FileStorageDriver implements StorageDriver {
         return "file";
     }
 
+    /**
+     * Absolute paths: the opener makes every local name absolute, and anything else (a URL, an {@code rbd:} name)
+     * is another backend's.
+     */
     @Override
     public boolean accepts(String location) {
-        return !location.contains("://") && !location.startsWith("json:");
+        return location.startsWith("/");
     }
 
     /**

@@ -17,6 +17,7 @@ import org.strata.api.CacheMode;
 import org.strata.api.Preallocation;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
+import org.strata.engine.AlignedStorage;
 import org.strata.testkit.LoopDevices;
 import org.strata.testkit.Patterns;
 import org.strata.testkit.QemuTools;
@@ -102,7 +103,9 @@ class BlockDeviceTest {
     @Test
     void directIoOnADevice() throws IOException {
         String dev = loops.attach(dir.resolve("c"), MIB);
-        try (Storage s = driver.open(dev, new StorageOptions(true, false, CacheMode.NONE))) {
+        // as the agent opens it: behind the engine's aligning wrapper
+        Storage direct = driver.open(dev, new StorageOptions(true, false, CacheMode.NONE));
+        try (Storage s = AlignedStorage.forAnyRequest(direct)) {
             assertTrue(s.reqAlign() >= 512, "align " + s.reqAlign());
             s.write(ByteBuffer.wrap(Patterns.filled(1000, 0x42).array()), 777);
             assertArrayEquals(Patterns.filled(1000, 0x42).array(), read(s, 777, 1000));

@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.strata.api.CacheMode;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
+import org.strata.engine.AlignedStorage;
 import org.strata.testkit.OpenFlags;
 import org.strata.testkit.Patterns;
 
@@ -31,8 +32,10 @@ class CacheModeTest {
     @TempDir
     Path dir;
 
+    /** A new file in {@code mode}, as the agent opens it (direct ones behind the engine's aligning wrapper). */
     private Storage create(Path file, CacheMode mode) throws IOException {
-        return new FileStorageDriver().create(file.toString(), new StorageOptions(true, false, mode));
+        return AlignedStorage.forAnyRequest(
+                new FileStorageDriver().create(file.toString(), new StorageOptions(true, false, mode)));
     }
 
     @ParameterizedTest

@@ -16,16 +16,25 @@ import org.strata.api.CacheMode;
 import org.strata.api.Preallocation;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
+import org.strata.engine.AlignedStorage;
 import org.strata.testkit.OpenFlags;
 import org.strata.testkit.Patterns;
 
-/** {@code -t none}: the file is really opened with O_DIRECT, and unaligned requests still work. */
+/**
+ * {@code -t none}: the file is really opened with O_DIRECT, and unaligned requests still work behind the aligning
+ * wrapper the agent puts in front of it.
+ */
 class DirectIoTest {
 
     private static final StorageOptions DIRECT_RW = new StorageOptions(true, false, CacheMode.NONE);
 
     @TempDir
     Path dir;
+
+    /** A direct file as the agent opens it: behind the engine's aligning wrapper. */
+    private static Storage create(Path file) throws IOException {
+        return AlignedStorage.forAnyRequest(new FileStorageDriver().create(file.toString(), DIRECT_RW));
+    }
 
     private static byte[] read(Storage s, long offset, int length) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(length);
@@ -56,7 +65,7 @@ class DirectIoTest {
         Path file = dir.resolve("b.raw");
         Random rnd = new Random(7);
         byte[] expected = new byte[300_000];
-        try (Storage s = new FileStorageDriver().create(file.toString(), DIRECT_RW)) {
+        try (Storage s = create(file)) {
             s.resize(expected.length, Preallocation.OFF);
             for (int i = 0; i < 200; i++) {
                 int off = rnd.nextInt(expected.length - 10_000);
@@ -88,7 +97,8 @@ class DirectIoTest {
         Path file = dir.resolve("c.raw");
         byte[] content = Patterns.random(new Random(3), 5000);
         Files.write(file, content);
-        try (Storage s = new FileStorageDriver().open(file.toString(), DIRECT_RW.withWritable(false))) {
+        try (Storage s = AlignedStorage.forAnyRequest(
+                new FileStorageDriver().open(file.toString(), DIRECT_RW.withWritable(false)))) {
             assertEquals(5000, s.size());
             byte[] got = read(s, 4000, 10_000);
             for (int i = 0; i < 1000; i++) {
@@ -102,7 +112,7 @@ class DirectIoTest {
     @Test
     void unalignedWriteZeroesAndDiscard() throws IOException {
         Path file = dir.resolve("d.raw");
-        try (Storage s = new FileStorageDriver().create(file.toString(), DIRECT_RW)) {
+        try (Storage s = create(file)) {
             s.write(Patterns.filled(100_000, 0x77), 0);
             s.writeZeroes(1001, 50_000, true);
             s.writeZeroes(60_001, 3, false);

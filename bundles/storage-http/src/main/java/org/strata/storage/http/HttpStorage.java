@@ -11,10 +11,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.strata.api.BlockStatus;
 import org.strata.api.Buffers;
+import org.strata.api.DaemonThreads;
 import org.strata.api.Preallocation;
 import org.strata.api.Storage;
 import org.strata.api.UnsupportedFeatureException;
@@ -25,8 +25,6 @@ import org.strata.api.UnsupportedFeatureException;
  * HTTP/1.1 connection), and a long read keeps a window of block requests in flight ahead of its copying.
  */
 final class HttpStorage implements Storage {
-
-    private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final String location;
     private final URI uri;
@@ -47,11 +45,7 @@ final class HttpStorage implements Storage {
         this.window = Math.min(2 * settings.connections(), settings.cacheBlocks());
         this.cache = new BlockCache(settings.cacheBlocks());
         this.fetchers = new ThreadPoolExecutor(settings.connections(), settings.connections(), 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "strata-http-" + THREADS.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+                new LinkedBlockingQueue<>(), DaemonThreads.named("strata-http"));
         this.fetchers.allowCoreThreadTimeOut(true);
     }
 

@@ -1,36 +1,33 @@
 package org.strata.storage.nbd;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/**
- * A blocking socket to an NBD server (TCP or Unix). One thread reads (through a read-ahead buffer, so small
- * reply headers cost one system call between them) while others write under the caller's lock.
- */
-final class Channel implements AutoCloseable {
+import org.strata.nbd.protocol.SocketStream;
 
-    private static final int READ_AHEAD = 64 * 1024;
+/**
+ * A blocking socket to an NBD server (TCP or Unix), with a deadline that closes it. One thread reads (small reply
+ * headers cost one system call between them) while others write under the caller's lock.
+ */
+final class Channel extends SocketStream {
+
     private static final int DISARMED = 0;
     private static final int ARMED = 1;
     private static final int EXPIRED = 2;
 
-    private final SocketChannel channel;
-    private final ByteBuffer readAhead = ByteBuffer.allocateDirect(READ_AHEAD).flip();
     private final AtomicInteger deadline = new AtomicInteger(DISARMED);
 
     private Channel(SocketChannel channel) {
-        this.channel = channel;
+        super(channel, "the server");
     }
 
     static Channel connect(NbdUri uri, Duration timeout) throws IOException {
@@ -45,9 +42,9 @@ final class Channel implements AutoCloseable {
                     throw e;
                 }
             } else {
-                InetSocketAddress address = new InetSocketAddress(uri.host(), uri.port());
+                InetSocketAddress address = uri.address().socketAddress();
                 if (address.isUnresolved()) {
-                    throw new IOException("unknown host " + uri.host());
+                    throw new IOException("unknown host " + uri.address().host());
                 }
                 ch = SocketChannel.open();
                 try {
@@ -83,55 +80,5 @@ final class Channel implements AutoCloseable {
     /** Stops the deadline; false when it expired first (and closed the channel). */
     boolean disarm() {
         return deadline.compareAndSet(ARMED, DISARMED) || deadline.get() == DISARMED;
-    }
-
-    void readFully(ByteBuffer dst) throws IOException {
-        while (dst.hasRemaining()) {
-            if (readAhead.hasRemaining()) {
-                int n = Math.min(readAhead.remaining(), dst.remaining());
-                dst.put(readAhead.slice(readAhead.position(), n));
-                readAhead.position(readAhead.position() + n);
-            } else if (dst.remaining() >= READ_AHEAD) {
-                if (channel.read(dst) < 0) {
-                    throw new EOFException("the server closed the connection");
-                }
-            } else {
-                readAhead.clear();
-                int n = channel.read(readAhead);
-                readAhead.flip();
-                if (n < 0) {
-                    throw new EOFException("the server closed the connection");
-                }
-            }
-        }
-    }
-
-    ByteBuffer read(int n) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(n);
-        readFully(b);
-        return b.flip();
-    }
-
-    void write(ByteBuffer... srcs) throws IOException {
-        long left = 0;
-        for (ByteBuffer b : srcs) {
-            left += b.remaining();
-        }
-        while (left > 0) {
-            left -= channel.write(srcs);
-        }
-    }
-
-    boolean isOpen() {
-        return channel.isOpen();
-    }
-
-    @Override
-    public void close() {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            // closing: nothing left to do
-        }
     }
 }

@@ -14,6 +14,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.strata.nbd.protocol.Nbd;
+import org.strata.nbd.protocol.ProtocolViolation;
+import org.strata.nbd.protocol.Request;
+
 /**
  * One connection to an NBD export in the transmission phase. Any number of threads submit requests; each gets
  * a fresh cookie and waits for its own reply, which a reader thread matches by cookie. Read data goes straight
@@ -32,7 +36,7 @@ final class NbdConnection implements AutoCloseable {
     private final Channel channel;
     private final Duration timeout;
     private final ReentrantLock sendLock = new ReentrantLock();
-    private final ConcurrentHashMap<Long, Request> pending = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final AtomicLong cookies = new AtomicLong();
     private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
     private final Thread reader;
@@ -75,7 +79,7 @@ final class NbdConnection implements AutoCloseable {
     }
 
     /** A request in flight. Its lock guards writes into {@link #dst} against the caller giving up on it. */
-    static final class Request {
+    static final class Pending {
         final long cookie;
         final int type;
         final long offset;
@@ -89,7 +93,7 @@ final class NbdConnection implements AutoCloseable {
         volatile long extentFlags;
         boolean abandoned; // guarded by this
 
-        Request(long cookie, int type, long offset, long length, ByteBuffer dst) {
+        Pending(long cookie, int type, long offset, long length, ByteBuffer dst) {
             this.cookie = cookie;
             this.type = type;
             this.offset = offset;
@@ -99,7 +103,7 @@ final class NbdConnection implements AutoCloseable {
     }
 
     /** Sends a request; {@code dst} receives READ data (exactly {@code length} bytes), {@code payload} is WRITE data. */
-    Request submit(int type, int flags, long offset, long length, ByteBuffer payload, ByteBuffer dst)
+    Pending submit(int type, int flags, long offset, long length, ByteBuffer payload, ByteBuffer dst)
             throws IOException {
         checkAlive();
         try {
@@ -114,21 +118,14 @@ final class NbdConnection implements AutoCloseable {
             throw new IOException(uri + ": interrupted");
         }
         long cookie = cookies.incrementAndGet();
-        Request r = new Request(cookie, type, offset, length, dst);
+        Pending r = new Pending(cookie, type, offset, length, dst);
         pending.put(cookie, r);
         if (failure != null) {
             complete(r);
             checkAlive();
         }
-        ByteBuffer header;
-        if (info.extended()) {
-            int f = payload != null ? flags | Wire.CMD_FLAG_PAYLOAD_LEN : flags;
-            header = ByteBuffer.allocate(32).putInt(Wire.EXTENDED_REQUEST_MAGIC).putShort((short) f)
-                    .putShort((short) type).putLong(cookie).putLong(offset).putLong(length).flip();
-        } else {
-            header = ByteBuffer.allocate(28).putInt(Wire.REQUEST_MAGIC).putShort((short) flags)
-                    .putShort((short) type).putLong(cookie).putLong(offset).putInt((int) length).flip();
-        }
+        int f = info.extended() && payload != null ? flags | Nbd.CMD_FLAG_PAYLOAD_LEN : flags;
+        ByteBuffer header = new Request(f, type, cookie, offset, length).encode(info.extended());
         sendLock.lock();
         try {
             if (payload == null) {
@@ -146,7 +143,7 @@ final class NbdConnection implements AutoCloseable {
     }
 
     /** Waits for the reply; throws the server's error, a timeout, or {@link ConnectionLost}. */
-    void await(Request r) throws IOException {
+    void await(Pending r) throws IOException {
         boolean answered;
         try {
             answered = r.done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -156,7 +153,7 @@ final class NbdConnection implements AutoCloseable {
             throw new IOException(uri + ": interrupted");
         }
         if (!answered) {
-            fail(new IOException(uri + ": no reply to " + Wire.commandName(r.type) + " within "
+            fail(new IOException(uri + ": no reply to " + Nbd.commandName(r.type) + " within "
                     + timeout.toSeconds() + " s"));
             abandon(List.of(r));
         }
@@ -164,22 +161,22 @@ final class NbdConnection implements AutoCloseable {
         if (f != null) {
             throw f instanceof ConnectionLost ? new ConnectionLost(f.getMessage(), f) : new IOException(f.getMessage(), f);
         }
-        if (r.error == Wire.ESHUTDOWN) {
+        if (r.error == Nbd.ESHUTDOWN) {
             // the server is going away: leave politely, and let the caller reconnect
             closeGracefully();
             throw new ConnectionLost(uri + ": the server is shutting down", null);
         }
         if (r.error != 0) {
             String m = r.message;
-            throw new IOException(uri + ": " + Wire.commandName(r.type) + " at offset " + r.offset + " failed: "
-                    + Wire.errorText(r.error) + (m == null || m.isBlank() ? "" : " (server: " + m + ")"));
+            throw new IOException(uri + ": " + Nbd.commandName(r.type) + " at offset " + r.offset + " failed: "
+                    + Nbd.errorText(r.error) + (m == null || m.isBlank() ? "" : " (server: " + m + ")"));
         }
     }
 
     /** Waits for all; after a failure makes sure none of them still writes into a caller's buffer. */
-    void awaitAll(List<Request> requests) throws IOException {
+    void awaitAll(List<Pending> requests) throws IOException {
         IOException first = null;
-        for (Request r : requests) {
+        for (Pending r : requests) {
             try {
                 await(r);
             } catch (IOException e) {
@@ -195,8 +192,8 @@ final class NbdConnection implements AutoCloseable {
     }
 
     /** Marks requests abandoned; waits for the reader to finish any copy into their buffers. */
-    static void abandon(List<Request> requests) {
-        for (Request r : requests) {
+    static void abandon(List<Pending> requests) {
+        for (Pending r : requests) {
             synchronized (r) {
                 r.abandoned = true;
             }
@@ -210,7 +207,7 @@ final class NbdConnection implements AutoCloseable {
         }
     }
 
-    private void complete(Request r) {
+    private void complete(Pending r) {
         if (pending.remove(r.cookie) != null) {
             slots.release();
         }
@@ -226,7 +223,7 @@ final class NbdConnection implements AutoCloseable {
             failure = cause;
         }
         channel.close();
-        for (Request r : pending.values()) {
+        for (Pending r : pending.values()) {
             r.failure = cause;
             complete(r);
         }
@@ -241,13 +238,13 @@ final class NbdConnection implements AutoCloseable {
                 magic.clear();
                 channel.readFully(magic);
                 switch (magic.flip().getInt()) {
-                    case Wire.SIMPLE_REPLY_MAGIC -> simpleReply();
-                    case Wire.STRUCTURED_REPLY_MAGIC -> {
+                    case Nbd.SIMPLE_REPLY_MAGIC -> simpleReply();
+                    case Nbd.STRUCTURED_REPLY_MAGIC -> {
                         ByteBuffer h = channel.read(16);
                         chunk(h.getShort() & 0xffff, h.getShort() & 0xffff, h.getLong(),
                                 Integer.toUnsignedLong(h.getInt()));
                     }
-                    case Wire.EXTENDED_REPLY_MAGIC -> {
+                    case Nbd.EXTENDED_REPLY_MAGIC -> {
                         ByteBuffer h = channel.read(28);
                         int flags = h.getShort() & 0xffff;
                         int type = h.getShort() & 0xffff;
@@ -258,7 +255,7 @@ final class NbdConnection implements AutoCloseable {
                     default -> throw protocol("bad reply magic 0x" + Integer.toHexString(magic.getInt(0)));
                 }
             }
-        } catch (ProtocolError e) {
+        } catch (ProtocolViolation e) {
             fail(e);
         } catch (IOException e) {
             boolean eof = e instanceof EOFException || e instanceof java.nio.channels.ClosedChannelException;
@@ -269,8 +266,8 @@ final class NbdConnection implements AutoCloseable {
         }
     }
 
-    private Request lookup(long cookie) throws IOException {
-        Request r = pending.get(cookie);
+    private Pending lookup(long cookie) throws IOException {
+        Pending r = pending.get(cookie);
         if (r == null) {
             throw protocol("reply for unknown cookie " + cookie);
         }
@@ -280,8 +277,8 @@ final class NbdConnection implements AutoCloseable {
     private void simpleReply() throws IOException {
         ByteBuffer h = channel.read(12);
         int error = h.getInt();
-        Request r = lookup(h.getLong());
-        if (r.type == Wire.CMD_READ && error == 0) {
+        Pending r = lookup(h.getLong());
+        if (r.type == Nbd.CMD_READ && error == 0) {
             if (info.structured() || info.extended()) {
                 throw protocol("simple reply with data although structured replies were negotiated");
             }
@@ -292,15 +289,15 @@ final class NbdConnection implements AutoCloseable {
     }
 
     private void chunk(int flags, int type, long cookie, long length) throws IOException {
-        Request r = lookup(cookie);
+        Pending r = lookup(cookie);
         switch (type) {
-            case Wire.REPLY_TYPE_NONE -> {
+            case Nbd.REPLY_TYPE_NONE -> {
                 if (length != 0) {
                     throw protocol("NBD_REPLY_TYPE_NONE with a payload");
                 }
             }
-            case Wire.REPLY_TYPE_OFFSET_DATA -> {
-                if (r.type != Wire.CMD_READ || length < 9) {
+            case Nbd.REPLY_TYPE_OFFSET_DATA -> {
+                if (r.type != Nbd.CMD_READ || length < 9) {
                     throw protocol("unexpected data chunk");
                 }
                 long at = channel.read(8).getLong() - r.offset;
@@ -310,8 +307,8 @@ final class NbdConnection implements AutoCloseable {
                 }
                 receive(r, (int) at, (int) n);
             }
-            case Wire.REPLY_TYPE_OFFSET_HOLE -> {
-                if (r.type != Wire.CMD_READ || length != 12) {
+            case Nbd.REPLY_TYPE_OFFSET_HOLE -> {
+                if (r.type != Nbd.CMD_READ || length != 12) {
                     throw protocol("unexpected hole chunk");
                 }
                 ByteBuffer b = channel.read(12);
@@ -326,24 +323,24 @@ final class NbdConnection implements AutoCloseable {
                     }
                 }
             }
-            case Wire.REPLY_TYPE_BLOCK_STATUS, Wire.REPLY_TYPE_BLOCK_STATUS_EXT -> blockStatus(r, type, length);
+            case Nbd.REPLY_TYPE_BLOCK_STATUS, Nbd.REPLY_TYPE_BLOCK_STATUS_EXT -> blockStatus(r, type, length);
             default -> {
-                if ((type & 0x8000) == 0) {
+                if (!Nbd.isErrorChunk(type)) {
                     throw protocol("unknown chunk type " + type);
                 }
                 errorChunk(r, length);
             }
         }
-        if ((flags & Wire.REPLY_FLAG_DONE) != 0) {
+        if ((flags & Nbd.REPLY_FLAG_DONE) != 0) {
             complete(r);
         }
     }
 
-    private void blockStatus(Request r, int type, long length) throws IOException {
-        boolean ext = type == Wire.REPLY_TYPE_BLOCK_STATUS_EXT;
+    private void blockStatus(Pending r, int type, long length) throws IOException {
+        boolean ext = type == Nbd.REPLY_TYPE_BLOCK_STATUS_EXT;
         int header = ext ? 8 : 4;
         int descriptor = ext ? 16 : 8;
-        if (r.type != Wire.CMD_BLOCK_STATUS || length > MAX_METADATA_CHUNK || length < header + descriptor
+        if (r.type != Nbd.CMD_BLOCK_STATUS || length > MAX_METADATA_CHUNK || length < header + descriptor
                 || (length - header) % descriptor != 0) {
             throw protocol("malformed block status chunk");
         }
@@ -363,7 +360,7 @@ final class NbdConnection implements AutoCloseable {
         }
     }
 
-    private void errorChunk(Request r, long length) throws IOException {
+    private void errorChunk(Pending r, long length) throws IOException {
         if (length < 6 || length > 65536) {
             throw protocol("malformed error chunk");
         }
@@ -375,36 +372,24 @@ final class NbdConnection implements AutoCloseable {
         }
         byte[] message = new byte[messageLength];
         b.get(message);
-        r.error = error == 0 ? 5 : error;
+        r.error = error == 0 ? Nbd.EIO : error;
         r.message = new String(message, StandardCharsets.UTF_8);
     }
 
     /** Reads {@code n} bytes of the reply into the request's buffer at {@code at}, or drops them if abandoned. */
-    private void receive(Request r, int at, int n) throws IOException {
+    private void receive(Pending r, int at, int n) throws IOException {
         synchronized (r) {
             if (!r.abandoned) {
                 channel.readFully(r.dst.slice(at, n));
                 return;
             }
         }
-        ByteBuffer scratch = ByteBuffer.allocate(Math.min(n, 65536));
-        for (int left = n; left > 0; left -= scratch.limit()) {
-            scratch.clear().limit(Math.min(left, scratch.capacity()));
-            channel.readFully(scratch);
-        }
-    }
-
-    private ProtocolError protocol(String message) {
-        return new ProtocolError(uri + ": protocol error: " + message);
+        channel.skip(n);
     }
 
     /** The server broke the protocol: the connection ends, and reconnecting would not help. */
-    static final class ProtocolError extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        ProtocolError(String message) {
-            super(message);
-        }
+    private ProtocolViolation protocol(String message) {
+        return new ProtocolViolation(uri + ": protocol error: " + message);
     }
 
     // ------------------------------------------------------------------ closing
@@ -427,12 +412,7 @@ final class NbdConnection implements AutoCloseable {
     private void closeGracefully() {
         if (failure == null && sendLock.tryLock()) {
             try {
-                ByteBuffer disc = info.extended()
-                        ? ByteBuffer.allocate(32).putInt(Wire.EXTENDED_REQUEST_MAGIC).putShort((short) 0)
-                                .putShort((short) Wire.CMD_DISC).putLong(cookies.incrementAndGet()).putLong(0).putLong(0)
-                        : ByteBuffer.allocate(28).putInt(Wire.REQUEST_MAGIC).putShort((short) 0)
-                                .putShort((short) Wire.CMD_DISC).putLong(cookies.incrementAndGet()).putLong(0).putInt(0);
-                channel.write(disc.flip());
+                channel.write(new Request(0, Nbd.CMD_DISC, cookies.incrementAndGet(), 0, 0).encode(info.extended()));
             } catch (IOException e) {
                 // going away anyway
             } finally {
@@ -443,8 +423,8 @@ final class NbdConnection implements AutoCloseable {
     }
 
     /** Requests for a range, split so no request exceeds the server's maximum payload. */
-    List<Request> submitSplit(int type, int flags, long offset, ByteBuffer data, boolean isRead) throws IOException {
-        List<Request> out = new ArrayList<>();
+    List<Pending> submitSplit(int type, int flags, long offset, ByteBuffer data, boolean isRead) throws IOException {
+        List<Pending> out = new ArrayList<>();
         int chunk = maxChunk();
         int total = data.remaining();
         try {

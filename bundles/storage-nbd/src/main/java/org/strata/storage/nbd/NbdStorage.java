@@ -14,6 +14,7 @@ import org.strata.api.Preallocation;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
 import org.strata.api.UnsupportedFeatureException;
+import org.strata.nbd.protocol.Nbd;
 
 /**
  * An NBD export as a storage object. Thread-safe: requests of all threads share one connection, many in flight.
@@ -138,7 +139,7 @@ final class NbdStorage implements Storage {
         int inside = (int) Math.max(0, Math.min(total, size - offset));
         if (inside > 0) {
             ByteBuffer part = dst.slice(dst.position(), inside);
-            perform(c -> c.awaitAll(c.submitSplit(Wire.CMD_READ, 0, offset, part, true)));
+            perform(c -> c.awaitAll(c.submitSplit(Nbd.CMD_READ, 0, offset, part, true)));
         }
         dst.position(dst.position() + inside);
         Buffers.fillZero(dst);
@@ -148,7 +149,7 @@ final class NbdStorage implements Storage {
     public void write(ByteBuffer src, long offset) throws IOException {
         checkWrite(offset, src.remaining());
         ByteBuffer data = src.slice();
-        perform(c -> c.awaitAll(c.submitSplit(Wire.CMD_WRITE, fua(c), offset, data, false)));
+        perform(c -> c.awaitAll(c.submitSplit(Nbd.CMD_WRITE, fua(c), offset, data, false)));
         flushUnlessFua();
         src.position(src.limit());
     }
@@ -158,12 +159,12 @@ final class NbdStorage implements Storage {
      * replies once the write is durable.
      */
     private int fua(NbdConnection c) {
-        return cache.writeThrough() && c.info.has(Wire.FLAG_SEND_FUA) ? Wire.CMD_FLAG_FUA : 0;
+        return cache.writeThrough() && c.info.has(Nbd.FLAG_SEND_FUA) ? Nbd.CMD_FLAG_FUA : 0;
     }
 
     /** In the write-through modes, a flush after a write the server could not take with FUA. */
     private void flushUnlessFua() throws IOException {
-        if (cache.writeThrough() && !connection.info.has(Wire.FLAG_SEND_FUA)) {
+        if (cache.writeThrough() && !connection.info.has(Nbd.FLAG_SEND_FUA)) {
             sync();
         }
     }
@@ -174,7 +175,7 @@ final class NbdStorage implements Storage {
         if (length == 0) {
             return;
         }
-        if (!connection.info.has(Wire.FLAG_SEND_WRITE_ZEROES)) {
+        if (!connection.info.has(Nbd.FLAG_SEND_WRITE_ZEROES)) {
             for (long done = 0; done < length; ) {
                 int n = (int) Math.min(Buffers.zeroChunk(), length - done);
                 write(Buffers.zeroes(n), offset + done);
@@ -182,8 +183,8 @@ final class NbdStorage implements Storage {
             }
             return;
         }
-        int flags = mayUnmap ? 0 : Wire.CMD_FLAG_NO_HOLE;
-        perform(c -> ranged(c, Wire.CMD_WRITE_ZEROES, flags | fua(c), offset, length));
+        int flags = mayUnmap ? 0 : Nbd.CMD_FLAG_NO_HOLE;
+        perform(c -> ranged(c, Nbd.CMD_WRITE_ZEROES, flags | fua(c), offset, length));
         flushUnlessFua();
     }
 
@@ -191,16 +192,16 @@ final class NbdStorage implements Storage {
     public void discard(long offset, long length) throws IOException {
         checkWritable();
         long end = Math.min(size, offset + length);
-        if (offset >= end || !connection.info.has(Wire.FLAG_SEND_TRIM)) {
+        if (offset >= end || !connection.info.has(Nbd.FLAG_SEND_TRIM)) {
             return; // a discard is only a hint
         }
-        perform(c -> ranged(c, Wire.CMD_TRIM, 0, offset, end - offset));
+        perform(c -> ranged(c, Nbd.CMD_TRIM, 0, offset, end - offset));
     }
 
     /** A command without payload over a long range, as whole-block pieces of at most 1 GiB. */
     private static void ranged(NbdConnection c, int type, int flags, long offset, long length) throws IOException {
         long piece = MAX_EFFECT - MAX_EFFECT % c.info.minBlock();
-        List<NbdConnection.Request> requests = new ArrayList<>();
+        List<NbdConnection.Pending> requests = new ArrayList<>();
         try {
             for (long done = 0; done < length; done += piece) {
                 requests.add(c.submit(type, flags, offset + done, Math.min(piece, length - done), null, null));
@@ -222,8 +223,8 @@ final class NbdStorage implements Storage {
         if (cache.ignoresFlushes()) {
             return;
         }
-        if (connection.info.has(Wire.FLAG_SEND_FLUSH)) {
-            perform(c -> c.await(c.submit(Wire.CMD_FLUSH, 0, 0, 0, null, null)));
+        if (connection.info.has(Nbd.FLAG_SEND_FLUSH)) {
+            perform(c -> c.await(c.submit(Nbd.CMD_FLUSH, 0, 0, 0, null, null)));
         }
     }
 
@@ -249,7 +250,7 @@ final class NbdStorage implements Storage {
         long length = Math.min(Math.min(maxLength, size - offset) + (offset - start), MAX_EFFECT);
         long[] extent = new long[2];
         perform(c -> {
-            NbdConnection.Request r = c.submit(Wire.CMD_BLOCK_STATUS, 0, start, length, null, null);
+            NbdConnection.Pending r = c.submit(Nbd.CMD_BLOCK_STATUS, 0, start, length, null, null);
             c.await(r);
             extent[0] = r.extentLength;
             extent[1] = r.extentFlags;
@@ -258,7 +259,7 @@ final class NbdStorage implements Storage {
         if (n <= 0) {
             return new BlockStatus(maxLength, true, false); // the server said nothing usable for our context
         }
-        return new BlockStatus(n, (extent[1] & Wire.STATE_HOLE) == 0, (extent[1] & Wire.STATE_ZERO) != 0);
+        return new BlockStatus(n, (extent[1] & Nbd.STATE_HOLE) == 0, (extent[1] & Nbd.STATE_ZERO) != 0);
     }
 
     // ------------------------------------------------------------------ checks and closing

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.time.Duration;
 
 import org.osgi.service.component.annotations.Component;
-import org.strata.api.AlignedStorage;
 import org.strata.api.Storage;
 import org.strata.api.StorageDriver;
 import org.strata.api.StorageOptions;
@@ -54,16 +53,14 @@ public final class NbdStorageDriver implements StorageDriver {
     public StoragePath pathOf(String location) throws IOException {
         NbdUri uri = parse(location);
         String server = uri.isUnix() ? "nbd+unix:" + uri.socket().toAbsolutePath().normalize() + "/"
-                : "nbd://" + uri.host().toLowerCase(java.util.Locale.ROOT) + ":" + uri.port() + "/";
+                : "nbd://" + uri.address().toString().toLowerCase(java.util.Locale.ROOT) + "/";
         return StoragePath.of(server, uri.export());
     }
 
     @Override
     public Storage open(String location, StorageOptions options) throws IOException {
-        NbdStorage storage = NbdStorage.open(parse(location), options, timeout, tryExtendedHeaders);
-        int align = storage.reqAlign();
-        // servers with a minimum block size take only whole blocks: unaligned requests read-modify-write
-        return align > 1 ? new AlignedStorage(storage, align) : storage;
+        // a server with a minimum block size takes only whole blocks: reqAlign says so, and the agent aligns
+        return NbdStorage.open(parse(location), options, timeout, tryExtendedHeaders);
     }
 
     private static NbdUri parse(String location) throws IOException {

@@ -5,15 +5,15 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 
 import org.strata.api.UnsupportedFeatureException;
+import org.strata.nbd.protocol.HostPort;
+import org.strata.nbd.protocol.Nbd;
 
 /**
  * An NBD location in QEMU's URL forms: {@code nbd://HOST[:PORT]/EXPORT} (port 10809 by default) and
  * {@code nbd+unix:///EXPORT?socket=PATH}. The export name is the path without its leading slash,
  * percent-decoded; it may be empty (the default export).
  */
-record NbdUri(String host, int port, Path socket, String export, String text) {
-
-    static final int DEFAULT_PORT = 10809;
+record NbdUri(HostPort address, Path socket, String export, String text) {
 
     static boolean looksLikeNbd(String location) {
         return location.startsWith("nbd://") || location.startsWith("nbd+unix://")
@@ -37,11 +37,12 @@ record NbdUri(String host, int port, Path socket, String export, String text) {
             if (host == null || host.isEmpty()) {
                 throw new IllegalArgumentException("invalid NBD URL '" + location + "': no host (nbd://HOST[:PORT]/EXPORT)");
             }
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
+            try {
+                return new NbdUri(new HostPort(host, uri.getPort() < 0 ? Nbd.DEFAULT_PORT : uri.getPort()), null,
+                        export, location);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("invalid NBD URL '" + location + "': " + e.getMessage());
             }
-            int port = uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort();
-            return new NbdUri(host, port, null, export, location);
         }
         if ("nbd+unix".equals(uri.getScheme())) {
             if (uri.getRawAuthority() != null) {
@@ -52,7 +53,7 @@ record NbdUri(String host, int port, Path socket, String export, String text) {
             if (socket == null || socket.isEmpty()) {
                 throw new IllegalArgumentException("invalid NBD URL '" + location + "': no socket=PATH parameter");
             }
-            return new NbdUri(null, -1, Path.of(socket), export, location);
+            return new NbdUri(null, Path.of(socket), export, location);
         }
         throw new IllegalArgumentException("invalid NBD URL '" + location + "': unknown scheme");
     }

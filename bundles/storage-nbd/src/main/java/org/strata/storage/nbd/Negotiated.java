@@ -1,5 +1,7 @@
 package org.strata.storage.nbd;
 
+import org.strata.nbd.protocol.Nbd;
+
 /**
  * What the handshake established about the export and the connection.
  *
@@ -19,6 +21,6 @@ record Negotiated(long size, int flags, int minBlock, int maxPayload, boolean st
     }
 
     boolean readOnly() {
-        return has(Wire.FLAG_READ_ONLY);
+        return has(Nbd.FLAG_READ_ONLY);
     }
 }

@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.strata.api.BlockStatus;
 import org.strata.api.FormatAccess;
-import org.strata.api.ImageHandle;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
 import org.strata.api.UnsupportedFeatureException;
+import org.strata.core.agent.ImageHandle;
 import org.strata.format.raw.RawFormatDriver;
 import org.strata.nbd.server.ListenAddress;
 import org.strata.nbd.server.NbdServerCore;
@@ -33,6 +33,7 @@ import org.strata.testkit.MemoryStorage;
 import org.strata.testkit.Patterns;
 import org.strata.testkit.QemuTools;
 import org.strata.testkit.StandaloneContext;
+import org.strata.testkit.TestEngines;
 
 /** The client against real servers: data written by QEMU, holes, read-only exports, errors, timeouts, reconnects. */
 class NbdClientInteropTest {
@@ -194,7 +195,7 @@ class NbdClientInteropTest {
     @Test
     void aStuckRequestTimesOutAndTheNextOneReconnects() throws Exception {
         NbdStorageDriver impatient = new NbdStorageDriver(Duration.ofSeconds(1), true);
-        FormatAccess image = new FormatAccess(new RawFormatDriver().open(new MemoryStorage("m", SIZE),
+        FormatAccess image = TestEngines.of(new RawFormatDriver().open(new MemoryStorage("m", SIZE),
                 new StandaloneContext("m", true)));
         image.write(Patterns.filled(4096, 0x42), 0);
         PausableHandle handle = new PausableHandle(image);
@@ -205,7 +206,7 @@ class NbdClientInteropTest {
                     StorageOptions.READ_WRITE)) {
                 handle.gate = new CountDownLatch(1);
                 IOException e = assertThrows(IOException.class, () -> s.read(ByteBuffer.allocate(4096), 0));
-                assertTrue(e.getMessage().contains("no reply to read within 1 s"), e.getMessage());
+                assertTrue(e.getMessage().contains("no reply to READ within 1 s"), e.getMessage());
                 handle.gate.countDown();
                 handle.gate = null;
                 ByteBuffer b = ByteBuffer.allocate(4096);
@@ -238,7 +239,7 @@ class NbdClientInteropTest {
 
     @Test
     void removingTheExportOnTheServerEndsCleanly() throws IOException {
-        FormatAccess image = new FormatAccess(new RawFormatDriver().open(new MemoryStorage("m", SIZE),
+        FormatAccess image = TestEngines.of(new RawFormatDriver().open(new MemoryStorage("m", SIZE),
                 new StandaloneContext("m", true)));
         try (NbdServerCore server = new NbdServerCore()) {
             server.listen(List.of(ListenAddress.tcp("127.0.0.1", 0)));

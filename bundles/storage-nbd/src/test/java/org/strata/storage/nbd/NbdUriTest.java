@@ -11,21 +11,22 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.strata.api.StoragePath;
 import org.strata.api.UnsupportedFeatureException;
+import org.strata.nbd.protocol.HostPort;
 
 class NbdUriTest {
 
     @Test
     void tcpUrls() throws Exception {
         NbdUri u = NbdUri.parse("nbd://example.com:1234/disk");
-        assertEquals("example.com", u.host());
-        assertEquals(1234, u.port());
+        assertEquals(new HostPort("example.com", 1234), u.address());
         assertEquals("disk", u.export());
         assertNull(u.socket());
-        assertEquals(10809, NbdUri.parse("nbd://h/").port());
+        assertFalse(u.isUnix());
+        assertEquals(10809, NbdUri.parse("nbd://h/").address().port());
         assertEquals("", NbdUri.parse("nbd://h").export());
         assertEquals("/disk", NbdUri.parse("nbd://h//disk").export());
         assertEquals("hello world", NbdUri.parse("nbd://h/hello%20world").export());
-        assertEquals("::1", NbdUri.parse("nbd://[::1]:5/x").host());
+        assertEquals(new HostPort("::1", 5), NbdUri.parse("nbd://[::1]:5/x").address());
     }
 
     @Test
@@ -44,6 +45,7 @@ class NbdUriTest {
         assertThrows(IllegalArgumentException.class, () -> NbdUri.parse("nbd+unix://host/disk?socket=/s"));
         assertThrows(IllegalArgumentException.class, () -> NbdUri.parse("nbd:///disk"));
         assertThrows(IllegalArgumentException.class, () -> NbdUri.parse("nbd://h:x/"));
+        assertThrows(IllegalArgumentException.class, () -> NbdUri.parse("nbd://h:65536/"));
         assertThrows(UnsupportedFeatureException.class, () -> NbdUri.parse("nbds://h/x"));
         assertFalse(new NbdStorageDriver().accepts("/tmp/disk.raw"));
         assertFalse(new NbdStorageDriver().accepts("http://h/x"));
@@ -64,5 +66,14 @@ class NbdUriTest {
         assertTrue(d.pathOf("nbd+unix:///base?socket=/run/./a.sock").isUnder(unix));
         assertFalse(d.pathOf("nbd+unix:///base?socket=/run/b.sock").isUnder(unix));
         assertThrows(java.io.IOException.class, () -> d.pathOf("nbd:///x"));
+    }
+
+    @Test
+    void anIpv6ServerIsNamedWithBrackets() throws Exception {
+        // the name a refusal shows must be one --allow-root takes back
+        NbdStorageDriver d = new NbdStorageDriver();
+        StoragePath server = d.pathOf("nbd://[::1]:10809/top").parent();
+        assertEquals("nbd://[::1]:10809/", server.toString());
+        assertEquals(server, d.pathOf(server.toString()));
     }
 }

@@ -9,15 +9,16 @@ import java.util.List;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.strata.api.FormatAccess;
-import org.strata.api.ImageHandle;
 import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
+import org.strata.core.agent.ImageHandle;
 import org.strata.format.raw.RawFormatDriver;
 import org.strata.nbd.server.ListenAddress;
 import org.strata.nbd.server.NbdServerCore;
 import org.strata.testkit.AbstractFixedSizeStorageContractTest;
 import org.strata.testkit.MemoryStorage;
 import org.strata.testkit.StandaloneContext;
+import org.strata.testkit.TestEngines;
 
 /** The storage contract against Strata's own NBD server, with extended headers and with structured replies. */
 class StrataServerContractTest {
@@ -31,7 +32,7 @@ class StrataServerContractTest {
         Served(long size) throws IOException {
             server.listen(List.of(ListenAddress.tcp("127.0.0.1", 0)));
             MemoryStorage memory = new MemoryStorage("mem", size);
-            image = new FormatAccess(new RawFormatDriver().open(memory, new StandaloneContext("mem", true)));
+            image = TestEngines.of(new RawFormatDriver().open(memory, new StandaloneContext("mem", true)));
             server.addExport("mem", "", ImageHandle.of("mem", image), true);
             url = "nbd://" + server.listenAddresses().get(0) + "/mem";
         }

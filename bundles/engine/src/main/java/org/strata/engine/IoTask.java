@@ -1,0 +1,9 @@
+package org.strata.engine;
+
+import java.io.IOException;
+
+/** A unit of I/O that may throw. */
+@FunctionalInterface
+interface IoTask {
+    void run() throws IOException;
+}
