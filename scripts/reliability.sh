@@ -30,4 +30,4 @@ case $what in
 esac
 
 # surefire prints what the tests print; the figures are the lines the test writes to standard output
-exec mvn -B -T 2 -pl itests -am verify -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false "${props[@]}"
+exec mvn -B -T 2 -pl itests -am verify -DskipFuzz -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false "${props[@]}"

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -93,14 +94,15 @@ class CrashConsistencyTest {
         int[] commits = new int[3];
         List<Long> restartMillis = new ArrayList<>();
         List<Long> killAfterMillis = new ArrayList<>();
+        CommitChain chain = new CommitChain(home, rnd);
         for (int round = 1; round <= ROUNDS; round++) {
             String where = "round " + round + " (seed " + SEED + ")";
-            CommitChain chain = new CommitChain(home, rnd);
+            chain.reset();
             Path journals = Files.createDirectories(home.resolve("journals-" + round));
             Process clients = startClients(journals, rnd.nextLong());
             daemon.exec("image:commit", "--job", "-r", "2M", chain.top.toString());
             awaitJournals(journals, clients);
-            long kill = 100 + rnd.nextInt(900);
+            long kill = 50 + rnd.nextInt(450);
             Thread.sleep(kill);
             killAfterMillis.add(kill);
             daemon.process.destroyForcibly();
@@ -142,9 +144,9 @@ class CrashConsistencyTest {
             StrataInstall.deleteTree(journals);
         }
         restartMillis.sort(null);
-        System.out.printf("crash consistency: %d rounds, SIGKILL %d-%d ms after the clients started; %d NBD clients"
-                        + " on %d nodes (%s) sent %d writes and %d flushes; blocks verified: %d as flushed, %d"
-                        + " written since (old or new); the commit job had committed nothing / part / all of its"
+        System.out.printf("crash consistency: %d rounds, SIGKILL %d-%d ms after every client had sent a request;"
+                        + " %d NBD clients on %d nodes (%s) sent %d writes and %d flushes; blocks verified: %d as"
+                        + " flushed, %d written since (old or new); the commit job had committed nothing / part / all of its"
                         + " clusters in %d / %d / %d rounds; restart to serving again: median %d ms, longest %d ms;"
                         + " %.0f s, CPU %.0f s (seed %d)%n", ROUNDS,
                 killAfterMillis.stream().mapToLong(Long::longValue).min().orElse(0),
@@ -204,17 +206,21 @@ class CrashConsistencyTest {
 
     /**
      * A qcow2 chain committed while the daemon is killed: base (every cluster 0xaa) under top (some clusters
-     * written, each with its own pattern).
+     * written, each with its own pattern). Made once; each round commits a fresh copy ({@link #reset}).
      */
     private static final class CommitChain {
         final Path base;
         final Path top;
+        final Path baseTemplate;
+        final Path topTemplate;
         final byte[] topView;
         final boolean[] inTop;
 
-        CommitChain(Path home, Random rnd) {
+        CommitChain(Path home, Random rnd) throws Exception {
             base = home.resolve("base.qcow2");
             top = home.resolve("top.qcow2");
+            baseTemplate = home.resolve("base.template");
+            topTemplate = home.resolve("top.template");
             long size = 4 * MIB;
             QemuTools.qemuImg("create", "-q", "-f", "qcow2", base, size);
             QemuTools.qemuIo("-f", "qcow2", "-c", "write -P 0xaa 0 4M", base);
@@ -232,6 +238,14 @@ class CrashConsistencyTest {
             }
             io.add(top.toString());
             QemuTools.run(io).ok();
+            Files.copy(base, baseTemplate);
+            Files.copy(top, topTemplate); // names its backing file base.qcow2, beside it
+        }
+
+        /** The chain as made, before any commit. */
+        void reset() throws Exception {
+            Files.copy(baseTemplate, base, StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(topTemplate, top, StandardCopyOption.REPLACE_EXISTING);
         }
 
         private static byte pattern(int cluster) {

@@ -114,8 +114,9 @@ final class Qcow2Image implements FormatImage {
                 file.writeHeader(h.withAutoclear(h.autoclear() & knownAutoclear));
             }
             if (h.dirty()) {
-                // Refcounts written out of order (lazy refcounts) and not closed cleanly: repaired as by
-                // check -r all, as QEMU does, so the refcounts and the COPIED flags that follow them are right.
+                // Refcounts written out of order (lazy refcounts) and not closed cleanly: rebuilt, then the rest
+                // repaired as by check -r all, as QEMU does: the COPIED flags follow the refcounts.
+                new RefcountRebuild(this).rebuild();
                 new Checker(this).check(RepairMode.ALL);
                 file.clearDirty();
                 file.storage().sync();
