@@ -20,7 +20,7 @@ mkdir -p "$stage/opt/strata" "$stage/lib/systemd/system" "$stage/DEBIAN"
 for dir in bin lib bundle deploy etc; do
     cp -R "$tree/$dir" "$stage/opt/strata/"
 done
-rm -f "$stage"/opt/strata/lib/*.jsa
+rm -rf "$stage"/opt/strata/lib/cds
 mv "$stage/opt/strata/lib/systemd/strata.service" "$stage/lib/systemd/system/"
 rmdir "$stage/opt/strata/lib/systemd"
 chmod -R u=rwX,go=rX "$stage/opt" "$stage/lib"

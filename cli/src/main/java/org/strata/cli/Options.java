@@ -23,6 +23,11 @@ public final class Options {
     private final Spec spec;
     private final Map<String, List<String>> values = new LinkedHashMap<>();
     private final List<String> operands = new ArrayList<>();
+    private final List<Given> given = new ArrayList<>();
+
+    /** One option as given: its long name and its value ("" for a flag). */
+    public record Given(String name, String value) {
+    }
 
     private Options(Spec spec) {
         this.spec = spec;
@@ -55,6 +60,11 @@ public final class Options {
         }
         List<String> v = values.get(name);
         return v == null ? Collections.<String>emptyList() : Collections.unmodifiableList(v);
+    }
+
+    /** Every option given, in the order given (for a command whose options are steps, as image:bitmap's). */
+    public List<Given> inOrder() {
+        return Collections.unmodifiableList(given);
     }
 
     /** The operands (positional arguments), in order. */
@@ -106,6 +116,7 @@ public final class Options {
             values.put(option.longName, v);
         }
         v.add(value);
+        given.add(new Given(option.longName, value));
     }
 
     /** One declared option. */

@@ -31,6 +31,7 @@ final class AgentFramework {
 
     static final String SCR = "org.apache.felix.scr";
     static final String FILEINSTALL = "org.apache.felix.fileinstall";
+    static final String CTL = "org.strata.ctl";
     /**
      * The start level of the agent's own bundles (bundle/); drivers (deploy/) keep the default, 1. A framework
      * stops its bundles from the highest level down, so on stop the exports and nodes are flushed and closed

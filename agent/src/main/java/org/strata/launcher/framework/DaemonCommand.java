@@ -41,10 +41,14 @@ public final class DaemonCommand {
             framework.stopBeforeDrivers(bundles);
             Bundle scr = AgentFramework.require(bundles, AgentFramework.SCR, bundleDir);
             Bundle fileInstall = AgentFramework.require(bundles, AgentFramework.FILEINSTALL, bundleDir);
+            Bundle ctl = AgentFramework.require(bundles, AgentFramework.CTL, bundleDir);
             framework.resolveAll();
-            framework.startLibrariesAndStrata(bundles, true);
+            framework.startLibrariesAndStrata(bundles.stream().filter(b -> b != ctl).toList(), true);
             framework.startBundle(fileInstall, true);
             framework.startBundle(scr, true);
+            // SCR has registered every command by now: the management socket opens last, so a client that finds
+            // it never gets "Command not found" for a command still on its way
+            framework.startBundle(ctl, true);
             new ManagementSocketWait(framework.context()).await(SOCKET_TIMEOUT_MILLIS);
         } catch (LauncherException | RuntimeException e) {
             hook.disarm();

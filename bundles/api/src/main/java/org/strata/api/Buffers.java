@@ -44,6 +44,11 @@ public final class Buffers {
         return align <= 1 || (buf.isDirect() && buf.alignmentOffset(buf.position(), align) == 0);
     }
 
+    /** A heap copy of {@code buf}'s remaining bytes (its position is left alone). */
+    public static ByteBuffer copyOf(ByteBuffer buf) {
+        return ByteBuffer.allocate(buf.remaining()).put(buf.duplicate()).flip();
+    }
+
     /** {@code length} bytes of {@code buf} from its position plus {@code skip}, as an independent buffer. */
     public static ByteBuffer window(ByteBuffer buf, int skip, int length) {
         return buf.slice(buf.position() + skip, length);

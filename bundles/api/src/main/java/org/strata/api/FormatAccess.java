@@ -104,6 +104,15 @@ public interface FormatAccess extends Closeable {
     /** Writes one cluster compressed; see {@link FormatImage#writeCompressed}. */
     void writeCompressed(ByteBuffer src, long offset) throws IOException;
 
+    /**
+     * Compresses one cluster now, on the calling thread, and returns the write that places it; see
+     * {@link FormatImage#compress}. {@code src} is not used after this returns.
+     */
+    default PreparedWrite compress(ByteBuffer src, long offset) throws IOException {
+        ByteBuffer copy = Buffers.copyOf(src);
+        return () -> writeCompressed(copy, offset);
+    }
+
     /** Makes the range read as zeroes, keeping it allocated (format metadata where it can, zero data otherwise). */
     void writeZeroes(long offset, long length) throws IOException;
 
@@ -165,6 +174,12 @@ public interface FormatAccess extends Closeable {
 
     /** Records a different backing file ({@code image:rebase}); see {@link FormatImage#changeBackingFile}. */
     void changeBackingFile(String name, String format) throws IOException;
+
+    /** See {@link FormatImage#dirtyBits}. */
+    DirtyBits dirtyBits(String name) throws IOException;
+
+    /** See {@link FormatImage#changeBitmap}. */
+    void changeBitmap(BitmapChange change) throws IOException;
 
     /** Changes format options in place ({@code image:amend}); see {@link FormatImage#amend}. */
     void amend(Map<String, String> options) throws IOException;

@@ -49,6 +49,11 @@ public interface FormatDriver {
     /** The creation options this format takes ({@code -o help}). */
     List<CreateOption> createOptions();
 
+    /** The options {@code amend} can change on an existing image ({@code amend -o help}); none by default. */
+    default List<CreateOption> amendOptions() {
+        return List.of();
+    }
+
     /**
      * How much storage a new image of this format needs ({@code image:measure}): for {@code virtualSize} bytes
      * with the creation {@code options}, holding the data of {@code source} (null when measuring a size only).

@@ -141,6 +141,16 @@ public interface FormatImage extends Closeable {
     }
 
     /**
+     * {@link #writeCompressed} in two steps: the compression now (may run on many threads at once, and changes
+     * nothing in the image), the placement when the returned write runs (its own order decides where the
+     * cluster lands). {@code data} is not used after this returns. By default nothing is done ahead.
+     */
+    default PreparedWrite compress(ByteBuffer data, long offset) throws IOException {
+        ByteBuffer copy = Buffers.copyOf(data);
+        return () -> writeCompressed(copy, offset);
+    }
+
+    /**
      * Records a different backing file ({@code image:rebase}): {@code name} as it will be stored (may be relative),
      * {@code format} its format; both null to make the image standalone. Only the header changes; the caller
      * copies data first where the guest-visible content must not change. The open image keeps its old backing
@@ -153,6 +163,25 @@ public interface FormatImage extends Closeable {
     /** Changes format options of the open image in place ({@code image:amend}), with qemu-img's rules. */
     default void amend(java.util.Map<String, String> options) throws IOException {
         throw new UnsupportedFeatureException("Format driver '" + formatName() + "' does not support option amendment");
+    }
+
+    /**
+     * The bits of persistent dirty bitmap {@code name} ({@code image:bitmap --merge}'s source).
+     *
+     * @throws IllegalArgumentException when there is no such bitmap, with qemu's message
+     */
+    default DirtyBits dirtyBits(String name) throws IOException {
+        throw new UnsupportedFeatureException("Format '" + formatName() + "' has no persistent dirty bitmaps");
+    }
+
+    /**
+     * Makes {@code change} to the image's persistent dirty bitmaps ({@code image:bitmap}), on disk when it returns.
+     *
+     * @throws IllegalArgumentException when the change cannot be made (no such bitmap, one of that name exists,
+     *                                  a granularity out of range), with qemu's message
+     */
+    default void changeBitmap(BitmapChange change) throws IOException {
+        throw new UnsupportedFeatureException("Format '" + formatName() + "' has no persistent dirty bitmaps");
     }
 
     /** Flushes what is cached and releases the driver's own resources; the storages belong to the opener. */

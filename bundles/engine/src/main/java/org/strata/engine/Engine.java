@@ -10,14 +10,17 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.strata.api.Align;
+import org.strata.api.BitmapChange;
 import org.strata.api.BlockStatusSource;
 import org.strata.api.Buffers;
 import org.strata.api.CheckResult;
+import org.strata.api.DirtyBits;
 import org.strata.api.FormatAccess;
 import org.strata.api.FormatImage;
 import org.strata.api.ImageInfo;
 import org.strata.api.Mapping;
 import org.strata.api.Preallocation;
+import org.strata.api.PreparedWrite;
 import org.strata.api.RepairMode;
 import org.strata.api.ShallowMapping;
 import org.strata.api.SnapshotInfo;
@@ -300,9 +303,15 @@ public final class Engine implements FormatAccess {
 
     @Override
     public void writeCompressed(ByteBuffer src, long offset) throws IOException {
+        compress(src, offset).write();
+    }
+
+    @Override
+    public PreparedWrite compress(ByteBuffer src, long offset) throws IOException {
         checkWrite(offset, src.remaining());
-        shared(() -> {
-            image.writeCompressed(src, offset);
+        PreparedWrite prepared = shared(() -> image.compress(src, offset));
+        return () -> shared(() -> {
+            prepared.write();
             return null;
         });
     }
@@ -466,6 +475,16 @@ public final class Engine implements FormatAccess {
     @Override
     public void changeBackingFile(String name, String format) throws IOException {
         exclusively(() -> image.changeBackingFile(name, format));
+    }
+
+    @Override
+    public DirtyBits dirtyBits(String name) throws IOException {
+        return exclusively(() -> image.dirtyBits(name));
+    }
+
+    @Override
+    public void changeBitmap(BitmapChange change) throws IOException {
+        exclusively(() -> image.changeBitmap(change));
     }
 
     @Override

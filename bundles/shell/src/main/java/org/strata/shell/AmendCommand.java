@@ -3,6 +3,7 @@ package org.strata.shell;
 import java.util.Map;
 
 import org.strata.api.FormatAccess;
+import org.strata.api.FormatDriver;
 import org.strata.cli.Options;
 import org.strata.cli.UsageException;
 import org.strata.core.agent.ImageService;
@@ -34,25 +35,35 @@ final class AmendCommand extends ImageCommand {
     @Override
     public int run(Invocation inv) throws Exception {
         Options o = OPTIONS.parse(inv.args);
-        String file = o.operands(1, "one image file name").get(0);
         Map<String, String> options = CreateOptions.parse(o.all("options"));
         if (options.isEmpty()) {
             throw new UsageException("Must specify options (-o)");
         }
-        try (FormatAccess image = open(file, request(inv, o, "format", true).openBacking(false).build())) {
+        if (options.containsKey("help") && o.has("format")) {
+            // as qemu-img: the format named, no image is needed
+            return help(inv, formatDriver(o.get("format")));
+        }
+        String file = o.operands(1, "one image file name").get(0);
+        try (FormatAccess image = open(inv, file, request(inv, o, "format", true).openBacking(false).build())) {
             if (options.containsKey("help")) {
-                inv.out.println(CreateOptions.help(image.formatName(),
-                        images.drivers().format(image.formatName()).createOptions()));
-                return 0;
+                return help(inv, images.drivers().format(image.formatName()));
             }
             refuseBackingChange(image, options);
-            Progress progress = new Progress(inv.out, inv.tty, o.has("progress") && !o.has("quiet"), 1);
+            Progress progress = new Progress(inv.out, o.has("progress") && !o.has("quiet"), 1);
             progress.advance(0);
             image.amend(options);
             image.flush();
             progress.advance(1);
             progress.finish();
         }
+        return 0;
+    }
+
+    private static int help(Invocation inv, FormatDriver driver) throws CommandFailure {
+        if (driver.amendOptions().isEmpty()) {
+            throw new CommandFailure("Format driver '" + driver.name() + "' does not support option amendment", 1);
+        }
+        inv.out.println(CreateOptions.amendHelp(driver.name(), driver.amendOptions()));
         return 0;
     }
 

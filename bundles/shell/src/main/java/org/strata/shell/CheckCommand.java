@@ -12,6 +12,7 @@ import org.strata.cli.Options;
 import org.strata.cli.UsageException;
 import org.strata.core.agent.ImageService;
 import org.strata.core.image.Errors;
+import org.strata.core.image.OpenRequest;
 
 /** {@code image:check}: qemu-img check. Exit 0 clean, 2 corruptions, 3 leaks only, 1 check could not complete. */
 final class CheckCommand extends ImageCommand {
@@ -57,12 +58,15 @@ final class CheckCommand extends ImageCommand {
         String format;
         // a repair opens even an image marked corrupt (the driver lets only a repair write to it)
         FormatAccess opened;
+        OpenRequest request = request(inv, o, "format", mode != RepairMode.NONE, sourceCacheMode(o)).build();
         try {
-            opened = images.opener().open(file, request(inv, o, "format", mode != RepairMode.NONE,
-                    sourceCacheMode(o)).build());
+            opened = images.opener().open(file, request);
         } catch (IOException e) {
             // as qemu-img: an image that does not open is not a failed check
             throw new CommandFailure(Errors.oneLine(e), 1, e);
+        }
+        if (request.writable()) {
+            warnIfProbedRaw(inv, file, request, opened.formatName());
         }
         try (FormatAccess image = opened) {
             format = image.formatName();

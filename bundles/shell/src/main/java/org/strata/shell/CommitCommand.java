@@ -7,6 +7,7 @@ import java.util.List;
 import org.strata.api.FormatAccess;
 import org.strata.cli.Options;
 import org.strata.core.agent.ImageService;
+import org.strata.core.image.OpenRequest;
 import org.strata.core.ops.Commit;
 import org.strata.core.ops.Operation;
 import org.strata.core.ops.RateLimit;
@@ -48,7 +49,10 @@ final class CommitCommand extends ImageCommand {
         Options o = OPTIONS.parse(inv.args);
         String file = o.operands(1, "one image file name").get(0);
         long rate = rateLimit(o);
-        Chain chain = Chain.of(images.opener(), file, request(inv, o, "format", false).build());
+        OpenRequest request = request(inv, o, "format", false).build();
+        Chain chain = Chain.of(images.opener(), file, request);
+        // as qemu-img, which opens the top for writing before it looks for a backing file
+        warnIfProbedRaw(inv, file, request, chain.layers().get(0).format());
         if (chain.layers().size() < 2) {
             throw new CommandFailure("Image does not have a backing file", 1);
         }
@@ -59,12 +63,12 @@ final class CommitCommand extends ImageCommand {
         try {
             List<FormatAccess> layers = new ArrayList<>();
             for (int i = 0; i < base; i++) {
-                FormatAccess a = open(chain.layers().get(i).location(),
+                FormatAccess a = open(inv, chain.layers().get(i).location(),
                         chain.layerRequest(i).openBacking(false).writable(i == 0 && emptyTop).build());
                 opened.add(a);
                 layers.add(a);
             }
-            FormatAccess baseImage = open(chain.layers().get(base).location(),
+            FormatAccess baseImage = open(inv, chain.layers().get(base).location(),
                     chain.layerRequest(base).writable(true).build());
             opened.add(baseImage);
             List<Closeable> resources = List.copyOf(opened);

@@ -98,7 +98,7 @@ final class ConvertCommand extends ImageCommand {
             TargetImage target = new TargetImage(create ? createTarget(inv, o, files.get(1), driver, options,
                     src.size()) : null);
             opened.add(0, target);
-            FormatAccess dst = target.open(open(files.get(1), targetRequest(inv, o, "output-format", targetCache)));
+            FormatAccess dst = target.open(open(inv, files.get(1), targetRequest(inv, o, "output-format", targetCache)));
             if (dst.size() < src.size()) {
                 throw new CommandFailure("output file is smaller than input file", 1);
             }

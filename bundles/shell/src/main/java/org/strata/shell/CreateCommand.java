@@ -52,7 +52,7 @@ final class CreateCommand extends ImageCommand {
         }
         Map<String, String> options = new LinkedHashMap<>(CreateOptions.parse(o.all("options")));
         if (options.containsKey("help")) {
-            inv.out.println(CreateOptions.help(format, driver.createOptions()));
+            inv.out.println(CreateOptions.help(format, driver.createOptions(), !o.operands().isEmpty()));
             return 0;
         }
         List<String> operands = o.operands(1, 2, "image file name");

@@ -1,5 +1,7 @@
 package org.strata.shell;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +42,9 @@ final class CreateOptions {
         }
         int eq = item.indexOf('=');
         if (eq < 0) {
-            // a bare name: a flag (qemu's "lazy_refcounts" alone means on), or "help"
-            out.put(item, item.equals("help") ? "" : "on");
+            // a bare name: a flag (qemu's "lazy_refcounts" alone means on), or "help" (also "?")
+            boolean help = item.equals("help") || item.equals("?");
+            out.put(help ? "help" : item, help ? "" : "on");
         } else {
             out.put(item.substring(0, eq), item.substring(eq + 1));
         }
@@ -95,16 +98,37 @@ final class CreateOptions {
         }
     }
 
-    /** The {@code -o help} text for a format, as qemu-img 7.2 prints it (no defaults). */
-    static String help(String format, List<CreateOption> options) {
-        StringBuilder sb = new StringBuilder("Supported " + format + " options:\n");
+    /**
+     * qemu-img create's {@code -o help} text for a format, as qemu-img 7.2 prints it (no defaults): without a file
+     * name the format's options and a note on the protocol's; with one, the options of both, in one sorted list.
+     */
+    static String help(String format, List<CreateOption> options, boolean withFile) {
+        if (!withFile) {
+            return list("Supported " + format + " options:", options)
+                    + "\nThe protocol level may support further options.\n"
+                    + "Specify the target filename to include those options.";
+        }
+        List<CreateOption> all = new ArrayList<>(options);
+        if (all.stream().noneMatch(o -> o.name().equals(FILE_PREALLOCATION.name()))) {
+            all.add(FILE_PREALLOCATION);
+        }
+        all.sort(Comparator.comparing(CreateOption::name));
+        return list("Supported options:", all).stripTrailing();
+    }
+
+    /** qemu-img amend's {@code -o help} text. */
+    static String amendHelp(String format, List<CreateOption> options) {
+        return list("Amend options for '" + format + "':", options).stripTrailing();
+    }
+
+    /** A heading, then one line per option. */
+    private static String list(String heading, List<CreateOption> options) {
+        StringBuilder sb = new StringBuilder(heading).append('\n');
         for (CreateOption o : options) {
             String type = o.type().equals("bool") ? "bool (on/off)" : o.type();
             String left = "  " + o.name() + "=<" + type + ">";
             sb.append(String.format("%-24s - %s", left, o.description())).append('\n');
         }
-        sb.append("\nThe protocol level may support further options.\n");
-        sb.append("Specify the target filename to include those options.");
         return sb.toString();
     }
 }

@@ -50,14 +50,26 @@ abstract class ImageCommand implements Command {
 
     /** A size argument or option value, failing with qemu-img's message naming {@code what} (e.g. "image size"). */
     static long size(String text, String what) throws CommandFailure {
+        return size(text, what, 0, Long.MAX_VALUE);
+    }
+
+    /** As {@link #size(String, String)}, which must lie in {@code [min, max]} (qemu-img's cvtnum_full). */
+    static long size(String text, String what, long min, long max) throws CommandFailure {
+        long value;
         try {
-            return Sizes.parse(text);
+            value = Sizes.parse(text);
         } catch (Sizes.InvalidSizeException e) {
-            throw new CommandFailure("Invalid " + what + " specified. " + (e.tooLarge()
-                    ? "Must be between 0 and " + Long.MAX_VALUE + "."
-                    : "You may use k, M, G, T, P or E suffixes for kilobytes, megabytes, gigabytes, terabytes,"
-                    + " petabytes and exabytes."), 1);
+            if (!e.tooLarge()) {
+                throw new CommandFailure("Invalid " + what + " specified. You may use k, M, G, T, P or E suffixes for"
+                        + " kilobytes, megabytes, gigabytes, terabytes, petabytes and exabytes.", 1);
+            }
+            value = -1;
         }
+        if (value < min || value > max) {
+            throw new CommandFailure("Invalid " + what + " specified. Must be between " + min + " and " + max + ".",
+                    1);
+        }
+        return value;
     }
 
     /** The bytes per second {@code -r} allows, 0 (no limit) when it is not given. */
@@ -132,15 +144,19 @@ abstract class ImageCommand implements Command {
     }
 
     FormatAccess open(Invocation inv, Options o, String file, boolean writable) throws IOException {
-        return open(file, request(inv, o, "format", writable).build());
+        return open(inv, file, request(inv, o, "format", writable).build());
     }
 
     /**
-     * Opens {@code file} as {@code request} says. A writable open fails, as qemu's does, where the image can only be
-     * read (a qcow2 image marked corrupt opens read-only until {@code image:check -r all} repairs it).
+     * Opens {@code file} as {@code request} says, warning as qemu does when an image to be written was probed as raw.
+     * A writable open fails, as qemu's does, where the image can only be read (a qcow2 image marked corrupt opens
+     * read-only until {@code image:check -r all} repairs it).
      */
-    FormatAccess open(String file, OpenRequest request) throws IOException {
+    FormatAccess open(Invocation inv, String file, OpenRequest request) throws IOException {
         FormatAccess a = images.opener().open(file, request);
+        if (request.writable()) {
+            warnIfProbedRaw(inv, file, request, a.formatName());
+        }
         if (request.writable() && !a.isWritable()) {
             var specific = a.info().formatSpecific();
             String why = specific != null && Boolean.TRUE.equals(specific.get("corrupt"))
@@ -149,5 +165,18 @@ abstract class ImageCommand implements Command {
             throw new IOException("Could not open '" + file + "': " + why);
         }
         return a;
+    }
+
+    /**
+     * qemu's warning (before anything else the command prints) when an image it opens for writing had its format
+     * probed and found raw: data written to its first sectors could make it probe as another format next time.
+     */
+    static void warnIfProbedRaw(Invocation inv, String file, OpenRequest request, String format) {
+        if (request.format() == null && format.equals("raw")) {
+            inv.err.print("WARNING: Image format was not specified for '" + file + "' and probing guessed raw.\n"
+                    + "         Automatically detecting the format is dangerous for raw images, write operations on"
+                    + " block 0 will be restricted.\n"
+                    + "         Specify the 'raw' format explicitly to remove the restrictions.\n");
+        }
     }
 }

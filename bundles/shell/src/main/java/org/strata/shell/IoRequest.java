@@ -70,6 +70,10 @@ record IoRequest(Verb verb, long offset, long length, Integer pattern, boolean z
             return name + " " + args + " -- " + oneLine;
         }
 
+        boolean writes() {
+            return this == WRITE || this == DISCARD;
+        }
+
         /** The word of its statistics line. */
         String done() {
             return this == WRITE ? "wrote" : name;
@@ -80,11 +84,16 @@ record IoRequest(Verb verb, long offset, long length, Integer pattern, boolean z
     static boolean writes(String line) {
         List<String> words = words(line);
         Verb v = words.isEmpty() ? null : Verb.named(words.get(0));
-        return v == Verb.WRITE || v == Verb.DISCARD;
+        return v != null && v.writes();
     }
 
-    /** Parses and runs one line; false when it failed (having printed why) or a pattern check found other data. */
-    static boolean run(String line, FormatAccess image, PrintStream out, PrintStream err) {
+    /**
+     * Parses and runs one line; false when it failed (having printed why) or a pattern check found other data.
+     *
+     * @param readOnly whether the image was opened with {@code -r}: commands that write fail once their argument
+     *                 count is right, before their options are read, as in qemu-io
+     */
+    static boolean run(String line, FormatAccess image, boolean readOnly, PrintStream out, PrintStream err) {
         List<String> words = words(line);
         if (words.isEmpty()) {
             return true;
@@ -99,6 +108,10 @@ record IoRequest(Verb verb, long offset, long length, Integer pattern, boolean z
         if (verb == Verb.FLUSH ? count != 0 : count < verb.arguments) {
             err.printf("bad argument count %d to %s, expected %s%d arguments%n", count, word,
                     verb == Verb.FLUSH ? "" : "at least ", verb.arguments);
+            return false;
+        }
+        if (readOnly && verb.writes()) {
+            err.println("image:io: Block node is read-only");
             return false;
         }
         IoRequest request = parse(verb, word, words.subList(1, words.size()), out, err);

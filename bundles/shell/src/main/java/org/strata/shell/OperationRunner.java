@@ -40,7 +40,7 @@ final class OperationRunner {
             inv.out.println("Job " + job.id() + " started: " + kind + " " + description);
             return false;
         }
-        Progress progress = new Progress(inv.out, inv.tty, o.has("progress") && !o.has("quiet"), 1);
+        Progress progress = new Progress(inv.out, o.has("progress") && !o.has("quiet"), 1);
         Exception failure = null;
         try {
             op.run(new JobControl() {

@@ -1,23 +1,26 @@
 package org.strata.shell;
 
 import java.io.PrintStream;
+import java.util.Locale;
 
 /**
- * qemu-img's {@code -p} progress: {@code (42.00/100%)} redrawn in place on a terminal, or one line per whole
- * percent when the output is not a terminal.
+ * qemu-img's {@code -p} progress, as qemu-img prints it whether or not the output is a terminal: {@code
+ * (42.00/100%)} followed by a carriage return, shown at 0, at 100 and whenever it moved more than one percent
+ * since it was last shown; the end repeats 100 when the work completed, then ends the line.
  */
 final class Progress {
 
+    /** qemu-img's {@code min_skip}: percent to move before the figure is shown again. */
+    private static final double MIN_STEP = 1.0;
+
     private final PrintStream out;
-    private final boolean tty;
     private final boolean enabled;
     private long total;
     private long done;
-    private int lastShown = -1;
+    private double lastShown;
 
-    Progress(PrintStream out, boolean tty, boolean enabled, long total) {
+    Progress(PrintStream out, boolean enabled, long total) {
         this.out = out;
-        this.tty = tty;
         this.enabled = enabled;
         this.total = Math.max(1, total);
     }
@@ -33,25 +36,25 @@ final class Progress {
     }
 
     private void show() {
-        if (!enabled) {
-            return;
-        }
         double pct = Math.min(100.0, done * 100.0 / total);
-        int whole = (int) pct;
-        if (whole == lastShown && pct < 100.0) {
-            return;
+        if (pct > lastShown + MIN_STEP || pct == 100.0 || pct == 0.0) {
+            lastShown = pct;
+            print(pct);
         }
-        lastShown = whole;
-        if (tty) {
-            out.printf("    (%.2f/100%%)\r", pct);
-        } else {
-            out.printf("    (%.2f/100%%)%n", pct);
+    }
+
+    private void print(double pct) {
+        if (enabled) {
+            out.printf(Locale.ROOT, "    (%.2f/100%%)\r", pct);
+            out.flush();
         }
-        out.flush();
     }
 
     synchronized void finish() {
-        if (enabled && tty) {
+        if (done >= total) {
+            print(100.0);
+        }
+        if (enabled) {
             out.println();
         }
     }

@@ -91,7 +91,7 @@ final class RebaseCommand extends ImageCommand {
         String backingFormat = backing == null ? null : o.get("backing-format");
         List<Closeable> opened = new ArrayList<>();
         try {
-            FormatAccess image = open(file, request);
+            FormatAccess image = open(inv, file, request);
             opened.add(image);
             FormatAccess newBacking = null;
             if (backing != null && backingFormat == null && stream) {

@@ -51,7 +51,9 @@ public final class ShellCommands {
                 new RebaseCommand(images, runner, true),
                 new SnapshotCommand(images),
                 new MeasureCommand(images),
-                new AmendCommand(images)));
+                new AmendCommand(images),
+                new DdCommand(images),
+                new BitmapCommand(images)));
         commands.addAll(NodeCommands.all(nodes, exports));
         commands.addAll(ExportCommands.all(exports, images.mode() == Mode.DAEMON));
         commands.addAll(JobCommands.all(jobs));

@@ -46,7 +46,7 @@ final class SnapshotCommand extends ImageCommand {
         }
         // as qemu-img, no action opens the image and does nothing
         boolean readOnly = actions == 0 || o.has("list");
-        try (FormatAccess image = open(file,
+        try (FormatAccess image = open(inv, file,
                 request(inv, o, "format", !readOnly).openBacking(false).build())) {
             if (o.has("list")) {
                 List<SnapshotInfo> snaps = image.snapshots();

@@ -172,17 +172,6 @@ class ConvertOptionsTest {
     }
 
     @Test
-    void progressIsAPercentageLineWithoutATerminalAndRedrawnOnOne() {
-        String lines = shell.run("image:convert", "-p", "-O", "raw", "src.qcow2", "p.raw").ok().out();
-        assertTrue(lines.matches("(    \\([0-9]+\\.[0-9]{2}/100%\\)\n)+"), lines);
-        assertTrue(lines.startsWith("    (0.00/100%)\n") && lines.endsWith("    (100.00/100%)\n"), lines);
-        String bar = shell.tty(true).run("image:convert", "-p", "-O", "raw", "src.qcow2", "p.raw").ok().out();
-        assertTrue(bar.matches("(    \\([0-9]+\\.[0-9]{2}/100%\\)\r)+\n"), bar);
-        assertTrue(bar.endsWith("    (100.00/100%)\r\n"), bar);
-        assertEquals("", shell.run("image:convert", "-p", "-q", "-O", "raw", "src.qcow2", "p.raw").ok().out());
-    }
-
-    @Test
     void errorsAreQemuImgs() throws Exception {
         q.img("create", "-q", "-f", "raw", "small.raw", "1M");
         for (List<String> args : List.of(List.of("-S", "1000", "-O", "raw", "src.qcow2", "x.raw"),

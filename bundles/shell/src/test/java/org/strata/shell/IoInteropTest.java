@@ -44,6 +44,11 @@ class IoInteropTest {
 
     /** Runs the command lines with qemu-io and image:io on copies of base.FORMAT; everything must come out alike. */
     private void assertSameInFormat(String format, String... commands) {
+        assertSameInFormat(format, List.of(), commands);
+    }
+
+    /** As {@link #assertSameInFormat(String, String...)}, with qemu-io's {@code options} before the commands. */
+    private void assertSameInFormat(String format, List<String> options, String... commands) {
         String theirs = "theirs." + format;
         String ours = "ours." + format;
         for (String copy : List.of(theirs, ours)) {
@@ -51,6 +56,7 @@ class IoInteropTest {
                     dir.resolve(copy).toString()).ok();
         }
         List<String> args = new ArrayList<>(List.of("-f", format));
+        args.addAll(options);
         for (String c : commands) {
             args.addAll(List.of("-c", c));
         }
@@ -140,5 +146,14 @@ class IoInteropTest {
         assertSameInFormat("qcow2", "write -q -c 512 3");
         assertSameInFormat("qcow2", "write -c 2M 128k", "read -P 0xcd 2M 128k");
         assertSameInFormat("raw", "write -c 0 64k");
+    }
+
+    @Test
+    void readOnlyRefusesWhatWritesAndRunsTheRest() {
+        for (String format : List.of("qcow2", "raw")) {
+            assertSameInFormat(format, List.of("-r"), "write -P 7 0 4k", "read -P 5 4k 4k", "discard 0 4k", "w -P",
+                    "write -z 0 4k", "flush", "read -P 0 0 4k", "read -P 9 0 4k");
+            assertSameInFormat(format, List.of("--read-only"), "read -P 0x11 1M 64k");
+        }
     }
 }

@@ -73,7 +73,8 @@ final class Shell {
                 new BenchCommand(images), new CheckCommand(images), new ConvertCommand(images, runner),
                 new CommitCommand(images, runner), new RebaseCommand(images, runner, false),
                 new RebaseCommand(images, runner, true), new SnapshotCommand(images), new MeasureCommand(images),
-                new AmendCommand(images), new DriverListCommand(registry))) {
+                new AmendCommand(images), new DdCommand(images), new BitmapCommand(images),
+                new DriverListCommand(registry))) {
             commands.put(c.name(), c);
         }
     }

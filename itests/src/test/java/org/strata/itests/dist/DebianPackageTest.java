@@ -62,8 +62,8 @@ class DebianPackageTest {
         assertOwned(home.resolve("var/tmp"), uid, "rwxr-x---");
         assertOwned(home.resolve("run"), uid, "rwx------");
         assertOwned(home.resolve("bin/strata"), 0, "rwxr-xr-x");
-        assertTrue(Files.size(home.resolve("lib/strata-run.jsa")) > 0, "no class-data sharing archive for run");
-        assertTrue(Files.size(home.resolve("lib/strata-client.jsa")) > 0, "no class-data sharing archive for exec");
+        assertTrue(StrataInstall.cdsArchive(home, "run") > 0, "no class-data sharing archive for run");
+        assertTrue(StrataInstall.cdsArchive(home, "client") > 0, "no class-data sharing archive for exec");
         Path wanted = root.resolve("etc/systemd/system/multi-user.target.wants/strata.service");
         assertEquals(Path.of(UNIT), Files.readSymbolicLink(wanted));
         assertEquals(List.of("/opt/strata/etc/config.properties", "/opt/strata/etc/org.strata.agent.cfg",

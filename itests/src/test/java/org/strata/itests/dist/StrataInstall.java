@@ -258,6 +258,19 @@ final class StrataInstall {
         }
     }
 
+    /** The size of an install tree's class-data sharing archive lib/cds/KIND-KEY.jsa (run or client); 0 if none. */
+    static long cdsArchive(Path install, String kind) throws IOException {
+        Path dir = install.resolve("lib").resolve("cds");
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> archives = files.filter(f -> f.getFileName().toString().matches(kind + "-[0-9]+\\.jsa")).toList();
+            assertEquals(1, archives.size(), () -> "one " + kind + " archive in " + dir + ": " + archives);
+            return Files.size(archives.get(0));
+        }
+    }
+
     static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> all = Files.walk(from)) {
             for (Path p : (Iterable<Path>) all::iterator) {

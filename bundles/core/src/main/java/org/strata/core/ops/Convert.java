@@ -112,16 +112,28 @@ public final class Convert implements Operation {
         return new Chunk(chunksPlanned++, pos, (int) n, zero);
     }
 
-    /** Copies one chunk: reads it through the worker's buffers, then writes it when its turn comes. */
+    /**
+     * Copies one chunk: reads it through the worker's buffers and compresses it where it is to be written
+     * compressed (so the workers compress in parallel), then writes it when its turn comes (so compressed
+     * clusters land in guest order).
+     */
     private void copy(Chunk c, ByteBuffer buf, ByteBuffer backingBuf) throws IOException {
         ByteBuffer data = c.zero() ? null : Ranges.read(src, c.pos(), c.length(), buf);
         ByteBuffer backing = targetBacking == null ? null
                 : Ranges.read(targetBacking, c.pos(), c.length(), backingBuf);
+        InOrderWrites.Write write = writesCompressed(c, data) ? dst.compress(data, c.pos())::write
+                : () -> writeChunk(c, data, backing);
         if (settings.outOfOrder()) {
-            writeChunk(c, data, backing);
+            write.run();
         } else {
-            inOrder.submit(c.seq(), () -> writeChunk(c, data, backing));
+            inOrder.submit(c.seq(), write);
         }
+    }
+
+    /** Whether the chunk is written as one compressed cluster (the other writes are {@link #writeChunk}'s). */
+    private boolean writesCompressed(Chunk c, ByteBuffer data) {
+        return settings.compress() && targetBacking == null && !c.zero() && settings.sparse() != 0
+                && !Buffers.isZero(data);
     }
 
     private void writeChunk(Chunk c, ByteBuffer data, ByteBuffer backing) throws IOException {
@@ -129,18 +141,12 @@ public final class Convert implements Operation {
             writeDifferences(c, data, backing);
         } else if (c.zero()) {
             zeroes(c.pos(), c.length());
+        } else if (settings.sparse() == 0) {
+            write(data, c.pos());
+        } else if (settings.compress()) {
+            zeroes(c.pos(), c.length()); // all zero: see writesCompressed
         } else {
-            if (settings.sparse() == 0) {
-                write(data, c.pos());
-            } else if (settings.compress()) {
-                if (Buffers.isZero(data)) {
-                    zeroes(c.pos(), c.length());
-                } else {
-                    dst.writeCompressed(data, c.pos());
-                }
-            } else {
-                writeSparse(data, c.pos());
-            }
+            writeSparse(data, c.pos());
         }
     }
 

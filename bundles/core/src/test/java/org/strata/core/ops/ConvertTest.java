@@ -7,18 +7,23 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 import org.strata.api.BlockStatus;
 import org.strata.api.FormatAccess;
 import org.strata.api.Preallocation;
+import org.strata.api.PreparedWrite;
 import org.strata.api.Storage;
 import org.strata.format.raw.RawFormatDriver;
 import org.strata.testkit.MemoryStorage;
@@ -208,6 +213,51 @@ class ConvertTest {
         for (int i = 1; i < 64; i++) {
             assertTrue(target.writeOffsets.get(i - 1) < target.writeOffsets.get(i), target.writeOffsets.toString());
         }
+    }
+
+    /**
+     * A target whose compression takes a while and tells how many ran at once, and whose placement of compressed
+     * clusters (prepared or in one call) only records where they went, in that order.
+     */
+    private static FormatAccess slowCompressing(FormatAccess target, AtomicInteger mostAtOnce, List<Long> placed) {
+        AtomicInteger atOnce = new AtomicInteger();
+        InvocationHandler handler = (proxy, method, args) -> {
+            if (method.getName().equals("writeCompressed")) {
+                placed.add((Long) args[1]);
+                return null;
+            }
+            if (!method.getName().equals("compress")) {
+                try {
+                    return method.invoke(target, args);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+            }
+            mostAtOnce.accumulateAndGet(atOnce.incrementAndGet(), Math::max);
+            Thread.sleep(20);
+            atOnce.decrementAndGet();
+            long offset = (Long) args[1];
+            return (PreparedWrite) () -> placed.add(offset);
+        };
+        return (FormatAccess) Proxy.newProxyInstance(FormatAccess.class.getClassLoader(),
+                new Class<?>[] {FormatAccess.class}, handler);
+    }
+
+    @Test
+    void workersCompressInParallelButPlaceClustersInGuestOrder() throws Exception {
+        AtomicInteger mostAtOnce = new AtomicInteger();
+        List<Long> placed = new CopyOnWriteArrayList<>();
+        HoleyStorage source = new HoleyStorage(4L << 20);
+        source.write(ByteBuffer.wrap(Patterns.random(new java.util.Random(3), 1 << 20)), 0);
+        try (FormatAccess src = raw(source); FormatAccess target = raw(new MemoryStorage("t", 4L << 20))) {
+            FormatAccess dst = slowCompressing(target, mostAtOnce, placed);
+            new Convert(src, dst, new Convert.Settings(4096, true, true, 4, false)).run(JobControl.NONE);
+        }
+        assertEquals(16, placed.size()); // 1 MiB of data in 64 KiB clusters
+        for (int i = 1; i < 16; i++) {
+            assertTrue(placed.get(i - 1) < placed.get(i), placed.toString());
+        }
+        assertTrue(mostAtOnce.get() > 1, "compressions at once: " + mostAtOnce.get());
     }
 
     @Test

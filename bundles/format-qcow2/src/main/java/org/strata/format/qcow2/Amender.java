@@ -18,7 +18,7 @@ final class Amender {
     private static final Set<String> CREATION_ONLY = Set.of("cluster_size", "preallocation", "extended_l2",
             "compression_type", "encryption", "encrypt.format", "encrypt.cipher-alg", "encrypt.cipher-mode",
             "encrypt.hash-alg", "encrypt.ivgen-alg", "encrypt.ivgen-hash-alg");
-    private static final Set<String> AMENDABLE = Set.of("compat", "lazy_refcounts", "refcount_bits", "data_file",
+    static final Set<String> AMENDABLE = Set.of("compat", "lazy_refcounts", "refcount_bits", "data_file",
             "data_file_raw", "backing_file", "backing_fmt", "size");
 
     private final Qcow2Image image;

@@ -15,7 +15,7 @@ import java.util.List;
 final class BitmapTracker {
 
     /** At most this many bits per bitmap are tracked in memory (32 MiB). */
-    private static final long MAX_BITS = 1L << 28;
+    static final long MAX_BITS = 1L << 28;
     private static final int IN_USE = 1;
     private static final int AUTO = 2;
 

@@ -291,8 +291,22 @@ final class DataWriter {
         return bitmap;
     }
 
-    /** Writes one cluster compressed ({@code convert -c}); data that does not shrink is written normally. */
-    void writeCompressed(ByteBuffer buffer, long offset) throws IOException {
+    /**
+     * One cluster of guest data and its compressed form (null when it does not shrink): made by
+     * {@link #compress} without the image's lock, placed by {@link #writeCompressed} under it.
+     */
+    record CompressedCluster(byte[] cluster, byte[] packed) {
+    }
+
+    /** Compresses one cluster ({@code convert -c}); touches no state of the image, so any thread may call it. */
+    CompressedCluster compress(ByteBuffer buffer) throws IOException {
+        byte[] cluster = new byte[(int) file.geometry().clusterSize];
+        buffer.get(cluster, 0, Math.min(buffer.remaining(), cluster.length));
+        return new CompressedCluster(cluster, Compression.compress(file.header().compressionType(), cluster));
+    }
+
+    /** Writes one compressed cluster at {@code offset}; data that did not shrink is written normally. */
+    void writeCompressed(CompressedCluster compressed, long offset) throws IOException {
         Geometry g = file.geometry();
         if (file.header().hasDataFile()) {
             throw new UnsupportedFeatureException(file.name()
@@ -309,9 +323,8 @@ final class DataWriter {
             throw new UnsupportedFeatureException(file.name() + ": cannot write compressed data over allocated cluster "
                     + "at offset " + offset);
         }
-        byte[] cluster = new byte[(int) g.clusterSize];
-        buffer.get(cluster, 0, Math.min(buffer.remaining(), cluster.length));
-        byte[] packed = Compression.compress(file.header().compressionType(), cluster);
+        byte[] cluster = compressed.cluster();
+        byte[] packed = compressed.packed();
         if (packed == null) {
             long length = Math.min(g.clusterSize, file.header().size() - offset);
             ShallowMapping.Raw raw = ensureDataMapping(offset, length, true);

@@ -187,6 +187,17 @@ record Header(int version, int clusterBits, long size, int cryptMethod, long l1T
         return withAutoclear(on ? autoclear | AUTOCLEAR_DATA_FILE_RAW : autoclear & ~AUTOCLEAR_DATA_FILE_RAW);
     }
 
+    /**
+     * Persistent bitmaps: the bitmaps extension ({@code extension}, null for none) and the autoclear bit that says
+     * it is valid.
+     */
+    Header withBitmaps(byte[] extension) {
+        return change(b -> {
+            b.extensions = extensions.with(HeaderExtensions.BITMAPS, extension);
+            b.autoclear = extension != null ? autoclear | AUTOCLEAR_BITMAPS : autoclear & ~AUTOCLEAR_BITMAPS;
+        });
+    }
+
     /** Guest data in the external data file {@code name}. */
     Header withDataFile(String name) {
         return change(b -> {

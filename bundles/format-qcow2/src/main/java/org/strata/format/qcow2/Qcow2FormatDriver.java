@@ -50,6 +50,11 @@ public final class Qcow2FormatDriver implements FormatDriver {
     }
 
     @Override
+    public List<CreateOption> amendOptions() {
+        return CreateOptions.OPTIONS.stream().filter(o -> Amender.AMENDABLE.contains(o.name())).toList();
+    }
+
+    @Override
     public Measurement measure(long virtualSize, Map<String, String> options, FormatAccess source)
             throws IOException {
         return Measure.measure(virtualSize, options, source);

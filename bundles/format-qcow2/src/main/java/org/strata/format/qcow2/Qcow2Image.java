@@ -9,15 +9,18 @@ import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
+import org.strata.api.BitmapChange;
 import org.strata.api.BlockStatusSource;
 import org.strata.api.Buffers;
 import org.strata.api.CheckResult;
+import org.strata.api.DirtyBits;
 import org.strata.api.FormatAccess;
 import org.strata.api.FormatImage;
 import org.strata.api.ImageContext;
 import org.strata.api.ImageFormatException;
 import org.strata.api.ImageInfo;
 import org.strata.api.Preallocation;
+import org.strata.api.PreparedWrite;
 import org.strata.api.RepairMode;
 import org.strata.api.ShallowMapping;
 import org.strata.api.SnapshotInfo;
@@ -400,10 +403,17 @@ final class Qcow2Image implements FormatImage {
 
     @Override
     public void writeCompressed(ByteBuffer buffer, long offset) throws IOException {
-        exclusively(() -> {
+        compress(buffer, offset).write();
+    }
+
+    /** Compresses on the caller's thread, outside the lock; only the placement is exclusive. */
+    @Override
+    public PreparedWrite compress(ByteBuffer buffer, long offset) throws IOException {
+        DataWriter.CompressedCluster compressed = writer.compress(buffer);
+        return () -> exclusively(() -> {
             beforeChange();
             tracker.changed(offset, Math.min(file.clusterSize(), file.header().size() - offset));
-            writer.writeCompressed(buffer, offset);
+            writer.writeCompressed(compressed, offset);
         });
     }
 
@@ -584,6 +594,23 @@ final class Qcow2Image implements FormatImage {
         options.put("backing_file", name == null ? "" : name);
         options.put("backing_fmt", format);
         amend(options);
+    }
+
+    @Override
+    public DirtyBits dirtyBits(String name) throws IOException {
+        return exclusively(() -> new BitmapEditor(this).bits(name));
+    }
+
+    /** The bits this image's writes set are stored first, so the change starts from bitmaps that are true. */
+    @Override
+    public void changeBitmap(BitmapChange change) throws IOException {
+        exclusively(() -> {
+            beforeChange();
+            flushLocked();
+            tracker.store();
+            new BitmapEditor(this).apply(change);
+            tracker.load();
+        });
     }
 
     @Override

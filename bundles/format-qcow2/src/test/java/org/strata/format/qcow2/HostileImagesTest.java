@@ -154,8 +154,8 @@ class HostileImagesTest {
         poke(0x20000 + 2 * 1000, 1, 2);
         poke(0x10000 + 8 * 8191, 0x20000, 8);
         CheckResult r = assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
-            try (TestContext.Opened a = TestContext.openImage(img.toString(), null, false, true)) {
-                return a.image().check(RepairMode.NONE);
+            try (FormatAccess a = TestContext.open(img, false)) {
+                return a.check(RepairMode.NONE);
             }
         });
         JsonObject qemu = Qemu.check(img);
