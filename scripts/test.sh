@@ -20,6 +20,9 @@ packages=(
   7zip libvhdi-utils  # VHDX readers besides QEMU (QEMU 7.2 opens no 4 KiB-sector VHDX)
   ceph-mon ceph-osd ceph-common  # a throwaway single-node Ceph cluster (testkit's CephCluster) for the rbd tests
   librbd1 librados2   # what the rbd backend calls
+  openssl             # certificates for the NBD TLS tests
+  passwd util-linux   # useradd and runuser: throwaway users at the management socket (ManagementAccessTest)
+  tmux                # a real terminal for strata shell's line editing and completion (ShellTerminalTest)
   systemd             # systemd-analyze verify (the unit of the Debian package) and systemctl --root (its scripts)
   qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio  # a real Linux guest on an export (RealGuestTest)
   e2fsprogs           # e2fsck and debugfs: the guest's file system checked on the host

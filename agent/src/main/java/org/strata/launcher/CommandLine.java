@@ -134,6 +134,11 @@ public final class CommandLine {
 
     /** What the daemon (exec, shell) or the embedded agent (run) is asked, from the caller's directory. */
     public Request request(byte kind, boolean tty) {
+        return request(kind, tty, argv);
+    }
+
+    /** The same, for another command line (one the shell client runs on its own). */
+    public Request request(byte kind, boolean tty, List<String> argv) {
         return new Request(kind, System.getProperty("user.dir"), tty, debug, allowRoots, argv);
     }
 }

@@ -208,6 +208,18 @@ public final class Options {
             return this;
         }
 
+        /**
+         * Every option's long form as a user types it: {@code --name} for a flag, {@code --name=} for an option
+         * with a value (what a shell completes).
+         */
+        public List<String> longForms() {
+            List<String> forms = new ArrayList<>();
+            for (Option option : options) {
+                forms.add("--" + option.longName + (option.takesValue() ? "=" : ""));
+            }
+            return forms;
+        }
+
         /** The option declared last is meant to be given several times ({@link Options#all}). */
         public Spec repeatable() {
             options.get(options.size() - 1).repeatable = true;

@@ -164,4 +164,10 @@ class OptionsTest {
                 "    read OFF LEN     read",
                 "    flush            write back"), spec.usage());
     }
+
+    @Test
+    void longFormsAreWhatAShellCompletes() {
+        assertEquals(List.of("--format=", "--force-share", "--progress", "--options=", "--output=", "--shrink"),
+                SPEC.longForms());
+    }
 }

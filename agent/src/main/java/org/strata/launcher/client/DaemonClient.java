@@ -72,6 +72,11 @@ final class DaemonClient implements Closeable {
      * as a process killed by SIGPIPE would; the command in the daemon runs on, its output dropped.
      */
     int awaitExit() throws LauncherException {
+        return awaitExit(stdout, stderr);
+    }
+
+    /** The same, with the command's output and errors copied to the streams given. */
+    int awaitExit(OutputStream stdout, OutputStream stderr) throws LauncherException {
         while (true) {
             Frame frame;
             try {

@@ -9,30 +9,28 @@ import org.strata.launcher.CommandLine;
 import org.strata.launcher.LauncherException;
 
 /**
- * {@code strata shell}: reads Gogo lines from stdin and runs each in one daemon session (variables persist
- * between lines). {@code exit} or end of input leaves the shell; the daemon keeps running.
+ * {@code strata shell}: runs Gogo lines in one daemon session (variables persist between lines). On a terminal it
+ * edits lines, keeps a history and completes (see {@link LineEditor}); otherwise it reads lines from stdin, as a
+ * script feeds them. {@code exit} or end of input leaves the shell; the daemon keeps running.
  */
 public final class ShellCommand {
 
-    private static final String PROMPT = "strata> ";
+    static final String EXIT = "exit";
 
     private ShellCommand() {
     }
 
     public static int run(CommandLine commandLine, boolean tty) throws LauncherException {
-        boolean interactive = System.console() != null;
+        // the catalog comes first: a shell without a daemon fails before it shows a prompt
+        LineSource lines = System.console() != null ? LineEditor.open(CommandCatalog.fetch(commandLine))
+                : new PlainLines();
         DaemonClient client = DaemonClient.connect(commandLine.socket());
         try {
             client.send(commandLine.request(Request.SHELL, tty));
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
             int status = 0;
             while (true) {
-                if (interactive) {
-                    System.out.print(PROMPT);
-                    System.out.flush();
-                }
-                String line = in.readLine();
-                if (line == null || line.trim().equals("exit")) {
+                String line = lines.next();
+                if (line == null || line.trim().equals(EXIT)) {
                     break;
                 }
                 if (line.trim().isEmpty()) {
@@ -41,14 +39,40 @@ public final class ShellCommand {
                 client.sendLine(line);
                 status = client.awaitExit();
             }
-            if (interactive) {
-                System.out.println();
-            }
             return status;
-        } catch (IOException e) {
-            throw new LauncherException("cannot read stdin: " + e.getMessage(), e);
         } finally {
+            lines.close();
             client.close();
+        }
+    }
+
+    /** Where the shell's lines come from. */
+    interface LineSource extends AutoCloseable {
+
+        /** The next line, or null at the end of input. */
+        String next() throws LauncherException;
+
+        @Override
+        void close();
+    }
+
+    /** Lines from stdin, without a prompt: a script's. */
+    private static final class PlainLines implements LineSource {
+
+        private final BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+
+        @Override
+        public String next() throws LauncherException {
+            try {
+                return in.readLine();
+            } catch (IOException e) {
+                throw new LauncherException("cannot read stdin: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void close() {
+            // stdin stays open for the process
         }
     }
 }

@@ -46,14 +46,15 @@ final class AgentFramework {
     }
 
     static AgentFramework start(File home, String mode, File storage, boolean debug) throws LauncherException {
-        ProcessLog.configure(mode, debug);
         Map<String, String> launcher = new HashMap<>();
         launcher.put(Endpoint.HOME_PROPERTY, home.getPath());
         launcher.put(Endpoint.MODE_PROPERTY, mode);
         launcher.put(Constants.FRAMEWORK_STORAGE, storage.getPath());
         launcher.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         launcher.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(AGENT_START_LEVEL));
-        Map<String, Object> config = new HashMap<>(FrameworkProperties.load(home, launcher));
+        Map<String, String> properties = FrameworkProperties.load(home, launcher);
+        ProcessLog.configure(mode, debug, home, properties);
+        Map<String, Object> config = new HashMap<>(properties);
         config.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, systemPackagesExtra(config));
         config.put("felix.log.logger", new FrameworkLogger());
         Felix felix = new Felix(config);

@@ -1,6 +1,9 @@
 package org.strata.launcher.framework;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 import org.osgi.framework.Bundle;
@@ -31,6 +34,14 @@ public final class DaemonCommand {
         new File(home, "deploy").mkdirs();
         if (!var.isDirectory() && !var.mkdirs()) {
             throw new LauncherException("cannot create " + var);
+        }
+        // run/ holds the sockets, owner only; made before any bundle starts, since the NBD server may bind a
+        // Unix socket there before the management socket's bundle starts
+        try {
+            Files.createDirectories(socket.toPath().getParent(),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException | RuntimeException e) {
+            throw new LauncherException("cannot create " + socket.getParent() + ": " + e.getMessage(), e);
         }
         AgentFramework framework = AgentFramework.start(home, Endpoint.DAEMON, new File(var, "cache"), line.debug);
         ShutdownHook hook = ShutdownHook.install(framework, () -> { });

@@ -8,7 +8,8 @@ import org.strata.launcher.LauncherException;
 
 /**
  * Waits for the ctl bundle to report its socket: it registers a service with {@code strata.ctl.socket} once
- * listening, or one with {@code strata.ctl.error} when it could not listen.
+ * listening, or one with {@code strata.ctl.error} when it could not listen. A bundle whose settings did not parse
+ * has registered one with {@code strata.config.error} by then: that fails the start too.
  */
 final class ManagementSocketWait {
 
@@ -35,6 +36,7 @@ final class ManagementSocketWait {
                         throw new LauncherException(error.toString());
                     }
                 }
+                requireNoConfigurationError();
                 return;
             }
             if (System.nanoTime() > deadline) {
@@ -47,6 +49,18 @@ final class ManagementSocketWait {
                 Thread.currentThread().interrupt();
                 throw new LauncherException("interrupted while starting");
             }
+        }
+    }
+
+    private void requireNoConfigurationError() throws LauncherException {
+        ServiceReference<?>[] errors;
+        try {
+            errors = context.getAllServiceReferences(null, "(" + Endpoint.CONFIG_ERROR_PROPERTY + "=*)");
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        if (errors != null) {
+            throw new LauncherException(errors[0].getProperty(Endpoint.CONFIG_ERROR_PROPERTY).toString());
         }
     }
 }

@@ -52,12 +52,12 @@ final class DriverListCommand implements Command {
             }
             inv.out.println(Json.GSON.toJson(out));
         } else {
-            inv.out.printf("%-8s %-8s %-28s %-10s %s%n", "KIND", "NAME", "BUNDLE", "VERSION", "STATE");
+            Table table = new Table("KIND", "NAME", "BUNDLE", "VERSION", "STATE");
             for (DriverStatus s : list) {
                 DriverInfo d = s.driver();
-                inv.out.printf("%-8s %-8s %-28s %-10s %s%n", d.kind(), d.name(), d.bundle(), d.version(),
-                        s.state().label());
+                table.row(d.kind(), d.name(), d.bundle(), d.version(), s.state().label());
             }
+            table.print(inv.out);
         }
         return 0;
     }

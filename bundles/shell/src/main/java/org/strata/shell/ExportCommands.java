@@ -111,12 +111,13 @@ final class ExportCommands {
                 inv.out.println(Json.GSON.toJson(all));
             } else {
                 inv.out.println("listening: " + String.join(", ", exports.listenAddresses()));
-                inv.out.printf("%-16s %-16s %-3s %-8s %s%n", "NAME", "NODE", "RW", "CLIENTS", "STATE");
+                Table table = new Table("NAME", "NODE", "RW", "CLIENTS", "STATE");
                 for (Exports.Spec s : exports.specs()) {
                     ExportInfo e = served.get(s.name());
-                    inv.out.printf("%-16s %-16s %-3s %-8d %s%n", s.name(), s.node(), s.writable() ? "rw" : "ro",
-                            e == null ? 0 : e.connections(), e == null ? "waiting for its node" : "serving");
+                    table.row(s.name(), s.node(), s.writable() ? "rw" : "ro", e == null ? 0 : e.connections(),
+                            e == null ? "waiting for its node" : "serving");
                 }
+                table.print(inv.out);
             }
             return 0;
         }

@@ -30,8 +30,12 @@ final class JobCommands {
         }
     }
 
+    private static String state(Job j) {
+        return j.state().name().toLowerCase();
+    }
+
     private static String line(Job j) {
-        return String.format("%-4d %-8s %-10s %6.2f%%  %s%s", j.id(), j.kind(), j.state().name().toLowerCase(),
+        return String.format("%-4d %-8s %-10s %6.2f%%  %s%s", j.id(), j.kind(), state(j),
                 j.percent(), j.description(), j.error() == null ? "" : "  (" + j.error() + ")");
     }
 
@@ -65,7 +69,7 @@ final class JobCommands {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("id", j.id());
                     m.put("type", j.kind());
-                    m.put("state", j.state().name().toLowerCase());
+                    m.put("state", state(j));
                     m.put("progress", Math.round(j.percent() * 100) / 100.0);
                     m.put("description", j.description());
                     m.put("error", j.error());
@@ -73,10 +77,12 @@ final class JobCommands {
                 }
                 inv.out.println(Json.GSON.toJson(out));
             } else {
-                inv.out.printf("%-4s %-8s %-10s %7s  %s%n", "ID", "TYPE", "STATE", "DONE", "DESCRIPTION");
+                Table table = new Table("ID", "TYPE", "STATE", "DONE", "DESCRIPTION");
                 for (Job j : jobs.list()) {
-                    inv.out.println(line(j));
+                    table.row(j.id(), j.kind(), state(j), String.format("%.2f%%", j.percent()), j.description()
+                            + (j.error() == null ? "" : "  (" + j.error() + ")"));
                 }
+                table.print(inv.out);
             }
             return 0;
         }

@@ -123,24 +123,24 @@ final class NodeCommands {
                 }
                 inv.out.println(Json.GSON.toJson(out));
             } else {
-                inv.out.printf("%-16s %-9s %-7s %-3s %s%n", "NAME", "STATE", "FORMAT", "RW", "FILE");
+                Table table = new Table("NAME", "STATE", "FORMAT", "RW", "FILE");
                 for (Node n : list) {
                     Node.State state = n.state();
-                    inv.out.printf("%-16s %-9s %-7s %-3s %s%n", n.name(), state.label(), n.spec().format(),
-                            n.spec().readOnly() ? "ro" : "rw", n.spec().file());
+                    table.row(n.name(), state.label(), n.spec().format(), n.spec().readOnly() ? "ro" : "rw",
+                            n.spec().file());
                     List<Node.Layer> chain = n.chain();
                     for (int i = 1; i < chain.size(); i++) {
-                        inv.out.printf("%-16s %-9s %-7s %-3s %s%n", "", "backing", chain.get(i).format(), "ro",
-                                chain.get(i).file());
+                        table.row("", "backing", chain.get(i).format(), "ro", chain.get(i).file());
                     }
                     if (!n.drivers().isEmpty()) {
-                        inv.out.printf("%-16s %-9s %s%n", "", "drivers", n.drivers().stream()
+                        table.row("", "drivers", n.drivers().stream()
                                 .map(d -> d.bundle() + " " + d.version()).collect(Collectors.joining(", ")));
                     }
                     if (state != Node.State.ATTACHED) {
-                        inv.out.printf("%-16s %s%n", "", "(" + n.detachReason() + ")");
+                        table.row("", "(" + n.detachReason() + ")");
                     }
                 }
+                table.print(inv.out);
             }
             return 0;
         }

@@ -16,6 +16,8 @@ import org.osgi.service.component.annotations.Reference;
 import org.strata.core.agent.ImageService;
 import org.strata.core.agent.Mode;
 import org.strata.core.agent.NodeManager;
+import org.strata.core.health.Health;
+import org.strata.core.metrics.Metrics;
 import org.strata.core.ops.JobManager;
 import org.strata.nbd.Exports;
 
@@ -31,11 +33,27 @@ public final class ShellCommands {
 
     @Activate
     public ShellCommands(BundleContext context, @Reference ImageService images, @Reference NodeManager nodes,
-                         @Reference JobManager jobs, @Reference Exports exports) {
-        String version = context.getBundle().getVersion().toString();
+                         @Reference JobManager jobs, @Reference Exports exports, @Reference Health health,
+                         @Reference Metrics metrics) {
+        List<Command> commands = all(images, nodes, jobs, exports, health, metrics,
+                context.getBundle().getVersion().toString());
+        for (Command c : commands) {
+            String[] parts = c.name().split(":");
+            Dictionary<String, Object> props = new Hashtable<>();
+            props.put(CommandProcessor.COMMAND_SCOPE, parts[0]);
+            props.put(CommandProcessor.COMMAND_FUNCTION, new String[] {parts[1]});
+            registrations.add(context.registerService(Function.class, new GogoCommand(c), props));
+        }
+    }
+
+    /** Every Strata command, in the order the command list and the command reference show them. */
+    static List<Command> all(ImageService images, NodeManager nodes, JobManager jobs, Exports exports,
+                             Health health, Metrics metrics, String version) {
         OperationRunner runner = new OperationRunner(images, jobs);
         List<Command> commands = new ArrayList<>(List.of(
                 new AgentStatusCommand(images, version, exports::listenAddresses),
+                new AgentHealthCommand(health),
+                new NodeStatsCommand(nodes, metrics),
                 new DriverListCommand(images.drivers()),
                 new InfoCommand(images),
                 new CreateCommand(images),
@@ -57,13 +75,8 @@ public final class ShellCommands {
         commands.addAll(NodeCommands.all(nodes, exports));
         commands.addAll(ExportCommands.all(exports, images.mode() == Mode.DAEMON));
         commands.addAll(JobCommands.all(jobs));
-        for (Command c : commands) {
-            String[] parts = c.name().split(":");
-            Dictionary<String, Object> props = new Hashtable<>();
-            props.put(CommandProcessor.COMMAND_SCOPE, parts[0]);
-            props.put(CommandProcessor.COMMAND_FUNCTION, new String[] {parts[1]});
-            registrations.add(context.registerService(Function.class, new GogoCommand(c), props));
-        }
+        commands.add(new CommandListCommand(commands));
+        return List.copyOf(commands);
     }
 
     @Deactivate

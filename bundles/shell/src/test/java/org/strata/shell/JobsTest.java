@@ -51,7 +51,7 @@ class JobsTest {
     /** The job's line in job:list. */
     private String listed(int id) {
         String out = daemon.run("job:list").ok().out();
-        assertTrue(out.startsWith("ID   TYPE     STATE         DONE  DESCRIPTION\n"), out);
+        assertTrue(out.matches("(?s)ID +TYPE +STATE +DONE +DESCRIPTION\n.*"), out);
         return out.lines().filter(l -> l.startsWith(id + " ")).findFirst().orElseThrow(() -> new AssertionError(out));
     }
 

@@ -48,7 +48,7 @@ class Qcow2RegressionTest {
         org.strata.format.qcow2.Qcow2FormatDriver qcow2 = new org.strata.format.qcow2.Qcow2FormatDriver();
         registry.addFormat(qcow2);
         var images = new org.strata.core.agent.ImageService(registry, org.strata.testkit.TestEngines.ioThreads(), dir,
-                org.strata.core.agent.Mode.RUN, java.util.List.of(), 5);
+                org.strata.core.agent.Mode.RUN, org.strata.core.agent.AgentSettings.DEFAULTS);
         try (var src = images.opener().open("v2.qcow2", org.strata.core.image.OpenRequest.in(dir).build())) {
             assertEquals(-1, qcow2.measure(src.size(), java.util.Map.of(), src).bitmaps());
         }

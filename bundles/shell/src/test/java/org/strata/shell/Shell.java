@@ -5,13 +5,16 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import org.strata.core.agent.DriverRegistry;
 import org.strata.core.agent.ImageService;
 import org.strata.core.agent.Mode;
+import org.strata.core.agent.NodeManager;
 import org.strata.core.ops.JobManager;
 import org.strata.format.raw.RawFormatDriver;
 import org.strata.storage.file.FileStorageDriver;
@@ -30,7 +33,7 @@ final class Shell {
         }
     }
 
-    private final Map<String, Command> commands = new HashMap<>();
+    private final Map<String, Command> commands = new LinkedHashMap<>();
     private final Path cwd;
     private final List<String> allowRoots;
     private final JobManager jobs;
@@ -62,21 +65,18 @@ final class Shell {
         registry.addFormat(new org.strata.format.vhdx.VhdxFormatDriver());
         registry.addFormat(new org.strata.format.vmdk.VmdkFormatDriver());
         registry.addFormat(new org.strata.format.vdi.VdiFormatDriver());
-        ImageService images = new ImageService(registry, TestEngines.ioThreads(), cwd, mode, configuredRoots, 5);
+        ImageService images = new ImageService(registry, TestEngines.ioThreads(), cwd, mode,
+                new org.strata.core.agent.AgentSettings(configuredRoots, 5, false));
         jobs = new JobManager();
-        OperationRunner runner = new OperationRunner(images, jobs);
-        for (Command c : JobCommands.all(jobs)) {
+        for (Command c : ShellCommands.all(images, new NodeManager(images, registry), jobs, new NoExports(),
+                new org.strata.core.health.Health(), new org.strata.core.metrics.Metrics(), "0.1.0")) {
             commands.put(c.name(), c);
         }
-        for (Command c : List.of(new InfoCommand(images), new CreateCommand(images), new IoCommand(images),
-                new MapCommand(images), new CompareCommand(images), new ResizeCommand(images),
-                new BenchCommand(images), new CheckCommand(images), new ConvertCommand(images, runner),
-                new CommitCommand(images, runner), new RebaseCommand(images, runner, false),
-                new RebaseCommand(images, runner, true), new SnapshotCommand(images), new MeasureCommand(images),
-                new AmendCommand(images), new DdCommand(images), new BitmapCommand(images),
-                new DriverListCommand(registry))) {
-            commands.put(c.name(), c);
-        }
+    }
+
+    /** Every command, in the order the command list shows them. */
+    Collection<Command> commands() {
+        return Collections.unmodifiableCollection(commands.values());
     }
 
     JobManager jobs() {
@@ -85,7 +85,7 @@ final class Shell {
 
     /** The names of the commands this shell runs. */
     java.util.Set<String> commandNames() {
-        return java.util.Collections.unmodifiableSet(commands.keySet());
+        return Collections.unmodifiableSet(commands.keySet());
     }
 
     private boolean tty;

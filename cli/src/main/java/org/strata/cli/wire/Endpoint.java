@@ -21,6 +21,11 @@ public final class Endpoint {
     public static final String SOCKET_PROPERTY = "strata.ctl.socket";
     /** a service property of the ctl bundle's marker service: one line, when it could not listen */
     public static final String ERROR_PROPERTY = "strata.ctl.error";
+    /**
+     * a service property of a marker service any bundle registers when its settings in etc/ do not parse at start:
+     * one line, naming the file and the setting; the daemon then refuses to start
+     */
+    public static final String CONFIG_ERROR_PROPERTY = "strata.config.error";
 
     /** the version of this package (package-info says it too), which the ctl bundle imports */
     public static final String PACKAGE_VERSION = "1.0.0";

@@ -147,10 +147,16 @@ final class StrataInstall {
         }
 
         static Daemon start(Path home) throws Exception {
+            return start(home, "unix:" + home.resolve("run").resolve("nbd.sock"));
+        }
+
+        /** A daemon whose NBD server listens on {@code nbdListen} (STRATA_NBD_LISTEN). */
+        static Daemon start(Path home, String nbdListen) throws Exception {
             Path stdout = home.resolve("daemon.out");
             Path stderr = home.resolve("daemon.err");
-            Process p = command(home, home, "daemon")
-                    .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+            ProcessBuilder daemon = command(home, home, "daemon");
+            daemon.environment().put("STRATA_NBD_LISTEN", nbdListen);
+            Process p = daemon.redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
             Daemon d = new Daemon(home, p, stdout, stderr);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!Files.readString(stdout).contains("daemon running")) {

@@ -15,4 +15,8 @@ public @interface AgentConfig {
     @AttributeDefinition(name = "Pause timeout", description = "Seconds a request to a node waits while the node"
             + " is detached (its driver being replaced) before it fails")
     int pause_timeout() default 60;
+
+    @AttributeDefinition(name = "Restrict nodes to the roots", description = "When true, node:add opens only images"
+            + " below the allowed roots (and --allow-root may not widen them)")
+    boolean nodes_restrict_to_roots() default false;
 }

@@ -142,8 +142,7 @@ public final class DriverRegistry implements DriverLookup {
         generation++;
         DriverInfo before = from == null ? null : from.info;
         DriverInfo after = to == null ? null : to.info;
-        LOG.log(from == null ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
-                () -> describe(before, after));
+        LOG.log(System.Logger.Level.INFO, () -> describe(before, after));
         if (from != null) {
             draining.add(from);
         }

@@ -15,6 +15,7 @@ import java.util.function.Function;
 import org.strata.api.CacheMode;
 import org.strata.api.FormatAccess;
 import org.strata.api.Storage;
+import org.strata.core.metrics.IoStats;
 
 /**
  * An image the agent keeps open under a name. Requests go through {@link #call}; while the node is detached
@@ -60,6 +61,7 @@ public final class Node implements ImageHandle {
     }
 
     private final Spec spec;
+    private final IoStats stats;
     private final long pauseNanos;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition attachedOrGone = lock.newCondition();
@@ -80,6 +82,7 @@ public final class Node implements ImageHandle {
 
     Node(Spec spec, long pauseSeconds) {
         this.spec = spec;
+        this.stats = new IoStats(IoStats.Target.node(spec.name()));
         this.pauseNanos = TimeUnit.SECONDS.toNanos(pauseSeconds);
     }
 
@@ -90,6 +93,11 @@ public final class Node implements ImageHandle {
     @Override
     public String name() {
         return spec.name();
+    }
+
+    @Override
+    public IoStats stats() {
+        return stats;
     }
 
     @Override

@@ -28,6 +28,7 @@ import org.strata.api.StoragePath;
 import org.strata.core.image.Errors;
 import org.strata.core.image.ImageLocation;
 import org.strata.core.image.OpenRequest;
+import org.strata.core.metrics.Metrics;
 
 /**
  * The images the agent keeps open (nodes). In the daemon they are persisted in var/nodes.json and reopened at
@@ -47,6 +48,7 @@ public final class NodeManager implements DriverListener {
 
     private final ImageService images;
     private final DriverRegistry registry;
+    private final Metrics metrics;
     private final BundleContext context;
     private final boolean persistent;
     /** var/nodes.json; null outside the daemon, where nothing is persisted. */
@@ -64,9 +66,11 @@ public final class NodeManager implements DriverListener {
     };
 
     @Activate
-    public NodeManager(@Reference ImageService images, @Reference DriverRegistry registry, BundleContext context) {
+    public NodeManager(@Reference ImageService images, @Reference DriverRegistry registry,
+                       @Reference Metrics metrics, BundleContext context) {
         this.images = images;
         this.registry = registry;
+        this.metrics = metrics;
         this.context = context;
         this.persistent = images.mode() == Mode.DAEMON;
         this.state = persistent ? new StateFile<>(images.home().resolve("var/nodes.json"),
@@ -74,7 +78,9 @@ public final class NodeManager implements DriverListener {
         if (persistent) {
             try {
                 for (Node.Spec spec : state.load()) {
-                    nodes.put(spec.name(), new Node(spec, pauseSeconds()));
+                    Node node = new Node(spec, pauseSeconds());
+                    nodes.put(spec.name(), node);
+                    metrics.add(node.stats());
                 }
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.ERROR, "cannot read the persisted nodes: " + Errors.oneLine(e));
@@ -89,7 +95,7 @@ public final class NodeManager implements DriverListener {
 
     /** A node manager outside a framework (tests). */
     public NodeManager(ImageService images, DriverRegistry registry) {
-        this(images, registry, null);
+        this(images, registry, new Metrics(), null);
     }
 
     @Deactivate
@@ -107,9 +113,9 @@ public final class NodeManager implements DriverListener {
         try {
             for (Node n : list()) {
                 try {
-                    n.close("is closed: " + STOPPING);
+                    close(n, "is closed: " + STOPPING);
                 } catch (IOException e) {
-                    LOG.log(System.Logger.Level.ERROR, "node " + n.name() + ": " + Errors.oneLine(e));
+                    // logged: the other nodes still close
                 }
             }
         } finally {
@@ -147,6 +153,13 @@ public final class NodeManager implements DriverListener {
                 throw new IllegalArgumentException("Invalid node name '" + nodeName
                         + "' (letters, digits, '.', '_', '+', '-'; at most 64)");
             }
+            if (images.restrictNodesToRoots()) {
+                String why = "nodes.restrict.to.roots in etc/org.strata.agent.cfg lets nodes open only there";
+                images.opener().requireConfiguredRoot(file, cwd, why);
+                for (String root : allowRoots) {
+                    images.opener().requireConfiguredRoot(root, cwd, "--allow-root may not widen them: " + why);
+                }
+            }
             Node.Spec requested = new Node.Spec(nodeName, ImageLocation.parse(file, cwd).storage(), format, readOnly,
                     cache.toString(), allowRoots.stream().map(r -> ImageLocation.parse(r, cwd).storage()).toList());
             FormatAccess access = images.opener().open(file, requestFor(requested).toBuilder().cwd(cwd).build());
@@ -155,7 +168,10 @@ public final class NodeManager implements DriverListener {
             Node node = new Node(spec, pauseSeconds());
             node.attach(access, registry::serving);
             nodes.put(nodeName, node);
+            metrics.add(node.stats());
             persist();
+            LOG.log(System.Logger.Level.INFO, "node " + nodeName + ": opened " + spec.file() + " (" + spec.format()
+                    + (readOnly ? ", read-only" : "") + ")");
             return node;
         } finally {
             transitions.unlock();
@@ -181,10 +197,22 @@ public final class NodeManager implements DriverListener {
                 throw new IllegalArgumentException("Node '" + name + "' not found");
             }
             persist();
-            node.close("was removed");
+            close(node, "was removed");
         } finally {
             transitions.unlock();
         }
+    }
+
+    /** Closes a node for good and forgets its statistics. */
+    private void close(Node node, String why) throws IOException {
+        metrics.remove(node.stats());
+        try {
+            node.close(why);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.ERROR, "node " + node.name() + ": closing failed: " + Errors.oneLine(e));
+            throw e;
+        }
+        LOG.log(System.Logger.Level.INFO, "node " + node.name() + ": closed");
     }
 
     public List<Node> list() {

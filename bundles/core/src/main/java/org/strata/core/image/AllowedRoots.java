@@ -33,15 +33,26 @@ final class AllowedRoots {
      * @param namedBy  the image that names it
      */
     void check(StoragePath where, String location, String what, String namedBy) throws AccessDeniedException {
-        for (StoragePath root : roots) {
-            if (where.isUnder(root)) {
-                return;
-            }
+        if (!holds(where)) {
+            throw new AccessDeniedException(location, null, "Refusing to open " + what + " '" + location
+                    + "' named by '" + namedBy + "': it is outside the allowed roots (" + inForce() + "); "
+                    + HOW_TO_ALLOW);
         }
-        String inForce = roots.isEmpty() ? "none"
+    }
+
+    /** Whether {@code where} lies below one of the roots. */
+    boolean holds(StoragePath where) {
+        return roots.stream().anyMatch(where::isUnder);
+    }
+
+    List<StoragePath> roots() {
+        return roots;
+    }
+
+    /** The roots, for messages. */
+    String inForce() {
+        return roots.isEmpty() ? "none"
                 : roots.stream().distinct().map(StoragePath::toString).collect(Collectors.joining(", "));
-        throw new AccessDeniedException(location, null, "Refusing to open " + what + " '" + location + "' named by '"
-                + namedBy + "': it is outside the allowed roots (" + inForce + "); " + HOW_TO_ALLOW);
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.strata.core.image;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -67,6 +68,11 @@ public final class ImageOpener {
 
     public DriverLookup drivers() {
         return drivers;
+    }
+
+    /** The configured allowed.roots, as given: directories and URL prefixes. */
+    public List<String> configuredRoots() {
+        return configuredRoots;
     }
 
     /**
@@ -158,10 +164,20 @@ public final class ImageOpener {
     }
 
     /**
-     * The configured roots (those no backend understands now, say of a backend not deployed, hold nothing), the
-     * request's, and the directory of the named image, which lies at {@code where}.
+     * Refuses {@code name} (an image, or a root, relative to {@code cwd}) unless it lies below a configured root
+     * (nodes.restrict.to.roots); the message says what {@code why} refuses it.
      */
-    private AllowedRoots rootsFor(StoragePath where, OpenRequest request) {
+    public void requireConfiguredRoot(String name, Path cwd, String why) throws IOException {
+        ImageLocation location = ImageLocation.parse(name, cwd);
+        AllowedRoots configured = configuredAllowedRoots();
+        if (!configured.holds(placeOf(name, location))) {
+            throw new AccessDeniedException(location.storage(), null, "Refusing '" + location.storage() + "': it is "
+                    + "outside the allowed roots (" + configured.inForce() + ") and " + why);
+        }
+    }
+
+    /** The configured roots; those no backend understands now (say of a backend not deployed) hold nothing. */
+    private AllowedRoots configuredAllowedRoots() {
         List<StoragePath> roots = new ArrayList<>();
         for (String r : configuredRoots) {
             try {
@@ -170,6 +186,12 @@ public final class ImageOpener {
                 // nothing lies under it
             }
         }
+        return new AllowedRoots(roots);
+    }
+
+    /** The configured roots, the request's, and the directory of the named image, which lies at {@code where}. */
+    private AllowedRoots rootsFor(StoragePath where, OpenRequest request) {
+        List<StoragePath> roots = new ArrayList<>(configuredAllowedRoots().roots());
         roots.addAll(request.extraRoots());
         roots.add(where.parent());
         return new AllowedRoots(roots);

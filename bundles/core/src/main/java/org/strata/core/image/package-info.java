@@ -4,5 +4,5 @@
  * the driver lookup it all rests on. Plain classes, usable without a framework.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("2.1.0")
 package org.strata.core.image;

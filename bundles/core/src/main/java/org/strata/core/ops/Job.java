@@ -16,10 +16,13 @@ public final class Job implements JobControl {
 
     public enum State { RUNNING, COMPLETED, FAILED, CANCELLED }
 
+    private static final System.Logger LOG = System.getLogger(JobManager.class.getName());
+
     private final int id;
     private final String kind;
     private final String description;
     private final Instant started = Instant.now();
+    private final long startNanos = System.nanoTime();
     private final AtomicLong total = new AtomicLong();
     private final AtomicLong done = new AtomicLong();
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
@@ -66,7 +69,23 @@ public final class Job implements JobControl {
                 state = State.COMPLETED;
             }
         } finally {
+            logEnd();
             finished.complete(null);
+        }
+    }
+
+    /** One line when the job starts and one when it ends, with how and after how long. */
+    void logStart() {
+        LOG.log(System.Logger.Level.INFO, "job " + id + " (" + kind + ") started: " + description);
+    }
+
+    private void logEnd() {
+        String took = String.format("%.1f", (System.nanoTime() - startNanos) / 1e9);
+        String name = "job " + id + " (" + kind + ") ";
+        switch (state) {
+            case COMPLETED -> LOG.log(System.Logger.Level.INFO, name + "completed in " + took + " s");
+            case CANCELLED -> LOG.log(System.Logger.Level.INFO, name + "cancelled after " + took + " s");
+            default -> LOG.log(System.Logger.Level.WARNING, name + "failed after " + took + " s: " + error);
         }
     }
 

@@ -34,6 +34,7 @@ public final class JobManager {
             jobs.put(job.id(), job);
             forgetOldFinished();
         }
+        job.logStart();
         pool.execute(() -> job.run(op, resources));
         return job;
     }

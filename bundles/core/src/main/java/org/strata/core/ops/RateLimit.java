@@ -38,20 +38,24 @@ public final class RateLimit {
             inner.total(amount);
         }
 
+        /**
+         * Waits until the rate allows the work done, then reports it: progress follows the limited pace even when
+         * parallel workers have all copied their chunks at once.
+         */
         @Override
         public void advance(long amount) {
-            inner.advance(amount);
             long due = start + (long) (done.addAndGet(amount) * 1e9 / bytesPerSecond);
-            for (long now = System.nanoTime(); now < due; now = System.nanoTime()) {
-                try {
+            try {
+                for (long now = System.nanoTime(); now < due; now = System.nanoTime()) {
                     inner.checkCancelled();
                     TimeUnit.NANOSECONDS.sleep(Math.min(STEP_NANOS, due - now));
-                } catch (OperationCancelled e) {
-                    return; // the operation's next check throws
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
                 }
+            } catch (OperationCancelled e) {
+                // the operation's next check throws
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                inner.advance(amount);
             }
         }
 

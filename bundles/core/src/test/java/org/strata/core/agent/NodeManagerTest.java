@@ -48,8 +48,38 @@ class NodeManagerTest {
 
     /** A daemon's node manager over {@code registry}, whose detached nodes wait {@code pauseSeconds}. */
     private NodeManager manager(DriverRegistry registry, int pauseSeconds) {
-        return new NodeManager(new ImageService(registry, TestEngines.ioThreads(), home, Mode.DAEMON, List.of(),
-                pauseSeconds), registry);
+        return new NodeManager(new ImageService(registry, TestEngines.ioThreads(), home, Mode.DAEMON,
+                new AgentSettings(List.of(), pauseSeconds, false)), registry);
+    }
+
+    @Test
+    void withNodesRestrictedToRootsOnlyImagesBelowThemOpen() throws Exception {
+        Path images = Files.createDirectories(home.resolve("images"));
+        Path elsewhere = Files.createDirectories(home.resolve("elsewhere"));
+        Files.write(images.resolve("in.img"), new byte[512]);
+        Files.write(elsewhere.resolve("out.img"), new byte[512]);
+        Files.createSymbolicLink(images.resolve("link.img"), elsewhere.resolve("out.img"));
+        DriverRegistry registry = registry(new RawFormatDriver());
+        NodeManager nodes = new NodeManager(new ImageService(registry, TestEngines.ioThreads(), home, Mode.DAEMON,
+                new AgentSettings(List.of(images.toString()), 5, true)), registry);
+
+        assertEquals("in", nodes.add(null, "images/in.img", null, true, CacheMode.WRITEBACK, home, List.of()).name());
+        for (String outside : List.of("elsewhere/out.img", "images/link.img", "images/../elsewhere/out.img")) {
+            IOException e = assertThrows(IOException.class,
+                    () -> nodes.add("x", outside, null, true, CacheMode.WRITEBACK, home, List.of()), outside);
+            assertEquals("Refusing '" + home.resolve(outside).normalize() + "': it is outside the allowed roots ("
+                    + images.toRealPath() + ") and nodes.restrict.to.roots in etc/org.strata.agent.cfg lets nodes "
+                    + "open only there", org.strata.core.image.Errors.oneLine(e));
+        }
+        IOException widened = assertThrows(IOException.class, () -> nodes.add("x", "images/in.img", null, true,
+                CacheMode.WRITEBACK, home, List.of(elsewhere.toString())));
+        assertTrue(org.strata.core.image.Errors.oneLine(widened).contains("--allow-root may not widen them"),
+                widened.getMessage());
+        assertEquals(1, nodes.list().size());
+
+        NodeManager unrestricted = manager(registry(new RawFormatDriver()), 5);
+        assertEquals("out", unrestricted.add(null, "elsewhere/out.img", null, true, CacheMode.WRITEBACK, home,
+                List.of()).name());
     }
 
     /** A read on another thread, which may wait for the node. */

@@ -30,6 +30,23 @@ class RateLimitTest {
         assertTrue(millis >= 240 && millis < 2000, millis + " ms for 1 MiB at 4 MiB/s");
     }
 
+    /**
+     * Four workers copy their chunks at once (as convert's do); the job's progress still follows the rate, instead
+     * of reaching 100 % at once and then waiting.
+     */
+    @Test
+    void progressFollowsTheRateWhenWorkersCopyInParallel() throws Exception {
+        Operation parallel = control -> {
+            control.total(4 * (256 << 10));
+            Workers.run("test", 4, () -> control.advance(256 << 10), failure -> { });
+        };
+        Job job = new JobManager().start("test", "parallel", RateLimit.of(parallel, 1 << 20), java.util.List.of());
+        Thread.sleep(100);
+        assertTrue(job.percent() < 25, job.percent() + " % after 0.1 s of 1 s");
+        assertTrue(job.await(5, TimeUnit.SECONDS));
+        assertEquals(Job.State.COMPLETED, job.state(), job.error());
+    }
+
     @Test
     void noLimitIsTheOperationItself() {
         Operation op = chunks(1, 1);

@@ -49,8 +49,23 @@ final class Commands {
         return flags;
     }
 
-    /** Runs the request and sends its reply; an IOException means the reply could not be sent. */
+    /**
+     * Runs the request and sends its reply, counted in the export's and its node's statistics; an IOException
+     * means the reply could not be sent.
+     */
     void run(Request r, ByteBuffer payload) throws IOException {
+        long start = export.started();
+        boolean ok = false;
+        try {
+            ok = execute(r, payload);
+        } finally {
+            export.ended(start, ok && r.type() == Nbd.CMD_READ ? r.length() : 0,
+                    ok && r.type() == Nbd.CMD_WRITE ? r.length() : 0, !ok);
+        }
+    }
+
+    /** Runs the request and sends its reply; false when the reply was an error. */
+    private boolean execute(Request r, ByteBuffer payload) throws IOException {
         try {
             int unknown = r.flags() & ~allowedFlags(r.type(), session.chunked(), session.extended());
             if (unknown != 0) {
@@ -67,6 +82,7 @@ final class Commands {
                 case Nbd.CMD_CACHE -> cache(r);
                 default -> throw new NbdError(Nbd.EINVAL, "unknown command " + r.type());
             }
+            return true;
         } catch (NbdError e) {
             out.error(r, e.code, e.getMessage());
         } catch (IOException e) {
@@ -78,6 +94,7 @@ final class Commands {
         } catch (OutOfMemoryError e) {
             out.error(r, Nbd.ENOMEM, "out of memory");
         }
+        return false;
     }
 
     private static int errorCode(IOException e) {

@@ -50,9 +50,9 @@ final class Connection implements Runnable {
             }
             Transmission t = new Transmission(server, this, session, handshake.transport());
             startTransmission(t);
-            LOG.log(System.Logger.Level.DEBUG, () -> name + ": " + peer + " uses export '" + session.export().name
-                    + "'" + (session.extended() ? " with extended headers" : session.structured()
-                    ? " with structured replies" : ""));
+            LOG.log(System.Logger.Level.INFO, name + ": client " + peer + " connected to export '"
+                    + session.export().name + "'" + (session.extended() ? " with extended headers"
+                    : session.structured() ? " with structured replies" : ""));
             t.run();
         } catch (ProtocolViolation e) {
             LOG.log(System.Logger.Level.WARNING, name + ": closing " + peer + ": " + e.getMessage());
@@ -67,6 +67,7 @@ final class Connection implements Runnable {
             Export e = export;
             if (e != null) {
                 e.detach(this);
+                LOG.log(System.Logger.Level.INFO, name + ": client " + peer + " gone from export '" + e.name + "'");
             }
             server.closed(this);
         }

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.strata.api.FormatAccess;
 import org.strata.core.agent.ImageHandle;
+import org.strata.core.metrics.IoStats;
 import org.strata.nbd.protocol.Nbd;
 
 /** An image served under a name, with the connections that use it. */
@@ -19,6 +20,8 @@ final class Export {
     final boolean writable;
     /** The preferred block size advertised to clients: a power of two, at least 4 KiB. */
     final int preferredBlockSize;
+    /** The requests on this export; each is also counted in its node's statistics. */
+    final IoStats stats;
 
     private volatile long size;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
@@ -29,6 +32,7 @@ final class Export {
         this.description = description;
         this.handle = handle;
         this.writable = writable;
+        this.stats = new IoStats(IoStats.Target.export(name, handle.name()));
         this.size = size;
         int preferred = 4096;
         if (reqAlign > preferred && Integer.bitCount(reqAlign) == 1 && reqAlign <= 1 << 20) {
@@ -40,6 +44,21 @@ final class Export {
     /** The size last seen; requests refresh it. */
     long size() {
         return size;
+    }
+
+    /** A request starts: counted in flight on the export and its node; returns its start for {@link #ended}. */
+    long started() {
+        handle.stats().begin();
+        return stats.begin();
+    }
+
+    /**
+     * The request started at {@code start} ended, having read and written so many bytes. The node's statistics are
+     * updated first, so whoever sees the export's settled sees the node's too.
+     */
+    void ended(long start, long read, long written, boolean failed) {
+        handle.stats().end(start, read, written, failed);
+        stats.end(start, read, written, failed);
     }
 
     /** Asks the image for its size now (waits while the image is paused). */

@@ -16,6 +16,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.strata.core.agent.ImageHandle;
 import org.strata.core.agent.ImageService;
 import org.strata.core.agent.Mode;
+import org.strata.core.metrics.Metrics;
 import org.strata.nbd.ExportInfo;
 import org.strata.nbd.NbdServer;
 
@@ -45,17 +46,24 @@ public final class NbdServerComponent implements NbdServer {
 
         @AttributeDefinition(name = "tls.key", required = false, description = "PEM (PKCS#8) private key")
         String tls_key() default "";
+
+        @AttributeDefinition(name = "allow.clients", required = false, description = "Address blocks (CIDR, "
+                + "comma-separated) TCP clients must come from; empty: every client")
+        String allow_clients() default "";
     }
 
-    private final NbdServerCore server = new NbdServerCore();
     @Reference
     private ImageService images;
+    @Reference
+    private Metrics metrics;
+    private NbdServerCore server;
     private String home;
     private boolean listening;
 
     @Activate
     void activate(Config config, org.osgi.framework.BundleContext context) {
         home = context.getProperty("strata.home");
+        server = new NbdServerCore(ServerLimits.DEFAULTS, metrics);
         // a short-lived `strata run` serves nothing: only the daemon listens
         listening = images.mode() == Mode.DAEMON;
         configure(config);
@@ -63,6 +71,7 @@ public final class NbdServerComponent implements NbdServer {
 
     /** Starts outside a framework (tests): listens, with no home for relative TLS paths. */
     void start(Config config) {
+        server = new NbdServerCore();
         listening = true;
         configure(config);
     }
@@ -87,6 +96,14 @@ public final class NbdServerComponent implements NbdServer {
         } catch (IOException | IllegalArgumentException e) {
             // fail closed: never serve in the clear what was meant to be encrypted
             LOG.log(System.Logger.Level.ERROR, "NBD server not listening: bad TLS configuration: " + e.getMessage());
+            stopListening();
+            return;
+        }
+        try {
+            server.setAllowedClients(ClientAllowList.parse(config.allow_clients()));
+        } catch (IllegalArgumentException e) {
+            // fail closed too: never let everyone in when only some were meant to be
+            LOG.log(System.Logger.Level.ERROR, "NBD server not listening: " + e.getMessage());
             stopListening();
             return;
         }

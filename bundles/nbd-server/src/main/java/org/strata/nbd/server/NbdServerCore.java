@@ -1,6 +1,7 @@
 package org.strata.nbd.server;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SocketChannel;
@@ -22,6 +23,7 @@ import javax.net.ssl.SSLContext;
 import org.strata.api.DaemonThreads;
 import org.strata.api.FormatAccess;
 import org.strata.core.agent.ImageHandle;
+import org.strata.core.metrics.Metrics;
 import org.strata.nbd.ExportInfo;
 import org.strata.nbd.NbdServer;
 import org.strata.nbd.protocol.Nbd;
@@ -33,8 +35,11 @@ import org.strata.nbd.protocol.Nbd;
 public final class NbdServerCore implements NbdServer, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("org.strata.nbd");
+    /** Refused addresses remembered so each is logged once; past this many, the rest are not logged. */
+    private static final int MAX_REFUSED_LOGGED = 1024;
 
     private final ServerLimits limits;
+    private final Metrics metrics;
     private final BufferPool buffers = new BufferPool();
     private final Map<String, Export> exports = new LinkedHashMap<>(); // guarded by this
     private final List<Listener> listeners = new ArrayList<>(); // guarded by this
@@ -42,6 +47,8 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
     private final AtomicLong connectionIds = new AtomicLong();
     private final ScheduledExecutorService watchdog;
     private volatile SSLContext tls;
+    private volatile ClientAllowList allowedClients = ClientAllowList.EVERYONE;
+    private final Set<InetAddress> refusedLogged = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
     public NbdServerCore() {
@@ -49,7 +56,13 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
     }
 
     public NbdServerCore(ServerLimits limits) {
+        this(limits, new Metrics());
+    }
+
+    /** A server whose exports report their statistics to {@code metrics}. */
+    public NbdServerCore(ServerLimits limits, Metrics metrics) {
         this.limits = limits;
+        this.metrics = metrics;
         this.watchdog = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("strata-nbd-watchdog"));
         watchdog.scheduleWithFixedDelay(this::checkConnections, 1, 1, TimeUnit.SECONDS);
     }
@@ -117,6 +130,15 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
         tls = certificate == null ? null : TlsContexts.fromPem(certificate, key);
     }
 
+    /**
+     * Accepts TCP clients from these address blocks only (Unix socket clients are the host's own); others are closed
+     * at accept, and each refused address is logged once (until the list changes).
+     */
+    void setAllowedClients(ClientAllowList allowed) {
+        allowedClients = allowed;
+        refusedLogged.clear();
+    }
+
     @Override
     public synchronized List<String> listenAddresses() {
         return listeners.stream().map(Listener::bound).toList();
@@ -125,7 +147,17 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
     private void accepted(SocketChannel ch, boolean tcp) {
         String peer = "client";
         try {
-            peer = tcp ? String.valueOf((InetSocketAddress) ch.getRemoteAddress()) : "unix client";
+            InetSocketAddress remote = tcp ? (InetSocketAddress) ch.getRemoteAddress() : null;
+            peer = tcp ? String.valueOf(remote) : "unix client";
+            if (tcp && !allowedClients.allows(remote.getAddress())) {
+                if (refusedLogged.size() < MAX_REFUSED_LOGGED && refusedLogged.add(remote.getAddress())) {
+                    LOG.log(System.Logger.Level.WARNING, "NBD server refuses " + remote.getAddress().getHostAddress()
+                            + ": not in allow.clients (" + allowedClients + "); further connections from it are "
+                            + "closed without a word");
+                }
+                ch.close();
+                return;
+            }
             if (closing || connections.size() >= limits.maxConnections()) {
                 LOG.log(System.Logger.Level.WARNING, "NBD server refuses " + peer + ": "
                         + (closing ? "shutting down" : limits.maxConnections() + " connections already"));
@@ -184,6 +216,7 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
             }
             exports.put(name, e);
         }
+        metrics.add(e.stats);
         LOG.log(System.Logger.Level.INFO, "NBD export '" + name + "' added (" + (writable ? "writable" : "read-only")
                 + ", " + size + " bytes)");
     }
@@ -207,6 +240,7 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
         if (e == null) {
             return false;
         }
+        metrics.remove(e.stats);
         retire(e);
         LOG.log(System.Logger.Level.INFO, "NBD export '" + name + "' removed");
         return true;
@@ -291,6 +325,7 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
             exports.clear();
         }
         for (Export e : all) {
+            metrics.remove(e.stats);
             try {
                 retire(e);
             } catch (IOException ex) {

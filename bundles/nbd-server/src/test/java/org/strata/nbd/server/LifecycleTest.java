@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.strata.api.FormatAccess;
 import org.strata.core.agent.ImageHandle;
+import org.strata.core.metrics.IoStats;
 import org.strata.nbd.ExportInfo;
 import org.strata.nbd.protocol.Nbd;
 import org.strata.testkit.Patterns;
@@ -36,6 +37,7 @@ class LifecycleTest {
     /** A handle whose image can be paused like the agent's while a driver is replaced, and slowed down. */
     static final class TestHandle implements ImageHandle {
         final FormatAccess access;
+        final IoStats stats = new IoStats(IoStats.Target.node("test"));
         volatile CountDownLatch paused;
         volatile long delayMillis;
 
@@ -46,6 +48,11 @@ class LifecycleTest {
         @Override
         public String name() {
             return "test";
+        }
+
+        @Override
+        public IoStats stats() {
+            return stats;
         }
 
         @Override

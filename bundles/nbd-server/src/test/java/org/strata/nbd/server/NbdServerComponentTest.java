@@ -20,6 +20,10 @@ class NbdServerComponentTest {
     Path dir;
 
     private static NbdServerComponent.Config config(String listen, String cert, String key) {
+        return config(listen, cert, key, "");
+    }
+
+    private static NbdServerComponent.Config config(String listen, String cert, String key, String allowClients) {
         return new NbdServerComponent.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -39,6 +43,11 @@ class NbdServerComponentTest {
             @Override
             public String tls_key() {
                 return key;
+            }
+
+            @Override
+            public String allow_clients() {
+                return allowClients;
             }
         };
     }
@@ -77,6 +86,10 @@ class NbdServerComponentTest {
             assertEquals(List.of("unix:" + socket), c.listenAddresses());
             c.modified(config("127.0.0.1:0", "missing-cert.pem", ""));
             assertEquals(List.of(), c.listenAddresses(), "a broken TLS setup never serves in the clear");
+            c.modified(config("unix:" + socket, "", "", "192.0.2.0/24"));
+            assertEquals(List.of("unix:" + socket), c.listenAddresses());
+            c.modified(config("unix:" + socket, "", "", "192.0.2.0/24,example.com"));
+            assertEquals(List.of(), c.listenAddresses(), "a broken allow-list never lets everyone in");
         } finally {
             c.deactivate();
         }

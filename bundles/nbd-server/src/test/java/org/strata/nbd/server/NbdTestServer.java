@@ -7,12 +7,15 @@ import java.util.List;
 
 import org.strata.api.FormatAccess;
 import org.strata.core.agent.ImageHandle;
+import org.strata.core.metrics.Metrics;
 import org.strata.nbd.protocol.HostPort;
 
 /** A server on a free loopback port with images that are closed with it. */
 final class NbdTestServer implements AutoCloseable {
 
     final NbdServerCore server;
+    /** Where the exports' statistics are registered. */
+    final Metrics metrics = new Metrics();
     final int port;
     private final List<FormatAccess> images = new ArrayList<>();
 
@@ -21,8 +24,13 @@ final class NbdTestServer implements AutoCloseable {
     }
 
     NbdTestServer(ServerLimits limits) throws IOException {
-        server = new NbdServerCore(limits);
-        server.listen(List.of(ListenAddress.tcp("127.0.0.1", 0)));
+        this(limits, ListenAddress.tcp("127.0.0.1", 0));
+    }
+
+    /** A server on {@code address} (port 0: a free one). */
+    NbdTestServer(ServerLimits limits, ListenAddress address) throws IOException {
+        server = new NbdServerCore(limits, metrics);
+        server.listen(List.of(address));
         port = HostPort.parse(server.listenAddresses().get(0)).port();
     }
 

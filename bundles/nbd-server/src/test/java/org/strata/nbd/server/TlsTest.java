@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -13,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.strata.nbd.protocol.Nbd;
 import org.strata.testkit.QemuTools;
+import org.strata.testkit.TestCertificates;
 
 /** TLS (NBD_OPT_STARTTLS) with an X.509 certificate, against QEMU's and libnbd's clients. */
 class TlsTest {
@@ -25,26 +25,9 @@ class TlsTest {
     @TempDir
     Path dir;
 
-    /** A CA in ca-cert.pem (as the clients expect it in their certificate directory) and a server certificate. */
     @BeforeAll
     static void makeCertificates() throws IOException {
-        Files.writeString(pki.resolve("ext.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                + "extendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca-cert.pem",
-                "-days", "2", "-subj", "/CN=Strata test CA");
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server-key.pem", "-out", "server.csr",
-                "-subj", "/CN=127.0.0.1");
-        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca-cert.pem", "-CAkey", "ca-key.pem",
-                "-CAcreateserial", "-out", "server-cert.pem", "-days", "2", "-extfile", "ext.cnf");
-    }
-
-    private static void openssl(String... args) {
-        String[] cmd = new String[args.length + 1];
-        cmd[0] = "openssl";
-        System.arraycopy(args, 0, cmd, 1, args.length);
-        QemuTools.Result r = QemuTools.run(java.util.List.of("sh", "-c", "cd '" + pki + "' && "
-                + String.join(" ", java.util.Arrays.stream(cmd).map(a -> "'" + a + "'").toList())));
-        r.ok();
+        TestCertificates.make(pki);
     }
 
     private NbdTestServer tlsServer() throws IOException {

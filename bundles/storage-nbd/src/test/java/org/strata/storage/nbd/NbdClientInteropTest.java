@@ -26,6 +26,7 @@ import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
 import org.strata.api.UnsupportedFeatureException;
 import org.strata.core.agent.ImageHandle;
+import org.strata.core.metrics.IoStats;
 import org.strata.format.raw.RawFormatDriver;
 import org.strata.nbd.server.ListenAddress;
 import org.strata.nbd.server.NbdServerCore;
@@ -167,6 +168,7 @@ class NbdClientInteropTest {
     /** A handle whose image can be paused, for a server that stops answering requests. */
     static final class PausableHandle implements ImageHandle {
         final FormatAccess access;
+        final IoStats stats = new IoStats(IoStats.Target.node("p"));
         volatile CountDownLatch gate;
 
         PausableHandle(FormatAccess access) {
@@ -176,6 +178,11 @@ class NbdClientInteropTest {
         @Override
         public String name() {
             return "p";
+        }
+
+        @Override
+        public IoStats stats() {
+            return stats;
         }
 
         @Override
