@@ -24,6 +24,8 @@ packages=(
   passwd util-linux   # useradd and runuser: throwaway users at the management socket (ManagementAccessTest)
   tmux                # a real terminal for strata shell's line editing and completion (ShellTerminalTest)
   systemd             # systemd-analyze verify (the unit of the Debian package) and systemctl --root (its scripts)
+  qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio  # a real Linux guest on an export (RealGuestTest)
+  e2fsprogs           # e2fsck and debugfs: the guest's file system checked on the host
 )
 missing=()
 for pkg in "${packages[@]}"; do

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 
 /**
  * NBD clients under load: each a libnbd client (nbd-load.py under Debian's /usr/bin/python3, which has the
- * python3-libnbd binding) writing, zeroing, flushing and verifying its own region of an export until stopped.
+ * python3-libnbd binding) writing, zeroing, trimming if asked, flushing and verifying its own region of an export
+ * until stopped.
  */
 final class NbdLoad implements AutoCloseable {
 
@@ -33,6 +34,11 @@ final class NbdLoad implements AutoCloseable {
 
     /** Starts {@code count} clients on regions of {@code regionSize} bytes, one after the other from offset 0. */
     NbdLoad(String uri, int count, long regionSize, Path workDir) throws IOException {
+        this(uri, count, regionSize, workDir, 0);
+    }
+
+    /** The same, with {@code trimShare} of the requests trims (a trimmed block may read as anything, but stably). */
+    NbdLoad(String uri, int count, long regionSize, Path workDir, double trimShare) throws IOException {
         assertTrue(Files.isExecutable(Path.of(PYTHON)), PYTHON + " is missing (install python3-libnbd)");
         this.regionSize = regionSize;
         this.stopFile = workDir.resolve("stop-load");
@@ -41,7 +47,7 @@ final class NbdLoad implements AutoCloseable {
             Path out = workDir.resolve("load-" + i + ".json");
             outputs.add(out);
             clients.add(new ProcessBuilder(PYTHON, SCRIPT.toString(), uri, Long.toString(i * regionSize),
-                    Long.toString(regionSize), Integer.toString(i), stopFile.toString())
+                    Long.toString(regionSize), Integer.toString(i), stopFile.toString(), Double.toString(trimShare))
                     .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.appendTo(out.toFile()))
                     .start());
         }

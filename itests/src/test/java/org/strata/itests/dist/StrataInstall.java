@@ -212,6 +212,24 @@ final class StrataInstall {
             return image;
         }
 
+        /**
+         * Waits (30 s at most) until the exports named serve (their nodes attached), as after a start with
+         * persisted nodes and exports.
+         */
+        void awaitExportsServing(List<String> names) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {
+                String exports = exec("export:list").out();
+                if (names.stream().allMatch(n -> exports.lines().anyMatch(l -> l.startsWith(n + " ")
+                        && l.endsWith(" serving")))) {
+                    return;
+                }
+                assertTrue(System.nanoTime() < deadline, "not every export serves 30 s after the start:\n" + exports
+                        + exec("node:list").out() + log());
+                Thread.sleep(100);
+            }
+        }
+
         /** SIGTERM; fails unless the daemon exits 0 within {@code seconds}. Returns how long it took. */
         long terminateWithin(int seconds) throws IOException, InterruptedException {
             long start = System.nanoTime();

@@ -37,10 +37,10 @@ final class ClusterMap {
             file.checkMetadataOffset(off, what);
             file.requireNoOverlap(off, file.clusterSize(), what, Metadata.ACTIVE_L2);
         });
-        // Refcounts of newly allocated clusters reach the disk before the L2 entries that use them.
+        // Refcounts of newly allocated clusters, and copied data, reach the disk before the L2 entries that use them.
         l2.setBeforeWrite(() -> {
             refcounts.flush();
-            file.orderedSync();
+            file.refcountSync();
         });
     }
 

@@ -158,6 +158,7 @@ final class DataWriter {
             // The common case without a backing file: nothing to read. A fresh cluster past the old end of the
             // file reads as zeroes already; a reused one is zeroed without moving zero bytes.
             if (!fresh) {
+                file.copiedDataWritten(data);
                 data.writeZeroes(host, to - from, false);
             }
             return;
@@ -168,6 +169,7 @@ final class DataWriter {
         if (fresh && isZero(buf.array())) {
             return;
         }
+        file.copiedDataWritten(data);
         data.write(buf, host);
     }
 
@@ -200,6 +202,7 @@ final class DataWriter {
     /** Writes zeroes over the parts of a reused zero cluster that the write does not cover. */
     private void zeroFill(long host, long cStart, long wStart, long wEnd, long cEnd, boolean overwrite)
             throws IOException {
+        file.copiedDataWritten(data);
         if (!overwrite) {
             data.writeZeroes(host, cEnd - cStart, false);
             return;

@@ -25,6 +25,8 @@ final class ImageFile {
     private volatile boolean corrupt;
     /** This process set the dirty bit on disk (lazy refcounts in use). */
     private boolean dirtyOnDisk;
+    /** Where copy-on-write data waits for a sync before the L2 entries that use it (null: nothing waits). */
+    private Storage unsyncedCopies;
 
     ImageFile(Storage storage, Header header, boolean writable) {
         this.storage = storage;
@@ -129,13 +131,31 @@ final class ImageFile {
         }
     }
 
+    /** Copy-on-write data (copies or zero fills) was written to {@code data}: the entries using it must wait. */
+    void copiedDataWritten(Storage data) {
+        unsyncedCopies = data;
+    }
+
     /**
-     * A barrier between metadata writes that must reach the disk in order (refcounts before the L2 entries that
-     * use them). Not needed while the dirty bit is set: the refcounts are rebuilt before the next change anyway.
+     * A barrier between writes that must reach the disk in order: what a table, entry or header field points to
+     * (a new table, copied data) before the pointer; refcounts before the L2 entries that use them.
      */
     void orderedSync() throws IOException {
-        if (!dirtyOnDisk) {
-            storage.sync();
+        if (unsyncedCopies != null && unsyncedCopies != storage) {
+            unsyncedCopies.sync();
+        }
+        unsyncedCopies = null;
+        storage.sync();
+    }
+
+    /**
+     * The barrier before L2 entries are written, and before freed clusters count as free: refcounts and L2 entries
+     * in order, and copied data before the entries that use it. While the dirty bit is set only the copied data
+     * needs it: the refcounts are rebuilt on the next open anyway (lazy refcounts).
+     */
+    void refcountSync() throws IOException {
+        if (!dirtyOnDisk || unsyncedCopies != null) {
+            orderedSync();
         }
     }
 

@@ -470,7 +470,10 @@ final class Qcow2Image implements FormatImage {
                     + "(image:check -r all)");
         }
         if (refcountsStale) {
+            // Refcounts written out of order (lazy refcounts) and not closed cleanly: rebuilt, then the rest
+            // repaired as by check -r all, as QEMU does: the COPIED flags follow the refcounts.
             new RefcountRebuild(this).rebuild();
+            new Checker(this).check(RepairMode.ALL);
             refcountsAreRight();
         }
         file.markDirty();
@@ -516,7 +519,7 @@ final class Qcow2Image implements FormatImage {
         refcounts.flush();
         if (refcounts.pendingFrees() > 0) {
             // Frees reach the disk only after the L2 entries that dropped the clusters.
-            file.orderedSync();
+            file.refcountSync();
             refcounts.applyPendingFrees();
             writer.forgetCompressedCursor();
             refcounts.flush();

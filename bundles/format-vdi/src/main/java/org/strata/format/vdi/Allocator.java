@@ -8,9 +8,10 @@ import org.strata.api.Storage;
 /**
  * Allocates data blocks as QEMU does: a guest block gets the data block after the ones in use (the header's
  * count), which then reads as zeroes wherever the caller does not write; then the header's count and the block
- * map entry are written, in that order (a crash between them leaves a counted block no entry uses, never two
- * entries sharing a block). On a device (a storage of fixed size) a block that would end past it is refused before
- * anything changes.
+ * map entry are written, in that order and with a sync between them, so that even a power cut leaves at worst a
+ * counted block no entry uses, never an entry the count misses (QEMU, which writes them without a sync, would
+ * then hand that block out twice). On a device (a storage of fixed size) a block that would end past it is
+ * refused before anything changes.
  *
  * <p>Before the first allocation the whole map is checked once: the next index must be free, so no entry may
  * point at or beyond the header's count. QEMU allocates into such an image anyway, overwriting the data of
@@ -60,6 +61,7 @@ final class Allocator {
         zero(start, from);
         zero(start + to, Header.BLOCK_SIZE - to);
         Header.writeAllocated(storage, index + 1);
+        storage.sync();
         allocated = index + 1;
         map.set(block, (int) index);
         return (int) index;

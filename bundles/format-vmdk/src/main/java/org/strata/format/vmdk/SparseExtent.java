@@ -10,6 +10,7 @@ import java.util.TreeMap;
 
 import org.strata.api.Buffers;
 import org.strata.api.ImageFormatException;
+import org.strata.api.Preallocation;
 import org.strata.api.ShallowMapping;
 import org.strata.api.Storage;
 import org.strata.api.UnsupportedFeatureException;
@@ -18,9 +19,12 @@ import org.strata.api.UnsupportedFeatureException;
  * A sparse extent (hosted KDMV or ESX COWD): a grain directory points to grain tables, whose entries give each
  * grain's sector in the file (0: unallocated; 1: zeroed, where the header allows zeroed grains). Lookups follow
  * QEMU's arithmetic exactly. New grains are appended at the end of the file (rounded to a grain), filled with the
- * parent's data or zeroes before the grain table entry (and its backup) points to them, as QEMU allocates; a
- * compressed (stream-optimized) extent stages grains in memory and appends them compressed ({@link StagedGrain}).
- * Grain tables are never allocated: QEMU and VMware preallocate them for every extent they write.
+ * parent's data or zeroes before the grain table entry (and its backup) points to them, as QEMU allocates, and
+ * also (unlike QEMU) with the file covering the whole grain and synced first: neither a crash nor a power cut can
+ * leave an entry pointing past the end of the file (a grain the next allocation hands out again) or at a grain
+ * without its parent's data; a compressed (stream-optimized) extent stages grains in memory and appends them
+ * compressed ({@link StagedGrain}). Grain tables are never allocated: QEMU and VMware preallocate them for every
+ * extent they write.
  */
 final class SparseExtent implements Extent {
 
@@ -201,6 +205,10 @@ final class SparseExtent implements Extent {
             long skipTo = overwrite ? inGrain + n : grainBytes;
             fill(host, grainStart, 0, skipFrom, fromParent, below);
             fill(host, grainStart, skipTo, grainBytes, fromParent, below);
+            if (storage.size() < host + grainBytes) {
+                storage.resize(host + grainBytes, Preallocation.OFF); // the caller writes the grain's end
+            }
+            storage.sync();
             setEntry(e, sector);
             storage.flush();
             return new ShallowMapping.Raw(storage, host + inGrain, n, true);
