@@ -470,13 +470,19 @@ final class Qcow2Image implements FormatImage {
                     + "(image:check -r all)");
         }
         if (refcountsStale) {
-            // Refcounts written out of order (lazy refcounts) and not closed cleanly: rebuilt, then the rest
-            // repaired as by check -r all, as QEMU does: the COPIED flags follow the refcounts.
-            new RefcountRebuild(this).rebuild();
-            new Checker(this).check(RepairMode.ALL);
-            refcountsAreRight();
+            repairStaleRefcounts();
         }
         file.markDirty();
+    }
+
+    /**
+     * Refcounts written out of order (lazy refcounts) and not closed cleanly: rebuilt, then the rest repaired as by
+     * check -r all, as QEMU does when it opens such an image for writing: the COPIED flags follow the refcounts.
+     */
+    private void repairStaleRefcounts() throws IOException {
+        new RefcountRebuild(this).rebuild();
+        new Checker(this).check(RepairMode.ALL);
+        refcountsAreRight();
     }
 
     /** The refcounts on disk are right again (rebuilt, or repaired by a check): the dirty bit goes. */
@@ -547,6 +553,10 @@ final class Qcow2Image implements FormatImage {
             }
             try {
                 if (file.writable() && !file.corrupt()) {
+                    if (refcountsStale) {
+                        // opened dirty and closed before any change: the dirty bit may only go once they are right
+                        repairStaleRefcounts();
+                    }
                     flushLocked();
                     tracker.store();
                     if (file.dirtyOnDisk()) {
