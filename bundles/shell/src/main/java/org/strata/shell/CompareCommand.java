@@ -47,12 +47,13 @@ final class CompareCommand extends ImageCommand {
         boolean strict = o.has("strict");
         try (FormatAccess a = openOrFail(inv, o, files.get(0), "format");
              FormatAccess b = openOrFail(inv, o, files.get(1), "format-b")) {
-            Progress progress = new Progress(inv.out, o.has("progress") && !quiet, Math.max(a.size(), b.size()));
+            Progress progress = new Progress(inv.out, o.has("progress") && !quiet, 1);
+            progress.total(Math.max(a.size(), b.size()));
             String mismatch = firstMismatch(a, b, strict, inv, quiet, progress);
             if (!quiet) {
                 inv.out.println(mismatch != null ? mismatch : "Images are identical.");
             }
-            progress.finish();
+            progress.endLine(); // as qemu-img compare: the verdict follows the last figure, then the line ends
             return mismatch != null ? 1 : 0;
         } catch (IOException e) {
             throw new CommandFailure(Errors.oneLine(e), 4, e);

@@ -50,6 +50,13 @@ final class Progress {
         }
     }
 
+    /** Ends the progress line without showing a figure again (what came after the last figure stays on it). */
+    synchronized void endLine() {
+        if (enabled) {
+            out.println();
+        }
+    }
+
     synchronized void finish() {
         if (done >= total) {
             print(100.0);
