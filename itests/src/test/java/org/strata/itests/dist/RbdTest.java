@@ -203,7 +203,7 @@ class RbdTest {
         // the VM moves: the first host lets go, the second takes the image
         ok(home, "exec", "node:remove", "vm");
         ok(hostB, "exec", "node:add", "--name", "vm", disk);
-        ok(hostB, "exec", "image:io", "-c", "read -P 0 0 4k", disk); // a reader beside the writer
+        ok(hostB, "exec", "image:io", "-r", "-c", "read -P 0 0 4k", disk); // a reader beside the writer (-r, as for qemu-io)
 
         // the second host dies holding the lock: the first is refused until the cluster forgets the dead client,
         // then takes the lock over (librbd breaks it and blocklists the dead client)
