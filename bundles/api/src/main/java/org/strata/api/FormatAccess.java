@@ -172,6 +172,12 @@ public interface FormatAccess extends Closeable {
 
     void deleteSnapshot(String nameOrId) throws IOException;
 
+    /**
+     * Shows an internal snapshot instead of the current state until closed; the image must be open read-only. See
+     * {@link FormatImage#loadSnapshot}.
+     */
+    void loadSnapshot(String id, String name) throws IOException;
+
     /** Records a different backing file ({@code image:rebase}); see {@link FormatImage#changeBackingFile}. */
     void changeBackingFile(String name, String format) throws IOException;
 

@@ -142,6 +142,20 @@ public interface FormatImage extends Closeable {
     }
 
     /**
+     * Shows the internal snapshot whose id is {@code id} and whose name is {@code name} (either may be null: not
+     * compared) instead of the current state, until the image is closed, as QEMU's {@code bdrv_snapshot_load_tmp}
+     * ({@code qemu-img convert -l}). The image is open read-only; its size stays its current one (what lies beyond
+     * the snapshot's tables reads as unallocated).
+     *
+     * @throws UnsupportedFeatureException when the format has no internal snapshots
+     * @throws ImageFormatException        when no snapshot matches ("Can't find snapshot")
+     */
+    default void loadSnapshot(String id, String name) throws IOException {
+        throw new UnsupportedFeatureException("Block format '" + formatName()
+                + "' used by device '' does not support temporarily loading internal snapshots");
+    }
+
+    /**
      * Writes one cluster compressed (for {@code convert -c}): {@code offset} is cluster-aligned, {@code data}
      * holds one cluster (less at the image end). Only unallocated clusters can be written compressed.
      */

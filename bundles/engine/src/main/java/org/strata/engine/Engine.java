@@ -477,6 +477,15 @@ public final class Engine implements FormatAccess {
         exclusively(() -> image.deleteSnapshot(nameOrId));
     }
 
+    /** As QEMU's {@code bdrv_snapshot_load_tmp}: only a read-only image may show a snapshot instead of its state. */
+    @Override
+    public void loadSnapshot(String id, String name) throws IOException {
+        if (isWritable()) {
+            throw new UnsupportedFeatureException("Device '' is writable");
+        }
+        exclusively(() -> image.loadSnapshot(id, name));
+    }
+
     @Override
     public void changeBackingFile(String name, String format) throws IOException {
         exclusively(() -> image.changeBackingFile(name, format));

@@ -19,15 +19,21 @@ import org.strata.core.image.OpenRequest;
 import org.strata.core.ops.Convert;
 import org.strata.core.ops.RateLimit;
 
-/** {@code image:convert}: qemu-img convert. */
+/**
+ * {@code image:convert}: qemu-img convert, of one source or of several joined end to end, of an image's current
+ * state or of one of its internal snapshots ({@code -l}).
+ */
 final class ConvertCommand extends ImageCommand {
 
     /** qemu-img's largest sparse size: 16 MiB. */
     private static final long MAX_SPARSE = 16L << 20;
 
-    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:convert", "SRC DST")
+    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:convert", "SRC [SRC...] DST")
             .value('f', "format", "FMT", "the source's format (probed when not given)")
             .value('O', "output-format", "OUT_FMT", "the target format (default raw)")
+            .value('l', "snapshot", "SNAPSHOT", "copy this internal snapshot of the source instead of its current"
+                    + " state: its id or else its name, or snapshot.id=ID and/or snapshot.name=NAME (comma-separated,"
+                    + " both must match)")
             .value('o', "options", "OPTS", "the target's creation options (-o help lists them)").repeatable()
             .flag('c', "compress", "compress the target")
             .flag('p', "progress", "show progress")
@@ -46,7 +52,10 @@ final class ConvertCommand extends ImageCommand {
             .flag('U', FORCE_SHARE, "open the source without taking locks (it may be in use)")
             .flag((char) 0, "target-is-zero", "with -n: the existing target reads as zeroes, so zeroes need no"
                     + " writing")
-            .flag((char) 0, "job", "run in the daemon's background (see job:list)"));
+            .flag((char) 0, "job", "run in the daemon's background (see job:list)")
+            .note("Several sources are joined end to end into one target, whose size is the sum of theirs; -f names"
+                    + " the format of each. Neither -B nor a bare -l SNAPSHOT takes several sources; -l snapshot.id=..."
+                    + " reads the first source's snapshot, as qemu-img does."));
 
     private final OperationRunner runner;
 
@@ -68,7 +77,13 @@ final class ConvertCommand extends ImageCommand {
     @Override
     public int run(Invocation inv) throws Exception {
         Options o = OPTIONS.parse(inv.args);
-        List<String> files = o.operands(2, 2, "source and target file names");
+        List<String> files = o.operands();
+        if (files.size() < 2) {
+            throw new CommandFailure("Must specify image file name", 1);
+        }
+        SnapshotChoice snapshot = o.has("snapshot") ? SnapshotChoice.parse(o.get("snapshot"), inv.err, name()) : null;
+        List<String> sourceNames = files.subList(0, files.size() - 1);
+        String targetName = files.get(files.size() - 1);
         long sparse = size(o.get("sparse", "4k"), "buffer size for sparse output");
         if (sparse % 512 != 0 || sparse > MAX_SPARSE) {
             throw new CommandFailure("Invalid buffer size for sparse output specified. Valid sizes are multiples of"
@@ -91,16 +106,30 @@ final class ConvertCommand extends ImageCommand {
         CacheMode sourceCache = sourceCacheMode(o);
         List<Closeable> opened = new ArrayList<>();
         try {
-            // -U shares the source, which is only read; the target is never opened with it
-            FormatAccess src = images.opener().open(files.get(0), request(inv, o, "format", false, sourceCache).build());
-            opened.add(src);
+            // -U shares the sources, which are only read; the target is never opened with it
+            List<FormatAccess> sources = new ArrayList<>();
+            for (String name : sourceNames) {
+                FormatAccess src = images.opener().open(name, request(inv, o, "format", false, sourceCache).build());
+                opened.add(src);
+                sources.add(src);
+            }
+            if (snapshot != null) {
+                if (snapshot.bare() && sources.size() > 1) {
+                    throw new CommandFailure("No support for concatenating multiple snapshot", 1);
+                }
+                snapshot.load(sources.get(0));
+            }
+            long size = 0;
+            for (FormatAccess src : sources) {
+                size += src.size();
+            }
             FormatDriver driver = formatDriver(o.get("output-format", "raw"));
-            Map<String, String> options = checkTarget(o, driver, create);
-            TargetImage target = new TargetImage(create ? createTarget(inv, o, files.get(1), driver, options,
-                    src.size()) : null);
+            Map<String, String> options = checkTarget(o, driver, create, sources.size());
+            TargetImage target = new TargetImage(create ? createTarget(inv, o, targetName, driver, options, size)
+                    : null);
             opened.add(0, target);
-            FormatAccess dst = target.open(open(inv, files.get(1), targetRequest(inv, o, "output-format", targetCache)));
-            if (dst.size() < src.size()) {
+            FormatAccess dst = target.open(open(inv, targetName, targetRequest(inv, o, "output-format", targetCache)));
+            if (dst.size() < size) {
                 throw new CommandFailure("output file is smaller than input file", 1);
             }
             if (targetIsZero && dst.backing() != null) {
@@ -110,11 +139,11 @@ final class ConvertCommand extends ImageCommand {
             // a new image without backing file reads as zeroes, as does one the caller vouches for; -S 0 allocates
             // the whole target, zeroes too
             boolean zeroTarget = sparse != 0 && (create || targetIsZero) && dst.backing() == null;
-            Convert convert = new Convert(src, dst, new Convert.Settings((int) sparse, o.has("compress"), zeroTarget,
+            Convert convert = new Convert(sources, dst, new Convert.Settings((int) sparse, o.has("compress"), zeroTarget,
                     workers, o.has("out-of-order")));
             List<Closeable> resources = List.copyOf(opened);
             opened.clear();
-            runner.run(inv, o, "convert", files.get(0) + " -> " + files.get(1),
+            runner.run(inv, o, "convert", String.join(" + ", sourceNames) + " -> " + targetName,
                     target.completing(RateLimit.of(convert, rate)), resources);
         } catch (Exception e) {
             for (Closeable c : opened) {
@@ -129,8 +158,8 @@ final class ConvertCommand extends ImageCommand {
         return 0;
     }
 
-    /** Checks what the target is asked to be, in qemu-img's order; returns the creation options. */
-    private static Map<String, String> checkTarget(Options o, FormatDriver driver, boolean create)
+    /** Checks what the target of {@code sources} images is asked to be, in qemu-img's order; returns its options. */
+    private static Map<String, String> checkTarget(Options o, FormatDriver driver, boolean create, int sources)
             throws CommandFailure {
         Map<String, String> options = new LinkedHashMap<>(CreateOptions.parse(o.all("options")));
         String backing = o.get("backing");
@@ -138,6 +167,10 @@ final class ConvertCommand extends ImageCommand {
         if (create) {
             CreateOptions.check(options, driver.createOptions());
             CreateOptions.checkBacking(driver, backing, backingFormat);
+        }
+        if (sources > 1 && (backing != null || options.containsKey("backing_file"))) {
+            throw new CommandFailure("Having a backing file for the target makes no sense when concatenating"
+                    + " multiple input images", 1);
         }
         if (backing != null && backingFormat == null) {
             throw new CommandFailure("Use of backing file requires explicit backing format", 1);

@@ -57,7 +57,7 @@ class ProgressInteropTest {
         assertEquals("", shell.run("image:convert", "-p", "-q", "-O", "raw", "large.qcow2", "q.raw").ok().out());
     }
 
-    private static void assertSameForm(String theirs, String ours) {
+    static void assertSameForm(String theirs, String ours) {
         for (String out : List.of(theirs, ours)) {
             assertTrue(out.matches("(" + UPDATE + ")+\n"), out);
             assertTrue(out.startsWith("    (0.00/100%)\r") && out.endsWith("    (100.00/100%)\r\n"), out);

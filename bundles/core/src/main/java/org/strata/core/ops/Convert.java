@@ -2,12 +2,14 @@ package org.strata.core.ops;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 import org.strata.api.Buffers;
 import org.strata.api.FormatAccess;
 
 /**
- * Copies the guest-visible content of one image into another (qemu-img convert), deciding as qemu-img does:
+ * Copies the guest-visible content of one image, or of several joined end to end, into another (qemu-img convert),
+ * deciding as qemu-img does:
  * the source's block status says which runs are zeroes (never read: holes, zero clusters, unallocated ranges) and
  * which are data; data is read and, with sparse detection, zero runs of at least the sparse size inside it are
  * not written; zeroes are left alone in a target that reads as zeroes and written as zeroes otherwise; with
@@ -33,27 +35,25 @@ public final class Convert implements Operation {
     private record Chunk(long seq, long pos, int length, boolean zero) {
     }
 
-    private final FormatAccess src;
+    private final Sources src;
     private final FormatAccess dst;
     private final Settings settings;
     private final FormatAccess targetBacking;
     private final int cluster;
-    private final int sourceAlign;
     private final int alignSectors;
     private final long size;
     private long planned;
     private long chunksPlanned;
     private final InOrderWrites inOrder = new InOrderWrites();
 
-    public Convert(FormatAccess src, FormatAccess dst, Settings settings) throws IOException {
-        this.src = src;
+    /** Copies {@code sources}, joined in this order, into {@code dst}, which is at least as large as they together. */
+    public Convert(List<FormatAccess> sources, FormatAccess dst, Settings settings) throws IOException {
+        this.src = new Sources(sources);
         this.dst = dst;
         this.settings = settings;
         this.targetBacking = dst.backing();
         long cs = dst.info().clusterSize();
         this.cluster = (int) (cs > 0 ? cs : 65536);
-        long sc = src.info().clusterSize();
-        this.sourceAlign = (int) Math.max(SparseRuns.SECTOR, sc);
         int minSectors = settings.sparse() / SparseRuns.SECTOR;
         this.alignSectors = Math.max(minSectors <= 0 ? 1 : Integer.highestOneBit(minSectors),
                 Math.max(1, dst.reqAlign() / SparseRuns.SECTOR));
@@ -64,7 +64,7 @@ public final class Convert implements Operation {
     public void run(JobControl control) throws IOException {
         control.total(size);
         Workers.run("strata-convert", settings.workers(), () -> {
-            ByteBuffer buf = Ranges.chunkBuffer(src, dst);
+            ByteBuffer buf = src.chunkBuffer(dst);
             ByteBuffer backingBuf = targetBacking == null ? null : Ranges.chunkBuffer(targetBacking, dst);
             for (Chunk c = next(); c != null; c = next()) {
                 control.checkCancelled();
@@ -97,12 +97,12 @@ public final class Convert implements Operation {
             zero = false;
         } else if (settings.compress()) {
             n = Math.min(cluster - pos % cluster, size - pos);
-            Extent e = Extent.above(src, pos, n);
+            Extent e = src.extent(pos, n);
             zero = e.zero() && e.length() == n;
         } else {
-            Extent e = Extent.above(src, pos, Math.min(Ranges.CHUNK, size - pos));
+            Extent e = src.extent(pos, Math.min(Ranges.CHUNK, size - pos));
             n = e.length();
-            long tail = (pos + n) % sourceAlign;
+            long tail = src.pastCluster(pos, pos + n);
             if (n > tail) {
                 n -= tail;
             }
@@ -118,7 +118,7 @@ public final class Convert implements Operation {
      * clusters land in guest order).
      */
     private void copy(Chunk c, ByteBuffer buf, ByteBuffer backingBuf) throws IOException {
-        ByteBuffer data = c.zero() ? null : Ranges.read(src, c.pos(), c.length(), buf);
+        ByteBuffer data = c.zero() ? null : src.read(c.pos(), c.length(), buf);
         ByteBuffer backing = targetBacking == null ? null
                 : Ranges.read(targetBacking, c.pos(), c.length(), backingBuf);
         InOrderWrites.Write write = writesCompressed(c, data) ? dst.compress(data, c.pos())::write

@@ -305,6 +305,17 @@ final class ClusterMap {
         }
     }
 
+    /**
+     * Shows the L1 table at {@code offset} (a snapshot's) instead of the active one, in memory only: the image is
+     * read-only from now on, and what lies beyond the table's end reads as unallocated.
+     */
+    void show(long offset, int size) throws IOException {
+        l1 = readL1(offset, size);
+        l2.clear();
+        l1Dirty.clear();
+        file.overlaps().activeL2TablesAre(l1);
+    }
+
     /** Replaces the active L1 table, on disk and in memory, with {@code table} of the same size (snapshot revert). */
     void replaceL1(long[] table) throws IOException {
         long offset = file.header().l1TableOffset();

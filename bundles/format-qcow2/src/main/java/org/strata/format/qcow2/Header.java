@@ -304,14 +304,14 @@ record Header(int version, int clusterBits, long size, int cryptMethod, long l1T
     static Header read(Storage storage) throws IOException {
         String name = storage.location();
         long fileSize = storage.size();
-        if (fileSize < V2_LENGTH) {
-            throw new ImageFormatException(name + ": truncated qcow2 header (" + fileSize + " bytes)");
-        }
         ByteBuffer fixed = ByteBuffer.allocate(V3_MIN_LENGTH);
         storage.read(fixed, 0);
         fixed.flip();
-        if (fixed.getInt(0) != MAGIC) {
-            throw new ImageFormatException(name + ": not a qcow2 image (bad magic)");
+        if (fileSize < 4 || fixed.getInt(0) != MAGIC) {
+            throw new ImageFormatException("Image is not in qcow2 format"); // qemu-img's words (-f qcow2 on another)
+        }
+        if (fileSize < V2_LENGTH) {
+            throw new ImageFormatException(name + ": truncated qcow2 header (" + fileSize + " bytes)");
         }
         Builder b = new Builder();
         b.version = fixed.getInt(4);

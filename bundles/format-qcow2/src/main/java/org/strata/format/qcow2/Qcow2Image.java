@@ -626,6 +626,19 @@ final class Qcow2Image implements FormatImage {
         });
     }
 
+    /** The engine calls this on a read-only image only, which therefore has nothing cached to write back. */
+    @Override
+    public void loadSnapshot(String id, String name) throws IOException {
+        exclusively(() -> {
+            SnapshotTable.Entry sn = snapshots.find(id, name);
+            if (sn == null) {
+                throw new ImageFormatException("Can't find snapshot");
+            }
+            clusterMap.show(sn.l1Offset(), sn.l1Size());
+            metadataPreallocated = null;
+        });
+    }
+
     /** Records another backing file (or none) in the header: an amendment of backing_file and backing_fmt. */
     @Override
     public void changeBackingFile(String name, String format) throws IOException {

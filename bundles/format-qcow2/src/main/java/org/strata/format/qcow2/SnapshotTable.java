@@ -136,6 +136,16 @@ final class SnapshotTable {
         return null;
     }
 
+    /** The first snapshot with this id and this name, a null one not compared (QEMU's find_snapshot_by_id_and_name). */
+    Entry find(String id, String name) {
+        for (Entry e : entries) {
+            if ((id == null || e.id.equals(id)) && (name == null || e.name.equals(name))) {
+                return e;
+            }
+        }
+        return null;
+    }
+
     static byte[] encode(List<Entry> list) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Entry e : list) {
