@@ -113,7 +113,7 @@ class ConvertParityInteropTest {
     }
 
     @Test
-    void severalSourcesAreJoinedEndToEnd() {
+    void severalSourcesAreJoinedEndToEnd() throws Exception {
         threeSources();
         for (String format : List.of("raw", "qcow2")) {
             sameTargets(format, "-O", format, "a.raw", "b.qcow2", "c.raw", OUT);
@@ -126,6 +126,13 @@ class ConvertParityInteropTest {
         assertEquals(virtualSize("a.raw") * 2 + virtualSize("c.raw"), virtualSize("s.raw"));
         q.io("-f", "raw", "-c", "read -P 7 0 100k", "-c", "read -P 0 100k 1020k", "-c", "read -P 10 1120k 4k",
                 "-c", "read -P 7 1124k 100k", "s.raw");
+        // a size that is no sector multiple counts as the sectors it covers; an empty source adds nothing
+        byte[] odd = new byte[1000];
+        new java.util.Random(3).nextBytes(odd);
+        Files.write(dir.resolve("odd.raw"), odd);
+        Files.write(dir.resolve("empty.raw"), new byte[0]);
+        sameTargets("raw", "-O", "raw", "odd.raw", "empty.raw", "odd.raw", "b.qcow2", OUT);
+        sameTargets("qcow2", "-c", "-O", "qcow2", "odd.raw", "a.raw", "empty.raw", OUT);
     }
 
     @Test

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 import org.strata.api.BlockStatus;
+import org.strata.api.Buffers;
 import org.strata.api.FormatAccess;
 import org.strata.api.Preallocation;
 import org.strata.api.PreparedWrite;
@@ -163,6 +164,30 @@ class ConvertTest {
                 throw new AssertionError("non-zero byte at " + i);
             }
         }
+    }
+
+    /** Sources joined end to end: each one's data follows the previous one's, and their holes are not read either. */
+    @Test
+    void severalSourcesFollowEachOtherAndOnlyTheirDataIsRead() throws Exception {
+        HoleyStorage one = new HoleyStorage((3L << 20) + 4096);
+        HoleyStorage two = new HoleyStorage(2L << 20);
+        byte[] tail = Patterns.random(new java.util.Random(3), 8192);
+        byte[] head = Patterns.random(new java.util.Random(4), 4096);
+        one.write(ByteBuffer.wrap(tail), (3L << 20) + 4096 - tail.length);
+        two.write(ByteBuffer.wrap(head), 0);
+        MemoryStorage target = new MemoryStorage("target", (5L << 20) + 4096);
+        try (FormatAccess a = raw(one); FormatAccess b = raw(two); FormatAccess dst = raw(target)) {
+            new Convert(List.of(a, b), dst, new Convert.Settings(4096, false, true, 4, false)).run(JobControl.NONE);
+        }
+        assertEquals(tail.length, one.bytesRead.get());
+        assertEquals(head.length, two.bytesRead.get());
+        byte[] out = target.toByteArray();
+        int joint = (3 << 20) + 4096;
+        assertArrayEquals(tail, java.util.Arrays.copyOfRange(out, joint - tail.length, joint));
+        assertArrayEquals(head, java.util.Arrays.copyOfRange(out, joint, joint + head.length));
+        assertTrue(Buffers.isZero(ByteBuffer.wrap(out, 0, joint - tail.length)));
+        int after = joint + head.length;
+        assertTrue(Buffers.isZero(ByteBuffer.wrap(out, after, out.length - after)));
     }
 
     @Test
