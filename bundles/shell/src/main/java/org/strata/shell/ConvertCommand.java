@@ -28,7 +28,8 @@ final class ConvertCommand extends ImageCommand {
     /** qemu-img's largest sparse size: 16 MiB. */
     private static final long MAX_SPARSE = 16L << 20;
 
-    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:convert", "SRC [SRC...] DST")
+    private static final Options.Spec OPTIONS = withSharedOptions(new Options.Spec("image:convert",
+            "SRC [SRC...] DST")
             .value('f', "format", "FMT", "the source's format (probed when not given)")
             .value('O', "output-format", "OUT_FMT", "the target format (default raw)")
             .value('l', "snapshot", "SNAPSHOT", "copy this internal snapshot of the source instead of its current"
@@ -106,19 +107,7 @@ final class ConvertCommand extends ImageCommand {
         CacheMode sourceCache = sourceCacheMode(o);
         List<Closeable> opened = new ArrayList<>();
         try {
-            // -U shares the sources, which are only read; the target is never opened with it
-            List<FormatAccess> sources = new ArrayList<>();
-            for (String name : sourceNames) {
-                FormatAccess src = images.opener().open(name, request(inv, o, "format", false, sourceCache).build());
-                opened.add(src);
-                sources.add(src);
-            }
-            if (snapshot != null) {
-                if (snapshot.bare() && sources.size() > 1) {
-                    throw new CommandFailure("No support for concatenating multiple snapshot", 1);
-                }
-                snapshot.load(sources.get(0));
-            }
+            List<FormatAccess> sources = openSources(inv, o, sourceNames, snapshot, sourceCache, opened);
             long size = 0;
             for (FormatAccess src : sources) {
                 size += src.size();
@@ -139,8 +128,9 @@ final class ConvertCommand extends ImageCommand {
             // a new image without backing file reads as zeroes, as does one the caller vouches for; -S 0 allocates
             // the whole target, zeroes too
             boolean zeroTarget = sparse != 0 && (create || targetIsZero) && dst.backing() == null;
-            Convert convert = new Convert(sources, dst, new Convert.Settings((int) sparse, o.has("compress"), zeroTarget,
-                    workers, o.has("out-of-order")));
+            Convert.Settings settings = new Convert.Settings((int) sparse, o.has("compress"), zeroTarget, workers,
+                    o.has("out-of-order"));
+            Convert convert = new Convert(sources, dst, settings);
             List<Closeable> resources = List.copyOf(opened);
             opened.clear();
             runner.run(inv, o, "convert", String.join(" + ", sourceNames) + " -> " + targetName,
@@ -156,6 +146,28 @@ final class ConvertCommand extends ImageCommand {
             throw e;
         }
         return 0;
+    }
+
+    /**
+     * Opens the sources, each added to {@code opened} once open, and makes the first show -l's snapshot (when given),
+     * in qemu-img's order. -U shares the sources, which are only read; the target is never opened with it.
+     */
+    private List<FormatAccess> openSources(Invocation inv, Options o, List<String> names, SnapshotChoice snapshot,
+                                           CacheMode cache, List<Closeable> opened)
+            throws IOException, CommandFailure {
+        List<FormatAccess> sources = new ArrayList<>();
+        for (String name : names) {
+            FormatAccess src = images.opener().open(name, request(inv, o, "format", false, cache).build());
+            opened.add(src);
+            sources.add(src);
+        }
+        if (snapshot != null) {
+            if (snapshot.bare() && sources.size() > 1) {
+                throw new CommandFailure("No support for concatenating multiple snapshot", 1);
+            }
+            snapshot.load(sources.get(0));
+        }
+        return sources;
     }
 
     /** Checks what the target of {@code sources} images is asked to be, in qemu-img's order; returns its options. */

@@ -161,8 +161,9 @@ class ConvertParityInteropTest {
     @Test
     void progressOverSeveralSourcesHasQemuImgsForm() {
         threeSources();
-        ProgressInteropTest.assertSameForm(q.img("convert", "-p", "-O", "qcow2", "a.raw", "b.qcow2", "c.raw", "q.qcow2"),
-                shell.run("image:convert", "-p", "-O", "qcow2", "a.raw", "b.qcow2", "c.raw", "s.qcow2").ok().out());
+        String theirs = q.img("convert", "-p", "-O", "qcow2", "a.raw", "b.qcow2", "c.raw", "q.qcow2");
+        String ours = shell.run("image:convert", "-p", "-O", "qcow2", "a.raw", "b.qcow2", "c.raw", "s.qcow2").ok().out();
+        ProgressInteropTest.assertSameForm(theirs, ours);
         assertSameTargets("qcow2");
     }
 

@@ -1,6 +1,7 @@
 package org.strata.format.qcow2;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -280,6 +281,33 @@ class QemuAgreementTest {
             assertEquals(0, a.snapshots().size());
         }
         Qemu.assertClean(img);
+    }
+
+    /** A snapshot loaded into an image open read-only reads as qemu-img convert -l reads it; nothing is written. */
+    @ParameterizedTest
+    @ValueSource(strings = {"compat=1.1", "extended_l2=on,cluster_size=16k"})
+    void aLoadedSnapshotReadsAsQemuImgConvertsIt(String options) throws IOException {
+        Path img = qemuImage(options);
+        Qemu.img("snapshot", "-c", "one", img);
+        Qemu.io("-c", "write -P 0x41 0 1M", "-c", "write -z 3M 64k", img);
+        Qemu.img("resize", img, "6M");
+        Qemu.io("-c", "write -P 0x42 5M 64k", img);
+        Path expected = dir.resolve("one.raw");
+        Qemu.img("convert", "-O", "raw", "-l", "one", img, expected);
+        byte[] before = Files.readAllBytes(img);
+        try (FormatAccess a = TestContext.open(img, true)) {
+            IOException writable = assertThrows(IOException.class, () -> a.loadSnapshot("1", null));
+            assertEquals("Device '' is writable", writable.getMessage());
+        }
+        try (FormatAccess a = TestContext.open(img, false)) {
+            IOException missing = assertThrows(IOException.class, () -> a.loadSnapshot("1", "two"));
+            assertEquals("Can't find snapshot", missing.getMessage());
+            a.loadSnapshot(null, "one");
+            assertEquals(6L << 20, a.size());
+            assertEquals(-1, Patterns.firstDifference(Files.readAllBytes(expected), 0, Qemu.readAll(a), 0,
+                    6 << 20));
+        }
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(img)), "the image changed");
     }
 
     @Test
