@@ -27,60 +27,29 @@ import org.strata.testkit.QemuTools;
 class MalformedConfigurationTest {
 
     private static final String BAD_TIMEOUT = "pause.timeout: 'abc' is not a whole number of seconds (0 or more)";
+    /** java.util.Properties' word (and FileInstall's reason) for a bad escape such as {@code \\uzzzz}. */
+    private static final String BAD_ESCAPE = "Malformed \\uxxxx encoding.";
 
     @Test
     void theDaemonRefusesToStartWithOneLine() throws Exception {
         Path home = StrataInstall.newHome();
         Path cfg = home.resolve("etc/org.strata.agent.cfg");
         Files.writeString(cfg, "pause.timeout=abc\n");
-        Result r = StrataInstall.collect(StrataInstall.command(home, home, "daemon").start(), null);
-        assertNotEquals(0, r.status(), r.toString());
-        List<String> lines = r.errLines();
-        assertEquals("strata: " + cfg + ": " + BAD_TIMEOUT, lines.get(lines.size() - 1), r.toString());
-        assertFalse(r.err().contains("\tat "), "no stack trace: " + r);
-        assertFalse(r.err().contains("Exception"), "no exception: " + r);
-        assertFalse(Files.exists(home.resolve("run/strata.sock")), r.toString());
+        assertTheDaemonRefusesToStart(home, "strata: " + cfg + ": " + BAD_TIMEOUT);
     }
 
     @Test
     void aReloadThatDoesNotParseKeepsTheSettingsInForce() throws Exception {
-        Path home = StrataInstall.newHome();
-        Path images = Files.createDirectories(home.resolve("images"));
-        Path cfg = home.resolve("etc/org.strata.agent.cfg");
-        Files.writeString(cfg, "allowed.roots=" + images + "\nnodes.restrict.to.roots=true\n");
-        Path outside = home.resolve("outside.raw");
-        QemuTools.run("qemu-img", "create", "-f", "raw", outside.toString(), "1M").ok();
-        try (Daemon daemon = Daemon.start(home)) {
-            Result refused = strata(home, home, "exec", "node:add", outside.toString());
-            assertNotEquals(0, refused.status(), refused.toString());
-            assertTrue(refused.err().contains("nodes.restrict.to.roots"), refused.toString());
-
-            Files.writeString(cfg, "nodes.restrict.to.roots=false\npause.timeout=abc\n");
-            awaitLog(daemon, "ERROR org.strata.core: " + cfg + ": " + BAD_TIMEOUT + "; the settings in force stay");
-            Result stillRefused = strata(home, home, "exec", "node:add", outside.toString());
-            assertNotEquals(0, stillRefused.status(), stillRefused.toString());
-            assertTrue(stillRefused.err().contains("nodes.restrict.to.roots"), stillRefused.toString());
-
-            Files.writeString(cfg, "nodes.restrict.to.roots=false\n");
-            awaitExitZero(home, "node:add", outside.toString());
-            assertEquals(0, daemon.terminate());
-        }
+        assertABadReloadKeepsTheSettingsInForce("nodes.restrict.to.roots=false\npause.timeout=abc\n",
+                "ERROR org.strata.core: CFG: " + BAD_TIMEOUT + "; the settings in force stay");
     }
-
-    /** java.util.Properties' word (and FileInstall's reason) for a bad escape such as {@code \\uzzzz}. */
-    private static final String BAD_ESCAPE = "Malformed \\uxxxx encoding.";
 
     @Test
     void aFileThatCannotBeReadStopsTheStartWithOneLine() throws Exception {
         Path home = StrataInstall.newHome();
         Path cfg = home.resolve("etc/org.strata.nbd.cfg");
         Files.writeString(cfg, "listen=\\uzzzz\n");
-        Result daemon = StrataInstall.collect(StrataInstall.command(home, home, "daemon").start(), null);
-        assertNotEquals(0, daemon.status(), daemon.toString());
-        List<String> lines = daemon.errLines();
-        assertEquals("strata: " + cfg + ": " + BAD_ESCAPE, lines.get(lines.size() - 1), daemon.toString());
-        assertFalse(daemon.err().contains("\tat "), "no stack trace: " + daemon);
-        assertFalse(Files.exists(home.resolve("run/strata.sock")), daemon.toString());
+        assertTheDaemonRefusesToStart(home, "strata: " + cfg + ": " + BAD_ESCAPE);
 
         Result run = strata(home, home, "run", "image:info", "--help");
         assertNotEquals(0, run.status(), run.toString());
@@ -88,29 +57,18 @@ class MalformedConfigurationTest {
     }
 
     @Test
-    void aFileThatCannotBeReadAtAReloadKeepsTheConfigurationInForce() throws Exception {
+    void aConfigFileThatDoesNotParseStopsTheStartWithOneLine() throws Exception {
         Path home = StrataInstall.newHome();
-        Path images = Files.createDirectories(home.resolve("images"));
-        Path cfg = home.resolve("etc/org.strata.agent.cfg");
-        Files.writeString(cfg, "allowed.roots=" + images + "\nnodes.restrict.to.roots=true\n");
-        Path outside = home.resolve("outside.raw");
-        QemuTools.run("qemu-img", "create", "-f", "raw", outside.toString(), "1M").ok();
-        try (Daemon daemon = Daemon.start(home)) {
-            Files.writeString(cfg, "nodes.restrict.to.roots=false\nallowed.roots=\\uzzzz\n");
-            awaitLog(daemon, "ERROR org.strata.ctl: " + cfg + ": " + BAD_ESCAPE + "; the configuration in force stays");
-            Result refused = strata(home, home, "exec", "node:add", outside.toString());
-            assertNotEquals(0, refused.status(), refused.toString());
-            assertTrue(refused.err().contains("nodes.restrict.to.roots"), refused.toString());
+        Path typed = home.resolve("etc/org.strata.itests.typed.config");
+        Files.writeString(typed, "count=I\"3\n");
+        assertTheDaemonRefusesToStart(home, "strata: " + typed + ": not in the .config format (For input string: "
+                + "\"3 \")");
+    }
 
-            Path typed = home.resolve("etc/org.strata.itests.typed.config");
-            Files.writeString(typed, "count=I\"3\n");
-            awaitLog(daemon, "ERROR org.strata.ctl: " + typed + ": not in the .config format (");
-            assertFalse(daemon.log().contains("\tat "), "no stack trace: " + daemon.log());
-
-            Files.writeString(cfg, "nodes.restrict.to.roots=false\n");
-            awaitExitZero(home, "node:add", outside.toString());
-            assertEquals(0, daemon.terminate());
-        }
+    @Test
+    void aFileThatCannotBeReadAtAReloadKeepsTheConfigurationInForce() throws Exception {
+        assertABadReloadKeepsTheSettingsInForce("nodes.restrict.to.roots=false\nallowed.roots=\\uzzzz\n",
+                "ERROR org.strata.ctl: CFG: " + BAD_ESCAPE + "; the configuration in force stays");
     }
 
     @Test
@@ -168,6 +126,54 @@ class MalformedConfigurationTest {
             assertTrue(QemuTools.qemuImg("info", daemon.nbd("disk")).contains("1 MiB"));
             assertEquals(0, daemon.terminate());
         }
+    }
+
+    private static void assertTheDaemonRefusesToStart(Path home, String lastLine) throws Exception {
+        Result r = StrataInstall.collect(StrataInstall.command(home, home, "daemon").start(), null);
+        assertNotEquals(0, r.status(), r.toString());
+        List<String> lines = r.errLines();
+        assertEquals(lastLine, lines.get(lines.size() - 1), r.toString());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r);
+        assertFalse(r.err().contains("Exception"), "no exception: " + r);
+        assertFalse(Files.exists(home.resolve("run/strata.sock")), r.toString());
+    }
+
+    /**
+     * A daemon whose nodes are restricted to HOME/images gets {@code bad} as its etc/org.strata.agent.cfg: the log says
+     * {@code line} (CFG: the file), an image outside is still refused; then a good file applies.
+     */
+    private static void assertABadReloadKeepsTheSettingsInForce(String bad, String line) throws Exception {
+        Path home = StrataInstall.newHome();
+        Path cfg = home.resolve("etc/org.strata.agent.cfg");
+        Path outside = restrictToImages(home);
+        try (Daemon daemon = Daemon.start(home)) {
+            assertRefused(home, outside);
+
+            Files.writeString(cfg, bad);
+            awaitLog(daemon, line.replace("CFG", cfg.toString()));
+            assertRefused(home, outside);
+            assertFalse(daemon.log().contains("\tat "), "no stack trace: " + daemon.log());
+
+            Files.writeString(cfg, "nodes.restrict.to.roots=false\n");
+            awaitExitZero(home, "node:add", outside.toString());
+            assertEquals(0, daemon.terminate());
+        }
+    }
+
+    /** Restricts the home's nodes to HOME/images (etc/org.strata.agent.cfg); returns an image outside it. */
+    private static Path restrictToImages(Path home) throws Exception {
+        Path images = Files.createDirectories(home.resolve("images"));
+        Files.writeString(home.resolve("etc/org.strata.agent.cfg"),
+                "allowed.roots=" + images + "\nnodes.restrict.to.roots=true\n");
+        Path outside = home.resolve("outside.raw");
+        QemuTools.run("qemu-img", "create", "-f", "raw", outside.toString(), "1M").ok();
+        return outside;
+    }
+
+    private static void assertRefused(Path home, Path outside) throws Exception {
+        Result refused = strata(home, home, "exec", "node:add", outside.toString());
+        assertNotEquals(0, refused.status(), refused.toString());
+        assertTrue(refused.err().contains("nodes.restrict.to.roots"), refused.toString());
     }
 
     private static void awaitExitZero(Path home, String... command) throws Exception {

@@ -93,10 +93,19 @@ final class ConfigFiles {
         } catch (AccessDeniedException e) {
             throw new IOException(file + ": cannot be read: permission denied", e);
         } catch (IOException | RuntimeException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
+            throw new IOException(file + ": " + reason(e), e);
         }
         properties.put(FILENAME_PROPERTY, file.toUri().toString());
         return properties;
+    }
+
+    /** An exception's message on one line: a parser may quote the rest of a line, its line break included. */
+    private static String reason(Exception e) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            return e.getClass().getName();
+        }
+        return message.strip().replaceAll("\\s*\\R\\s*", " ");
     }
 
     private static Dictionary<String, Object> readCfg(BundleContext context, Path file) throws IOException {

@@ -98,8 +98,8 @@ public final class NbdServerComponent implements NbdServer {
             server.apply(ServerSettings.parse(config, home, System.getenv()));
         } catch (IOException | IllegalArgumentException e) {
             List<String> inForce = server.listenAddresses();
-            LOG.log(System.Logger.Level.ERROR, "NBD server: " + ConfigFile.of(properties, "configuration " + PID) + ": " + e.getMessage()
-                    + (inForce.isEmpty() ? "; not listening"
+            LOG.log(System.Logger.Level.ERROR, "NBD server: " + ConfigFile.of(properties, "configuration " + PID)
+                    + ": " + e.getMessage() + (inForce.isEmpty() ? "; not listening"
                     : "; still listening on " + String.join(", ", inForce) + " as before"));
         }
     }
