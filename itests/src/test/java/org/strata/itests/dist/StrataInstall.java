@@ -150,12 +150,16 @@ final class StrataInstall {
             return start(home, "unix:" + home.resolve("run").resolve("nbd.sock"));
         }
 
-        /** A daemon whose NBD server listens on {@code nbdListen} (STRATA_NBD_LISTEN). */
+        /** A daemon whose NBD server listens on {@code nbdListen} (STRATA_NBD_LISTEN), or, if null, as etc/ says. */
         static Daemon start(Path home, String nbdListen) throws Exception {
             Path stdout = home.resolve("daemon.out");
             Path stderr = home.resolve("daemon.err");
             ProcessBuilder daemon = command(home, home, "daemon");
-            daemon.environment().put("STRATA_NBD_LISTEN", nbdListen);
+            if (nbdListen == null) {
+                daemon.environment().remove("STRATA_NBD_LISTEN");
+            } else {
+                daemon.environment().put("STRATA_NBD_LISTEN", nbdListen);
+            }
             Process p = daemon.redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
             Daemon d = new Daemon(home, p, stdout, stderr);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

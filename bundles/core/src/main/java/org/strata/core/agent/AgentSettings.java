@@ -1,6 +1,5 @@
 package org.strata.core.agent;
 
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -18,9 +17,6 @@ public record AgentSettings(List<String> allowedRoots, int pauseTimeoutSeconds, 
 
     public static final AgentSettings DEFAULTS = new AgentSettings(List.of(), 60, false);
 
-    /** The property FileInstall (and {@code strata run}) put the configuration file's URI in. */
-    private static final String FILENAME_PROPERTY = "felix.fileinstall.filename";
-
     public AgentSettings {
         allowedRoots = List.copyOf(allowedRoots);
     }
@@ -31,24 +27,13 @@ public record AgentSettings(List<String> allowedRoots, int pauseTimeoutSeconds, 
      * @throws IllegalArgumentException one line naming the file and the setting that does not parse
      */
     public static AgentSettings parse(Map<String, ?> properties) {
-        String source = source(properties.get(FILENAME_PROPERTY));
+        String source = ConfigFile.of(properties, "configuration org.strata.agent");
         try {
             return new AgentSettings(roots(properties.get("allowed.roots")),
                     seconds(properties.get("pause.timeout")),
                     bool("nodes.restrict.to.roots", properties.get("nodes.restrict.to.roots")));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static String source(Object filename) {
-        if (filename == null) {
-            return "configuration org.strata.agent";
-        }
-        try {
-            return URI.create(filename.toString()).getPath();
-        } catch (IllegalArgumentException e) {
-            return filename.toString();
         }
     }
 

@@ -3,5 +3,5 @@
  * kept open, persisted, detached and reattached as their drivers come and go).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.1.0")
+@org.osgi.annotation.versioning.Version("2.2.0")
 package org.strata.core.agent;

@@ -2,8 +2,10 @@ package org.strata.ctl.embedded;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -51,7 +53,8 @@ final class ConfigFiles {
         }
     }
 
-    private static List<Path> list(Path etc) throws IOException {
+    /** The configuration files of etc/ (none when it is missing), in order. */
+    static List<Path> list(Path etc) throws IOException {
         List<Path> files = new ArrayList<>();
         if (!Files.isDirectory(etc)) {
             return files;
@@ -68,20 +71,41 @@ final class ConfigFiles {
     }
 
     private static void push(BundleContext context, ConfigurationAdmin admin, Path file) throws IOException {
+        Dictionary<String, Object> properties = read(context, file);
         String name = file.getFileName().toString();
-        Dictionary<String, Object> properties;
-        try {
-            properties = name.endsWith(".cfg") ? readCfg(context, file) : readConfig(file);
-        } catch (IOException | RuntimeException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
-        }
-        properties.put(FILENAME_PROPERTY, file.toUri().toString());
         String pid = name.substring(0, name.lastIndexOf('.'));
         int dash = pid.indexOf('-');
         Configuration configuration = dash > 0
                 ? admin.getFactoryConfiguration(pid.substring(0, dash), pid.substring(dash + 1), "?")
                 : admin.getConfiguration(pid, "?");
         configuration.update(properties);
+    }
+
+    /**
+     * A configuration file's properties, read as FileInstall reads them, with {@value #FILENAME_PROPERTY}.
+     *
+     * @throws IOException one line naming the file and saying why it cannot be read
+     */
+    static Dictionary<String, Object> read(BundleContext context, Path file) throws IOException {
+        Dictionary<String, Object> properties;
+        try {
+            properties = file.getFileName().toString().endsWith(".cfg") ? readCfg(context, file) : readConfig(file);
+        } catch (AccessDeniedException e) {
+            throw new IOException(file + ": cannot be read: permission denied", e);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(file + ": " + reason(e), e);
+        }
+        properties.put(FILENAME_PROPERTY, file.toUri().toString());
+        return properties;
+    }
+
+    /** An exception's message on one line: a parser may quote the rest of a line, its line break included. */
+    private static String reason(Exception e) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            return e.getClass().getName();
+        }
+        return message.strip().replaceAll("\\s*\\R\\s*", " ");
     }
 
     private static Dictionary<String, Object> readCfg(BundleContext context, Path file) throws IOException {
@@ -101,6 +125,10 @@ final class ConfigFiles {
         Dictionary<Object, Object> read;
         try (InputStream in = Files.newInputStream(file)) {
             read = ConfigurationHandler.read(in);
+        } catch (NoSuchFileException | AccessDeniedException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("not in the .config format (" + e.getMessage() + ")", e);
         }
         Hashtable<String, Object> properties = new Hashtable<>();
         for (Enumeration<Object> keys = read.keys(); keys.hasMoreElements();) {

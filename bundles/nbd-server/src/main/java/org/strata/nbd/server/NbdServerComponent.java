@@ -1,7 +1,6 @@
 package org.strata.nbd.server;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -13,6 +12,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.strata.core.agent.ConfigFile;
 import org.strata.core.agent.ImageHandle;
 import org.strata.core.agent.ImageService;
 import org.strata.core.agent.Mode;
@@ -23,14 +23,14 @@ import org.strata.nbd.NbdServer;
 /**
  * The NBD server as a service: listens from activation to deactivation. Configuration PID {@code org.strata.nbd}
  * ({@code etc/org.strata.nbd.cfg}); the environment variable {@code STRATA_NBD_LISTEN} overrides {@code listen}.
- * Changing the configuration rebinds the listeners and keeps the exports.
+ * Changing the configuration rebinds the listeners and keeps the exports; a configuration that does not check
+ * changes nothing.
  */
 @Component(service = NbdServer.class, immediate = true, configurationPid = NbdServerComponent.PID)
 @Designate(ocd = NbdServerComponent.Config.class)
 public final class NbdServerComponent implements NbdServer {
 
     static final String PID = "org.strata.nbd";
-    static final String LISTEN_ENV = "STRATA_NBD_LISTEN";
 
     private static final System.Logger LOG = System.getLogger("org.strata.nbd");
 
@@ -61,24 +61,24 @@ public final class NbdServerComponent implements NbdServer {
     private boolean listening;
 
     @Activate
-    void activate(Config config, org.osgi.framework.BundleContext context) {
+    void activate(Config config, org.osgi.framework.BundleContext context, Map<String, Object> properties) {
         home = context.getProperty("strata.home");
         server = new NbdServerCore(ServerLimits.DEFAULTS, metrics);
         // a short-lived `strata run` serves nothing: only the daemon listens
         listening = images.mode() == Mode.DAEMON;
-        configure(config);
+        configure(config, properties);
     }
 
     /** Starts outside a framework (tests): listens, with no home for relative TLS paths. */
     void start(Config config) {
         server = new NbdServerCore();
         listening = true;
-        configure(config);
+        configure(config, Map.of());
     }
 
     @Modified
-    void modified(Config config) {
-        configure(config);
+    void modified(Config config, Map<String, Object> properties) {
+        configure(config, properties);
     }
 
     @Deactivate
@@ -86,71 +86,22 @@ public final class NbdServerComponent implements NbdServer {
         server.close();
     }
 
-    private void configure(Config config) {
+    /**
+     * Applies a configuration only once all of it checks: a bad setting is one ERROR line and changes nothing,
+     * so the listeners in force keep serving (at start there are none: NBD stays off rather than guessing).
+     */
+    private void configure(Config config, Map<String, Object> properties) {
         if (!listening) {
             return;
         }
         try {
-            server.setTls(tlsPath(config.tls_cert(), "tls.key", config.tls_key(), home),
-                    tlsPath(config.tls_key(), "tls.cert", config.tls_cert(), home));
+            server.apply(ServerSettings.parse(config, home, System.getenv()));
         } catch (IOException | IllegalArgumentException e) {
-            // fail closed: never serve in the clear what was meant to be encrypted
-            LOG.log(System.Logger.Level.ERROR, "NBD server not listening: bad TLS configuration: " + e.getMessage());
-            stopListening();
-            return;
+            List<String> inForce = server.listenAddresses();
+            LOG.log(System.Logger.Level.ERROR, "NBD server: " + ConfigFile.of(properties, "configuration " + PID)
+                    + ": " + e.getMessage() + (inForce.isEmpty() ? "; not listening"
+                    : "; still listening on " + String.join(", ", inForce) + " as before"));
         }
-        try {
-            server.setAllowedClients(ClientAllowList.parse(config.allow_clients()));
-        } catch (IllegalArgumentException e) {
-            // fail closed too: never let everyone in when only some were meant to be
-            LOG.log(System.Logger.Level.ERROR, "NBD server not listening: " + e.getMessage());
-            stopListening();
-            return;
-        }
-        String listen = effectiveListen(config.listen(), System.getenv());
-        try {
-            server.listen(ListenAddress.parseList(listen));
-        } catch (IOException | IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.ERROR, "NBD server: " + e.getMessage());
-        }
-    }
-
-    private void stopListening() {
-        try {
-            server.listen(List.of());
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, "NBD server: " + e.getMessage());
-        }
-    }
-
-    /** The listen addresses in force: the environment's STRATA_NBD_LISTEN, else the configured ones. */
-    static String effectiveListen(String configured, Map<String, String> env) {
-        String fromEnv = env.get(LISTEN_ENV);
-        if (fromEnv != null && !fromEnv.isBlank()) {
-            return fromEnv;
-        }
-        return configured == null || configured.isBlank() ? ListenAddress.DEFAULT : configured;
-    }
-
-    /**
-     * A TLS file path, relative ones resolved against {@code ${strata.home}/etc}; null when TLS is off.
-     * Both files must be given or neither.
-     */
-    static Path tlsPath(String value, String otherName, String other, String home) {
-        boolean set = value != null && !value.isBlank();
-        boolean otherSet = other != null && !other.isBlank();
-        if (set != otherSet) {
-            throw new IllegalArgumentException("tls.cert and tls.key must be given together (" + otherName
-                    + " is " + (otherSet ? "set" : "missing") + ")");
-        }
-        if (!set) {
-            return null;
-        }
-        Path p = Path.of(value.trim());
-        if (!p.isAbsolute() && home != null) {
-            p = Path.of(home, "etc").resolve(p);
-        }
-        return p;
     }
 
     @Override

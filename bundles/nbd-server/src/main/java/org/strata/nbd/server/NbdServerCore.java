@@ -87,30 +87,48 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
 
     /**
      * Listens on exactly these addresses: keeps listeners already bound to one of them (except port 0), binds
-     * the new ones, closes the others. Every address is tried; the failures are thrown together at the end.
+     * the new ones, closes the others. All or nothing: when an address cannot be bound, the new listeners are
+     * closed again and the ones closed for this are bound again, so the server listens as before, and the
+     * failures are thrown together.
      */
     public synchronized void listen(List<ListenAddress> addresses) throws IOException {
         if (closing) {
             throw new IllegalStateException("the NBD server is closed");
         }
-        List<Listener> keep = new ArrayList<>();
+        List<Listener> kept = new ArrayList<>();
+        List<ListenAddress> dropped = new ArrayList<>();
         for (Listener l : listeners) {
             if (l.requested.port() != 0 && addresses.contains(l.requested)) {
-                keep.add(l);
+                kept.add(l);
             } else {
-                l.close();
+                dropped.add(l.requested);
+                l.close(); // before binding: a new address may take the same port (127.0.0.1:P to 0.0.0.0:P)
             }
         }
+        List<ListenAddress> added = addresses.stream()
+                .filter(a -> a.port() == 0 || kept.stream().noneMatch(l -> l.requested.equals(a))).toList();
         listeners.clear();
-        listeners.addAll(keep);
+        listeners.addAll(kept);
+        List<Listener> opened = new ArrayList<>();
+        IOException failure = bind(added, opened);
+        if (failure != null) {
+            opened.forEach(Listener::close);
+            IOException notRestored = bind(dropped, listeners);
+            if (notRestored != null) {
+                failure.addSuppressed(notRestored);
+            }
+            throw failure;
+        }
+        listeners.addAll(opened);
+    }
+
+    /** Binds each address into {@code into}; returns the failures together, or null. */
+    private IOException bind(List<ListenAddress> addresses, List<Listener> into) {
         IOException failure = null;
         for (ListenAddress a : addresses) {
-            if (keep.stream().anyMatch(l -> l.requested.equals(a) && a.port() != 0)) {
-                continue;
-            }
             try {
                 Listener l = Listener.open(a, ch -> accepted(ch, !a.isUnix()));
-                listeners.add(l);
+                into.add(l);
                 LOG.log(System.Logger.Level.INFO, "NBD server listening on " + l.bound());
             } catch (IOException e) {
                 if (failure == null) {
@@ -120,8 +138,24 @@ public final class NbdServerCore implements NbdServer, AutoCloseable {
                 }
             }
         }
-        if (failure != null) {
-            throw failure;
+        return failure;
+    }
+
+    /**
+     * Applies checked settings as a whole: TLS, the allow-list and the listeners. When the listeners cannot be
+     * bound, everything stays as it was.
+     */
+    synchronized void apply(ServerSettings settings) throws IOException {
+        SSLContext previousTls = tls;
+        ClientAllowList previousAllowed = allowedClients;
+        tls = settings.tls();
+        setAllowedClients(settings.allowedClients());
+        try {
+            listen(settings.listen());
+        } catch (IOException | RuntimeException e) {
+            tls = previousTls;
+            setAllowedClients(previousAllowed);
+            throw e;
         }
     }
 

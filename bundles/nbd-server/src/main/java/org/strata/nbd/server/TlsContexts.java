@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -88,7 +89,13 @@ final class TlsContexts {
     }
 
     private static void checkSize(Path file) throws IOException {
-        if (Files.size(file) > MAX_PEM) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (NoSuchFileException e) {
+            throw new IOException(file + ": no such file", e);
+        }
+        if (size > MAX_PEM) {
             throw new IOException(file + ": too large for a PEM file");
         }
     }

@@ -6,6 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.annotation.Annotation;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -54,22 +61,22 @@ class NbdServerComponentTest {
 
     @Test
     void theEnvironmentOverridesTheConfiguredListenAddresses() {
-        assertEquals("127.0.0.1:10809", NbdServerComponent.effectiveListen("", Map.of()));
-        assertEquals("0.0.0.0:1234", NbdServerComponent.effectiveListen("0.0.0.0:1234", Map.of()));
-        assertEquals("unix:/tmp/x.sock,127.0.0.1:1", NbdServerComponent.effectiveListen("0.0.0.0:1234",
+        assertEquals("127.0.0.1:10809", ServerSettings.effectiveListen("", Map.of()));
+        assertEquals("0.0.0.0:1234", ServerSettings.effectiveListen("0.0.0.0:1234", Map.of()));
+        assertEquals("unix:/tmp/x.sock,127.0.0.1:1", ServerSettings.effectiveListen("0.0.0.0:1234",
                 Map.of("STRATA_NBD_LISTEN", "unix:/tmp/x.sock,127.0.0.1:1")));
-        assertEquals("0.0.0.0:1234", NbdServerComponent.effectiveListen("0.0.0.0:1234",
+        assertEquals("0.0.0.0:1234", ServerSettings.effectiveListen("0.0.0.0:1234",
                 Map.of("STRATA_NBD_LISTEN", " ")));
     }
 
     @Test
     void tlsFilesComeInPairsAndResolveUnderEtc() {
-        assertNull(NbdServerComponent.tlsPath("", "tls.key", "", null));
+        assertNull(ServerSettings.tlsPath("", "tls.key", "", null));
         assertThrows(IllegalArgumentException.class,
-                () -> NbdServerComponent.tlsPath("cert.pem", "tls.key", "", null));
-        assertEquals(Path.of("/abs/cert.pem"), NbdServerComponent.tlsPath("/abs/cert.pem", "tls.key", "k", null));
+                () -> ServerSettings.tlsPath("cert.pem", "tls.key", "", null));
+        assertEquals(Path.of("/abs/cert.pem"), ServerSettings.tlsPath("/abs/cert.pem", "tls.key", "k", null));
         assertEquals(Path.of("/opt/strata/etc/tls/cert.pem"),
-                NbdServerComponent.tlsPath("tls/cert.pem", "tls.key", "k", "/opt/strata"));
+                ServerSettings.tlsPath("tls/cert.pem", "tls.key", "k", "/opt/strata"));
     }
 
     @Test
@@ -82,17 +89,56 @@ class NbdServerComponentTest {
             assertEquals(2, addresses.size(), addresses.toString());
             assertTrue(addresses.get(0).startsWith("127.0.0.1:"), addresses.toString());
             assertEquals("unix:" + socket, addresses.get(1));
-            c.modified(config("unix:" + socket, "", ""));
+            c.modified(config("unix:" + socket, "", ""), Map.of());
             assertEquals(List.of("unix:" + socket), c.listenAddresses());
-            c.modified(config("127.0.0.1:0", "missing-cert.pem", ""));
-            assertEquals(List.of(), c.listenAddresses(), "a broken TLS setup never serves in the clear");
-            c.modified(config("unix:" + socket, "", "", "192.0.2.0/24"));
+            c.modified(config("unix:" + socket, "", "", "192.0.2.0/24"), Map.of());
             assertEquals(List.of("unix:" + socket), c.listenAddresses());
-            c.modified(config("unix:" + socket, "", "", "192.0.2.0/24,example.com"));
-            assertEquals(List.of(), c.listenAddresses(), "a broken allow-list never lets everyone in");
         } finally {
             c.deactivate();
         }
         assertEquals(List.of(), c.listenAddresses());
+    }
+
+    /** Each bad configuration changes nothing: the listener in force keeps serving, under its own settings. */
+    @Test
+    void aBadReconfigurationKeepsTheListenersInForce() throws Exception {
+        NbdServerComponent c = new NbdServerComponent();
+        Path socket = dir.resolve("c.sock");
+        c.start(config("unix:" + socket, "", ""));
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String inUse = "127.0.0.1:" + taken.getLocalPort();
+            for (NbdServerComponent.Config bad : List.of(
+                    config("nonsense:99999", "", ""),
+                    config("no-such-host.invalid:10809", "", ""),
+                    config("unix:" + dir.resolve("new.sock") + "," + inUse, "", ""),
+                    config("127.0.0.1:0", "missing-cert.pem", "missing-key.pem"),
+                    config("127.0.0.1:0", "cert.pem", ""),
+                    config("127.0.0.1:0", "", "", "192.0.2.0/24,example.com"))) {
+                c.modified(bad, Map.of());
+                assertEquals(List.of("unix:" + socket), c.listenAddresses(), bad.listen());
+                try (SocketChannel client = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+                    ByteBuffer greeting = ByteBuffer.allocate(8);
+                    client.read(greeting);
+                    assertEquals("NBDMAGIC", new String(greeting.array(), StandardCharsets.US_ASCII),
+                            "still serving in the clear after " + bad.listen());
+                }
+            }
+            assertTrue(Files.notExists(dir.resolve("new.sock")), "the new listener was closed again");
+        } finally {
+            c.deactivate();
+        }
+    }
+
+    @Test
+    void aBadConfigurationAtStartListensNowhere() {
+        NbdServerComponent c = new NbdServerComponent();
+        c.start(config("127.0.0.1:0", "", "", "not-an-address"));
+        try {
+            assertEquals(List.of(), c.listenAddresses());
+            c.modified(config("unix:" + dir.resolve("c.sock"), "", ""), Map.of());
+            assertEquals(List.of("unix:" + dir.resolve("c.sock")), c.listenAddresses(), "a good file applies");
+        } finally {
+            c.deactivate();
+        }
     }
 }
