@@ -10,5 +10,5 @@
  * change; types drivers implement are consumer types.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.1.0")
+@org.osgi.annotation.versioning.Version("2.2.0")
 package org.strata.api;

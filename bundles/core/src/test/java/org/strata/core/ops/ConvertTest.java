@@ -147,7 +147,7 @@ class ConvertTest {
         source.write(ByteBuffer.wrap(second), 40L << 20);
         MemoryStorage target = new MemoryStorage("target", 64L << 20);
         try (FormatAccess src = raw(source); FormatAccess dst = raw(target)) {
-            new Convert(src, dst, new Convert.Settings(4096, false, true, 4, false)).run(JobControl.NONE);
+            new Convert(src, dst, new Convert.Settings(4096, false, true, 4, false, false)).run(JobControl.NONE);
         }
         assertEquals(first.length + second.length, source.bytesRead.get());
         byte[] out = target.toByteArray();
@@ -172,7 +172,7 @@ class ConvertTest {
         AtomicLong total = new AtomicLong();
         AtomicLong done = new AtomicLong();
         try (FormatAccess src = raw(source); FormatAccess dst = raw(new MemoryStorage("t", 8L << 20))) {
-            new Convert(src, dst, new Convert.Settings(4096, false, true, 2, false)).run(new JobControl() {
+            new Convert(src, dst, new Convert.Settings(4096, false, true, 2, false, false)).run(new JobControl() {
                 @Override
                 public void total(long amount) {
                     total.set(amount);
@@ -207,7 +207,7 @@ class ConvertTest {
     void workersReadInParallelButWriteInGuestOrder() throws Exception {
         HoleyStorage target = new HoleyStorage(16L << 20);
         try (FormatAccess src = raw(scattered()); FormatAccess dst = raw(target)) {
-            new Convert(src, dst, new Convert.Settings(4096, false, true, 8, false)).run(JobControl.NONE);
+            new Convert(src, dst, new Convert.Settings(4096, false, true, 8, false, false)).run(JobControl.NONE);
         }
         assertEquals(64, target.writeOffsets.size());
         for (int i = 1; i < 64; i++) {
@@ -251,7 +251,7 @@ class ConvertTest {
         source.write(ByteBuffer.wrap(Patterns.random(new java.util.Random(3), 1 << 20)), 0);
         try (FormatAccess src = raw(source); FormatAccess target = raw(new MemoryStorage("t", 4L << 20))) {
             FormatAccess dst = slowCompressing(target, mostAtOnce, placed);
-            new Convert(src, dst, new Convert.Settings(4096, true, true, 4, false)).run(JobControl.NONE);
+            new Convert(src, dst, new Convert.Settings(4096, true, true, 4, false, false)).run(JobControl.NONE);
         }
         assertEquals(16, placed.size()); // 1 MiB of data in 64 KiB clusters
         for (int i = 1; i < 16; i++) {
@@ -268,7 +268,7 @@ class ConvertTest {
             IOException e = assertThrows(IOException.class, () -> assertTimeoutPreemptively(Duration.ofSeconds(20),
                     () -> {
                         try (FormatAccess src = raw(scattered()); FormatAccess dst = raw(target)) {
-                            new Convert(src, dst, new Convert.Settings(4096, false, true, 8, outOfOrder))
+                            new Convert(src, dst, new Convert.Settings(4096, false, true, 8, outOfOrder, false))
                                     .run(JobControl.NONE);
                         }
                     }));
