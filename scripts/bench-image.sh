@@ -298,6 +298,9 @@ convert_part() {
     convert_case "raw->raw" "$WORK/src.raw" raw raw
     convert_case "qcow2->qcow2 -c" "$WORK/src.qcow2" qcow2 qcow2 -c
     convert_case "qcow2->raw -t none -T none" "$WORK/src.qcow2" qcow2 raw "-t none -T none"
+    # -C: copy offloading, the kernel copies data runs (copy_file_range), both tools
+    convert_case "qcow2->raw -C" "$WORK/src.qcow2" qcow2 raw -C
+    convert_case "raw->raw -C" "$WORK/src.raw" raw raw -C
     rm -f "$WORK/src.qcow2" "$WORK/src.raw"
 }
 
