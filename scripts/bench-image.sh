@@ -346,6 +346,9 @@ nbd_lines() {
     start_daemon
     qemu-img create -q -f raw -o preallocation=full "$WORK/nbd-strata.raw" 256M
     cp "$WORK/nbd-strata.raw" "$WORK/nbd-qemu.raw"
+    # (nodes and exports persist in the install tree: one left by an earlier daemon of the copied tree goes first)
+    "$STRATA" exec export:remove bench >/dev/null 2>&1 || true
+    "$STRATA" exec node:remove bench >/dev/null 2>&1 || true
     "$STRATA" exec node:add -f raw --name bench "$WORK/nbd-strata.raw" >/dev/null
     "$STRATA" exec export:add --writable bench >/dev/null
     start_qsd "$WORK/nbd-qemu.raw"
