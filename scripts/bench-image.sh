@@ -53,14 +53,16 @@ if [ ! -x "$DIST/bin/strata" ]; then
     echo "no Strata install tree at $DIST: run 'mvn -B install -DskipTests' first (or set STRATA_DIST)" >&2
     exit 1
 fi
-for tool in qemu-img qemu-io python3; do
+for tool in qemu-img qemu-io qemu-storage-daemon python3; do
     command -v "$tool" >/dev/null || { echo "$tool is missing (apt-get install qemu-utils python3)" >&2; exit 1; }
 done
 
 # On exit: stop the daemon (if one was started) and remove the work directory (if it is ours).
 DAEMON=
+QSD=
 OWN_WORK=
 cleanup() {
+    if [ -n "$QSD" ]; then kill "$QSD" 2>/dev/null; wait "$QSD" 2>/dev/null || true; fi
     if [ -n "$DAEMON" ]; then kill "$DAEMON" 2>/dev/null; wait "$DAEMON" 2>/dev/null || true; fi
     if [ -n "$OWN_WORK" ]; then rm -rf "$WORK"; fi
 }
@@ -296,7 +298,81 @@ convert_part() {
     convert_case "raw->raw" "$WORK/src.raw" raw raw
     convert_case "qcow2->qcow2 -c" "$WORK/src.qcow2" qcow2 qcow2 -c
     convert_case "qcow2->raw -t none -T none" "$WORK/src.qcow2" qcow2 raw "-t none -T none"
+    # -C: copy offloading, the kernel copies data runs (copy_file_range), both tools
+    convert_case "qcow2->raw -C" "$WORK/src.qcow2" qcow2 raw -C
+    convert_case "raw->raw -C" "$WORK/src.raw" raw raw -C
     rm -f "$WORK/src.qcow2" "$WORK/src.raw"
+}
+
+# ---------------------------------------------------------------------------------------------- NBD
+
+# multi_bench N URL OPTS...: N qemu-img bench clients at once against URL, each COUNT/N requests of OPTS, each
+# starting at another 64 MiB (-o); prints "Run completed in" the wall time of them all, as one bench would
+multi_bench() {
+    local n=$1 url=$2 i t0 t1 pids=()
+    shift 2
+    t0=$(now)
+    for i in $(seq 0 $((n - 1))); do
+        qemu-img bench -f raw -t none -n -c $((COUNT / n)) -o $((i * 64))M "$@" "$url" >/dev/null &
+        pids+=($!)
+    done
+    for i in "${pids[@]}"; do wait "$i" || return 1; done
+    t1=$(now)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "Run completed in %.3f seconds.\n", b - a }'
+}
+
+# start_qsd IMAGE: qemu-storage-daemon exporting IMAGE (raw, page cache) as "bench" on $WORK/qsd.sock
+start_qsd() {
+    qemu-storage-daemon \
+        --blockdev "driver=file,node-name=file0,filename=$1,cache.direct=off,aio=threads" \
+        --blockdev driver=raw,node-name=fmt0,file=file0 \
+        --nbd-server "addr.type=unix,addr.path=$WORK/qsd.sock" \
+        --export type=nbd,id=exp0,node-name=fmt0,name=bench,writable=on >"$WORK/qsd.log" 2>&1 &
+    QSD=$!
+    local i
+    for i in $(seq 100); do
+        qemu-img info "nbd+unix:///bench?socket=$WORK/qsd.sock" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "qemu-storage-daemon did not start: $(cat "$WORK/qsd.log")" >&2
+    exit 1
+}
+
+# nbd_lines: Strata's NBD server (an export of the daemon) against qemu-storage-daemon over Unix sockets, the same
+# client (qemu-img bench, strided "random" offsets) at depth 32, and several connections at once (multi-conn);
+# each server has its own copy of a 256 MiB preallocated raw image (each locks its own)
+nbd_lines() {
+    wanted "NBD" || return 0
+    start_daemon
+    qemu-img create -q -f raw -o preallocation=full "$WORK/nbd-strata.raw" 256M
+    cp "$WORK/nbd-strata.raw" "$WORK/nbd-qemu.raw"
+    # (nodes and exports persist in the install tree: one left by an earlier daemon of the copied tree goes first)
+    "$STRATA" exec export:remove bench >/dev/null 2>&1 || true
+    "$STRATA" exec node:remove bench >/dev/null 2>&1 || true
+    "$STRATA" exec node:add -f raw --name bench "$WORK/nbd-strata.raw" >/dev/null
+    "$STRATA" exec export:add --writable bench >/dev/null
+    start_qsd "$WORK/nbd-qemu.raw"
+    local ours="nbd+unix:///bench?socket=$WORK/nbd.sock" theirs="nbd+unix:///bench?socket=$WORK/qsd.sock"
+    local stride="-S $((4096 * 104729))" rw name url
+    for url in "$theirs" "$ours"; do # warm-up (the daemon's JIT), untimed
+        qemu-img bench -f raw -t none -n -c 20000 -d 32 -s 4k $stride -w "$url" >/dev/null
+    done
+    for rw in read write; do
+        local w=
+        [ "$rw" = write ] && w=-w
+        name="NBD rand$rw 4k -d 32"
+        wanted "$name" && compare_case "$name" true \
+            "qemu-img bench -f raw -t none -n -c $COUNT -d 32 -s 4k $stride $w '$theirs'" \
+            "qemu-img bench -f raw -t none -n -c $COUNT -d 32 -s 4k $stride $w '$ours'"
+        name="NBD multi-conn 4 x rand$rw 4k -d 8"
+        wanted "$name" && compare_case "$name" true "multi_bench 4 '$theirs' -d 8 -s 4k $stride $w" \
+            "multi_bench 4 '$ours' -d 8 -s 4k $stride $w"
+    done
+    kill "$QSD" 2>/dev/null; wait "$QSD" 2>/dev/null || true
+    QSD=
+    "$STRATA" exec export:remove bench >/dev/null
+    "$STRATA" exec node:remove bench >/dev/null
+    rm -f "$WORK/nbd-strata.raw" "$WORK/nbd-qemu.raw"
 }
 
 # The lines of the performance issue, each a ratio qemu/strata (the goals are in docs/benchmarks.md)
@@ -314,7 +390,18 @@ lines_part() {
     convert_case "qcow2->raw" "$WORK/src.qcow2" qcow2 raw "" run
     convert_case "raw->qcow2 -c zstd" "$WORK/src.raw" raw qcow2 "-c -o compression_type=zstd" run
     rm -f "$WORK/src.qcow2" "$WORK/src.raw"
-    local depth
+    qemu-img create -q -f qcow2 -o preallocation=metadata "$WORK/prealloc.qcow2" 1G
+    local depth cache
+    for depth in "1 writeback" "32 writeback" "32 none"; do
+        cache=${depth#* }
+        depth=${depth% *}
+        if wanted "qcow2 read 4k -d $depth -t $cache"; then
+            compare_case "qcow2 read 4k -d $depth -t $cache (work)" true \
+                "qemu-img bench -f qcow2 -t $cache -c $COUNT -d $depth -s 4k $WORK/prealloc.qcow2" \
+                "$STRATA run image:bench -f qcow2 -t $cache -c $COUNT -d $depth -s 4k $WORK/prealloc.qcow2"
+        fi
+    done
+    rm -f "$WORK/prealloc.qcow2"
     for depth in 1 32; do
         if wanted "qcow2-fresh write 4k -d $depth"; then
             fresh_qcow2
@@ -324,6 +411,7 @@ lines_part() {
         fi
     done
     rm -f "$WORK/fresh.qcow2"
+    nbd_lines
 }
 
 describe_machine

@@ -101,6 +101,17 @@ public interface FormatAccess extends Closeable {
         }
     }
 
+    /**
+     * Copies {@code [offset, offset + length)} of {@code source} to the same guest offsets of this image through
+     * {@link Storage#copyFrom}, where the source maps the range to raw data in a storage this image's storage can
+     * copy from (a qcow2 source's data clusters, a raw file), allocating this image's clusters as a write does.
+     * Returns how many bytes it copied from {@code offset} on; the caller writes the rest (where this image's
+     * clusters may already be allocated). Zero ranges of the source are copied by nobody: the caller decides.
+     */
+    default long copyFrom(FormatAccess source, long offset, long length) throws IOException {
+        return 0;
+    }
+
     /** Writes one cluster compressed; see {@link FormatImage#writeCompressed}. */
     void writeCompressed(ByteBuffer src, long offset) throws IOException;
 

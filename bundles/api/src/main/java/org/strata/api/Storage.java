@@ -45,6 +45,17 @@ public interface Storage extends Closeable {
     void write(ByteBuffer src, long offset) throws IOException;
 
     /**
+     * Copies bytes from {@code source} into this storage without passing them through the caller (on a local file:
+     * the kernel's copy_file_range, which may share the blocks on file systems that can). Copies at most
+     * {@code length} bytes from {@code sourceOffset} to {@code offset} and returns how many it copied, from the start
+     * of the range: fewer at the source's end, and 0 when this storage cannot copy from that one (another kind of
+     * storage, O_DIRECT), so the caller reads and writes instead.
+     */
+    default long copyFrom(Storage source, long sourceOffset, long offset, long length) throws IOException {
+        return 0;
+    }
+
+    /**
      * Makes the range read as zeroes. With {@code mayUnmap} the backend may deallocate it (punch a hole);
      * without, the range stays allocated.
      */

@@ -301,6 +301,37 @@ public final class Engine implements FormatAccess {
         }
     }
 
+    /**
+     * Copies through the storages while the source maps the range to raw data and the target's storage can copy
+     * from the source's. Both images' shared sides are held, so neither side's clusters move or are freed meanwhile.
+     */
+    @Override
+    public long copyFrom(FormatAccess source, long offset, long length) throws IOException {
+        checkWrite(offset, length);
+        if (!(source instanceof Engine from) || length == 0) {
+            return 0;
+        }
+        return shared(() -> from.shared(() -> copyLocked(from, offset, length)));
+    }
+
+    private long copyLocked(Engine from, long offset, long length) throws IOException {
+        long done = 0;
+        while (done < length) {
+            long pos = offset + done;
+            if (!(from.getMapping(pos, length - done) instanceof Mapping.Raw in)) {
+                break;
+            }
+            ShallowMapping.Raw out = ensureDataMappingLocked(pos, in.length(), true);
+            long n = Math.min(in.length(), out.length());
+            long copied = out.storage().copyFrom(in.storage(), in.offset(), out.offset(), n);
+            done += copied;
+            if (copied < n) {
+                break;
+            }
+        }
+        return done;
+    }
+
     @Override
     public void writeCompressed(ByteBuffer src, long offset) throws IOException {
         compress(src, offset).write();

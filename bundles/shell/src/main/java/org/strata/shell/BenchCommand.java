@@ -145,13 +145,15 @@ final class BenchCommand extends ImageCommand {
         AtomicLong done = new AtomicLong();
         Workers.run("strata-bench", workers, () -> {
             ByteBuffer buf = Buffers.allocateAligned(Math.max(size, 1), align).limit(size);
+            if (write) {
+                // filled once, as qemu-img bench fills its buffers: a write leaves its buffer's bytes as they are
+                while (buf.hasRemaining()) {
+                    buf.put((byte) pattern);
+                }
+            }
             for (long off = requests.next(); off >= 0; off = requests.next()) {
                 buf.clear().limit(size);
                 if (write) {
-                    while (buf.hasRemaining()) {
-                        buf.put((byte) pattern);
-                    }
-                    buf.flip();
                     image.write(buf, off);
                     if (flushInterval > 0 && done.incrementAndGet() % flushInterval == 0) {
                         image.flush();

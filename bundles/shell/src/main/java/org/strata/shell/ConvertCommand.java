@@ -47,6 +47,8 @@ final class ConvertCommand extends ImageCommand {
             .value('F', "backing-format", "FMT", "the format of -B's backing file")
             .value('m', "workers", "N", "N parallel workers (1 to 16, default 8)")
             .flag('W', "out-of-order", "allow out-of-order writes")
+            .flag('C', "copy-offload", "let the storages copy data (copy_file_range between local files): zero runs"
+                    + " inside data are then written too")
             .value('r', "rate-limit", "RATE", "copy at most RATE bytes per second")
             .value('t', "cache", "CACHE", "the cache mode of the target (default unsafe)")
             .value('T', "source-cache", "SRC_CACHE", "the cache mode of the source (default writeback)")
@@ -93,6 +95,14 @@ final class ConvertCommand extends ImageCommand {
         }
         int workers = parseWorkers(o.get("workers", "8"));
         long rate = rateLimit(o);
+        // checked as qemu-img checks them, after every option was read
+        boolean copyOffload = o.has("copy-offload");
+        if (copyOffload && o.has("compress")) {
+            throw new CommandFailure("Cannot enable copy offloading when -c is used", 1);
+        }
+        if (copyOffload && o.has("sparse")) {
+            throw new CommandFailure("Cannot enable copy offloading when -S is used", 1);
+        }
         boolean create = !o.has("no-create");
         boolean targetIsZero = o.has("target-is-zero");
         if (targetIsZero && create) {
@@ -129,7 +139,7 @@ final class ConvertCommand extends ImageCommand {
             // the whole target, zeroes too
             boolean zeroTarget = sparse != 0 && (create || targetIsZero) && dst.backing() == null;
             Convert.Settings settings = new Convert.Settings((int) sparse, o.has("compress"), zeroTarget, workers,
-                    o.has("out-of-order"));
+                    o.has("out-of-order"), copyOffload);
             Convert convert = new Convert(sources, dst, settings);
             List<Closeable> resources = List.copyOf(opened);
             opened.clear();

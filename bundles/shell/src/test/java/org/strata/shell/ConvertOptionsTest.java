@@ -97,6 +97,16 @@ class ConvertOptionsTest {
         assertConvertsLikeQemu("qcow2", List.of("-o", "cluster_size=512"), "src.raw");
     }
 
+    /** -C: the storages copy data runs (copy_file_range), zero runs inside data included, as qemu-img's do. */
+    @Test
+    void copyOffloadingCopiesDataAsQemuImgDoes() {
+        for (String format : List.of("raw", "qcow2")) {
+            for (String source : List.of("src.qcow2", "src.raw")) {
+                assertConvertsLikeQemu(format, List.of("-C"), source);
+            }
+        }
+    }
+
     @Test
     void intoAnExistingTargetZeroesWhatMustReadAsZeroes() throws Exception {
         for (String format : List.of("raw", "qcow2")) {
@@ -177,6 +187,8 @@ class ConvertOptionsTest {
         for (List<String> args : List.of(List.of("-S", "1000", "-O", "raw", "src.qcow2", "x.raw"),
                 List.of("-m", "17", "-O", "raw", "src.qcow2", "x.raw"),
                 List.of("-c", "-O", "raw", "src.qcow2", "x.raw"),
+                List.of("-C", "-c", "-O", "qcow2", "src.qcow2", "x.qcow2"),
+                List.of("-C", "-S", "4k", "-O", "raw", "src.qcow2", "x.raw"),
                 List.of("-n", "-O", "raw", "src.qcow2", "small.raw"),
                 List.of("-n", "-o", "cluster_size=4k", "-O", "qcow2", "src.qcow2", "small.raw"),
                 List.of("--target-is-zero", "-O", "raw", "src.qcow2", "x.raw"),

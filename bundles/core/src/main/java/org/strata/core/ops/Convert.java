@@ -17,6 +17,11 @@ import org.strata.api.FormatAccess;
  * from that backing file is written. Chunks are planned in order and copied by parallel workers; unless
  * out-of-order writes are allowed (qemu-img's {@code -W}), the workers read in parallel but write in guest order, so
  * a new target's clusters lie in guest order (and a sequential device is written sequentially).
+ *
+ * <p>With copy offloading (qemu-img's {@code -C}), and with {@code -S 0}, where data is written as it is read, the
+ * storages copy data runs themselves ({@link FormatAccess#copyFrom}: copy_file_range between local files), in
+ * the same turns; the first run they cannot copy turns offloading off, and reads and writes take over, as in
+ * qemu-img.
  */
 public final class Convert implements Operation {
 
@@ -27,8 +32,11 @@ public final class Convert implements Operation {
      * @param targetIsZero the target reads as zeroes where nothing is written (a new image, or --target-is-zero)
      * @param workers      chunks copied in parallel
      * @param outOfOrder   chunks may be written in any order (else each waits for the one before it)
+     * @param copyOffload  data runs are copied by the storages where they can (qemu-img's {@code -C}): no zero
+     *                     detection inside data
      */
-    public record Settings(int sparse, boolean compress, boolean targetIsZero, int workers, boolean outOfOrder) {
+    public record Settings(int sparse, boolean compress, boolean targetIsZero, int workers, boolean outOfOrder,
+                           boolean copyOffload) {
     }
 
     /** One piece of work: {@code [pos, pos + length)}, all zeroes in the source or not; the seq-th planned. */
@@ -45,6 +53,8 @@ public final class Convert implements Operation {
     private long planned;
     private long chunksPlanned;
     private final InOrderWrites inOrder = new InOrderWrites();
+    /** Data runs go to {@link FormatAccess#copyFrom} (until it copies nothing). */
+    private volatile boolean offload;
 
     /** Copies {@code sources}, joined in this order, into {@code dst}, which is at least as large as they together. */
     public Convert(List<FormatAccess> sources, FormatAccess dst, Settings settings) throws IOException {
@@ -58,6 +68,9 @@ public final class Convert implements Operation {
         this.alignSectors = Math.max(minSectors <= 0 ? 1 : Integer.highestOneBit(minSectors),
                 Math.max(1, dst.reqAlign() / SparseRuns.SECTOR));
         this.size = src.size();
+        // -S 0 writes data as it reads it, so a copy leaves the same target; joined sources are read and written
+        this.offload = (settings.copyOffload() || settings.sparse() == 0) && !settings.compress()
+                && targetBacking == null && src.single() != null;
     }
 
     @Override
@@ -118,15 +131,38 @@ public final class Convert implements Operation {
      * clusters land in guest order).
      */
     private void copy(Chunk c, ByteBuffer buf, ByteBuffer backingBuf) throws IOException {
+        if (offload && !c.zero()) {
+            submit(c, () -> offloadChunk(c, buf));
+            return;
+        }
         ByteBuffer data = c.zero() ? null : src.read(c.pos(), c.length(), buf);
         ByteBuffer backing = targetBacking == null ? null
                 : Ranges.read(targetBacking, c.pos(), c.length(), backingBuf);
         InOrderWrites.Write write = writesCompressed(c, data) ? dst.compress(data, c.pos())::write
                 : () -> writeChunk(c, data, backing);
+        submit(c, write);
+    }
+
+    private void submit(Chunk c, InOrderWrites.Write write) throws IOException {
         if (settings.outOfOrder()) {
             write.run();
         } else {
             inOrder.submit(c.seq(), write);
+        }
+    }
+
+    /**
+     * Has the storages copy a data chunk, in its turn; what they do not copy is read (into the worker's buffer,
+     * free until its chunk is written) and written.
+     */
+    private void offloadChunk(Chunk c, ByteBuffer buf) throws IOException {
+        long copied = dst.copyFrom(src.single(), c.pos(), c.length());
+        if (copied == 0) {
+            offload = false;
+        }
+        if (copied < c.length()) {
+            Chunk rest = new Chunk(c.seq(), c.pos() + copied, (int) (c.length() - copied), false);
+            writeChunk(rest, src.read(rest.pos(), rest.length(), buf), null);
         }
     }
 

@@ -33,6 +33,11 @@ final class Sources {
         return starts[starts.length - 1];
     }
 
+    /** The one image when there is only one (its guest offsets are the joined ones), else null. */
+    FormatAccess single() {
+        return images.size() == 1 ? images.get(0) : null;
+    }
+
     /** The block status at {@code pos} for at most {@code max} bytes, ending at the end of the image it lies in. */
     Extent extent(long pos, long max) throws IOException {
         int i = indexAt(pos);

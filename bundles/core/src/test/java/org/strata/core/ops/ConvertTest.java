@@ -148,7 +148,7 @@ class ConvertTest {
         source.write(ByteBuffer.wrap(second), 40L << 20);
         MemoryStorage target = new MemoryStorage("target", 64L << 20);
         try (FormatAccess src = raw(source); FormatAccess dst = raw(target)) {
-            new Convert(List.of(src), dst, new Convert.Settings(4096, false, true, 4, false)).run(JobControl.NONE);
+            new Convert(List.of(src), dst, new Convert.Settings(4096, false, true, 4, false, false)).run(JobControl.NONE);
         }
         assertEquals(first.length + second.length, source.bytesRead.get());
         byte[] out = target.toByteArray();
@@ -177,7 +177,7 @@ class ConvertTest {
         two.write(ByteBuffer.wrap(head), 0);
         MemoryStorage target = new MemoryStorage("target", (5L << 20) + 4096);
         try (FormatAccess a = raw(one); FormatAccess b = raw(two); FormatAccess dst = raw(target)) {
-            new Convert(List.of(a, b), dst, new Convert.Settings(4096, false, true, 4, false)).run(JobControl.NONE);
+            new Convert(List.of(a, b), dst, new Convert.Settings(4096, false, true, 4, false, false)).run(JobControl.NONE);
         }
         assertEquals(tail.length, one.bytesRead.get());
         assertEquals(head.length, two.bytesRead.get());
@@ -197,7 +197,7 @@ class ConvertTest {
         AtomicLong total = new AtomicLong();
         AtomicLong done = new AtomicLong();
         try (FormatAccess src = raw(source); FormatAccess dst = raw(new MemoryStorage("t", 8L << 20))) {
-            new Convert(List.of(src), dst, new Convert.Settings(4096, false, true, 2, false)).run(new JobControl() {
+            new Convert(List.of(src), dst, new Convert.Settings(4096, false, true, 2, false, false)).run(new JobControl() {
                 @Override
                 public void total(long amount) {
                     total.set(amount);
@@ -232,7 +232,7 @@ class ConvertTest {
     void workersReadInParallelButWriteInGuestOrder() throws Exception {
         HoleyStorage target = new HoleyStorage(16L << 20);
         try (FormatAccess src = raw(scattered()); FormatAccess dst = raw(target)) {
-            new Convert(List.of(src), dst, new Convert.Settings(4096, false, true, 8, false)).run(JobControl.NONE);
+            new Convert(List.of(src), dst, new Convert.Settings(4096, false, true, 8, false, false)).run(JobControl.NONE);
         }
         assertEquals(64, target.writeOffsets.size());
         for (int i = 1; i < 64; i++) {
@@ -276,7 +276,7 @@ class ConvertTest {
         source.write(ByteBuffer.wrap(Patterns.random(new java.util.Random(3), 1 << 20)), 0);
         try (FormatAccess src = raw(source); FormatAccess target = raw(new MemoryStorage("t", 4L << 20))) {
             FormatAccess dst = slowCompressing(target, mostAtOnce, placed);
-            new Convert(List.of(src), dst, new Convert.Settings(4096, true, true, 4, false)).run(JobControl.NONE);
+            new Convert(List.of(src), dst, new Convert.Settings(4096, true, true, 4, false, false)).run(JobControl.NONE);
         }
         assertEquals(16, placed.size()); // 1 MiB of data in 64 KiB clusters
         for (int i = 1; i < 16; i++) {
@@ -293,7 +293,7 @@ class ConvertTest {
             IOException e = assertThrows(IOException.class, () -> assertTimeoutPreemptively(Duration.ofSeconds(20),
                     () -> {
                         try (FormatAccess src = raw(scattered()); FormatAccess dst = raw(target)) {
-                            new Convert(List.of(src), dst, new Convert.Settings(4096, false, true, 8, outOfOrder))
+                            new Convert(List.of(src), dst, new Convert.Settings(4096, false, true, 8, outOfOrder, false))
                                     .run(JobControl.NONE);
                         }
                     }));

@@ -112,6 +112,44 @@ abstract class FileStorage implements Storage {
     }
 
     /**
+     * Copies from another local file in the kernel (copy_file_range): not with O_DIRECT on either side, and not
+     * between kinds the kernel refuses (a block device, another file system on older kernels), where it copies
+     * nothing and the caller reads and writes.
+     */
+    @Override
+    public long copyFrom(Storage source, long sourceOffset, long offset, long length) throws IOException {
+        checkWritable();
+        checkRange(offset, length);
+        if (!(source instanceof FileStorage from) || align > 1 || from.align > 1) {
+            return 0;
+        }
+        long done = 0;
+        try {
+            while (done < length) {
+                long n = Posix.copyFileRange(from.fd, sourceOffset + done, fd, offset + done, length - done);
+                if (n == 0) {
+                    break; // the source's end
+                }
+                done += n;
+            }
+        } catch (PosixException e) {
+            if (!cannotCopy(e)) {
+                throw FileErrors.ioFailure("Could not copy to", location, e);
+            }
+        }
+        if (done > 0 && cache.writeThrough()) {
+            sync(); // the native descriptor has no O_DSYNC
+        }
+        return done;
+    }
+
+    /** The kernel's refusals of a copy between these two files (rather than a failure of the copy). */
+    private static boolean cannotCopy(PosixException e) {
+        int errno = e.errno();
+        return e.unsupported() || errno == Posix.EXDEV || errno == Posix.EINVAL || errno == Posix.EBADF;
+    }
+
+    /**
      * Writes zero bytes as data over the range. With O_DIRECT, a block the range covers only in part is read,
      * zeroed in that part and written back whole, so the file may grow to the next aligned end.
      */

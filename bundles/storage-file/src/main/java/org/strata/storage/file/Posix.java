@@ -5,6 +5,7 @@ import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
+import com.sun.jna.ptr.LongByReference;
 
 /**
  * The few Linux calls that {@link java.nio.channels.FileChannel} does not offer, through JNA, on a file
@@ -17,8 +18,10 @@ final class Posix {
 
     static final int EINTR = 4;
     static final int ENXIO = 6;
+    static final int EBADF = 9;
     static final int EAGAIN = 11;
     static final int EACCES = 13;
+    static final int EXDEV = 18;
     static final int EINVAL = 22;
     static final int ENOTTY = 25;
     static final int ENOSYS = 38;
@@ -76,6 +79,9 @@ final class Posix {
         long lseek(int fd, long offset, int whence) throws LastErrorException;
 
         int ftruncate(int fd, long length) throws LastErrorException;
+
+        long copy_file_range(int fdIn, LongByReference offIn, int fdOut, LongByReference offOut, long length,
+                             int flags) throws LastErrorException;
 
         int ioctl(int fd, NativeLong request, Object... arg) throws LastErrorException;
 
@@ -154,6 +160,23 @@ final class Posix {
             c().ftruncate(fd, length);
         } catch (LastErrorException e) {
             throw error(e);
+        }
+    }
+
+    /**
+     * Copies up to {@code length} bytes from {@code in} at {@code inOffset} to {@code out} at {@code outOffset} in
+     * the kernel (neither file's position moves); returns how many, 0 at the end of {@code in}.
+     */
+    static long copyFileRange(int in, long inOffset, int out, long outOffset, long length) throws PosixException {
+        while (true) {
+            try {
+                return c().copy_file_range(in, new LongByReference(inOffset), out, new LongByReference(outOffset),
+                        length, 0);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != EINTR) {
+                    throw error(e);
+                }
+            }
         }
     }
 
