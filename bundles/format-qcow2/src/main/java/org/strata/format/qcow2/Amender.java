@@ -88,7 +88,7 @@ final class Amender {
             file.writeHeader(file.header().upgradedToVersion3());
         }
         if (refcountOrder != file.header().refcountOrder()) {
-            new RefcountRebuild(image).rebuild(refcountOrder);
+            new RefcountRebuild(image).rebuildFreeingOld(refcountOrder);
         }
         if (!lazy && file.dirtyOnDisk()) {
             file.clearDirty();
