@@ -138,21 +138,26 @@ class CheckInteropTest {
 
     /**
      * Every repair of a refcount structure that only a rebuild mends (a refcount block listed twice in the refcount
-     * table, a cluster in use with refcount 0): the rebuild's own report (the old structure's clusters freed as
-     * "Repairing cluster N refcount=A reference=0"), the summary, and the rebuilt image, as qemu-img's.
+     * table; a block past the end of the file, which -r all first grows the file to hold, then finds empty): the
+     * rebuild's own report (the old structure's clusters freed as "Repairing cluster N refcount=A reference=0"), the
+     * summary, and the rebuilt image, as qemu-img's.
      */
     @Test
     void rebuildsOfTheRefcountStructureAreReportedAndPlacedAsQemuImgDoes() throws Exception {
         for (String output : List.of("--output=human", "--output=json")) {
-            for (String name : List.of("theirs.qcow2", "ours.qcow2")) {
-                image(name);
-                long table = word(name, 48);
-                long firstBlock = word(name, table);
-                poke(name, table + 8, v -> firstBlock); // the second entry names the first block again
+            for (long secondBlock : List.of(-1L, 100L << 16)) {
+                for (String name : List.of("theirs.qcow2", "ours.qcow2")) {
+                    image(name);
+                    long table = word(name, 48);
+                    // the second entry names the first block again, or a cluster past the file's end
+                    long entry = secondBlock < 0 ? word(name, table) : secondBlock;
+                    poke(name, table + 8, v -> entry);
+                }
+                assertSameCheck("theirs.qcow2", "ours.qcow2", output);
+                assertSameRepair("theirs.qcow2", "ours.qcow2", "-r", "leaks", output);
+                assertSameRepairAll("theirs.qcow2", "ours.qcow2", output);
+                assertEquals(Files.size(dir.resolve("theirs.qcow2")), Files.size(dir.resolve("ours.qcow2")));
             }
-            assertSameCheck("theirs.qcow2", "ours.qcow2", output);
-            assertSameRepair("theirs.qcow2", "ours.qcow2", "-r", "leaks", output);
-            assertSameRepairAll("theirs.qcow2", "ours.qcow2", output);
         }
     }
 

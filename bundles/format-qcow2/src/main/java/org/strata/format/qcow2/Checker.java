@@ -51,12 +51,13 @@ final class Checker {
     }
 
     CheckResult check(RepairMode mode) throws IOException {
+        References r = RefcountRebuild.countAll(image, mode == RepairMode.ALL);
         fileSize = file.storage().size();
-        References r = RefcountRebuild.countAll(image);
         List<String> messages = new ArrayList<>(r.messages);
         Tally t = new Tally();
         t.checkErrors = r.checkErrors;
         t.corruptions = r.corruptions;
+        t.corruptionsFixed = r.corruptionsFixed;
         // as qemu-img: what is wrong first (repairs are listed after it)
         List<Mismatch> mismatches = compare(r, t);
         for (Mismatch m : mismatches) {
@@ -153,7 +154,7 @@ final class Checker {
         References.note(messages, "Rebuilding refcount structure");
         new RefcountRebuild(image).rebuild(counted);
         fileSize = file.storage().size();
-        References r = RefcountRebuild.countAll(image);
+        References r = RefcountRebuild.countAll(image, false);
         messages.addAll(r.messages);
         Tally after = new Tally();
         List<Mismatch> left = compare(r, after);
@@ -179,8 +180,7 @@ final class Checker {
      * is misplaced or used by something else, or a cluster in use whose refcount is 0.
      */
     private static boolean rebuildNeeded(References r, List<Mismatch> mismatches) {
-        return r.messages.stream().anyMatch(m -> m.startsWith("ERROR refcount block") && !m.endsWith("outside image"))
-                || mismatches.stream().anyMatch(m -> m.onDisk == 0 && m.referenced > 0);
+        return r.rebuildNeeded || mismatches.stream().anyMatch(m -> m.onDisk == 0 && m.referenced > 0);
     }
 
     /** A refcount block offset that is safe to read, or 0. */

@@ -3,8 +3,6 @@ package org.strata.format.qcow2;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
-import java.util.Set;
 
 /**
  * Writes a whole new refcount structure (table and blocks) from the references the metadata makes, then switches
@@ -16,7 +14,7 @@ import java.util.Set;
  * header switches leaves the old one whole); each new refcount block takes the first free cluster from the start
  * of the range it covers, and the table the first free clusters of the file; the blocks covering the table's
  * clusters are written again. Afterwards the old structure's clusters are leaked (refcount 1, no reference): the
- * check that follows a rebuild frees them and says so, as qemu-img does; amend frees them itself.
+ * check that follows a rebuild frees them (and says so, where qemu-img does).
  */
 final class RefcountRebuild {
 
@@ -28,17 +26,20 @@ final class RefcountRebuild {
         this.file = image.file();
     }
 
-    /** The references of everything, the refcount structures included, as qemu-img counts them for a rebuild. */
-    static References countAll(Qcow2Image image) throws IOException {
+    /**
+     * The references of everything, the refcount structures included, as qemu-img counts them for a rebuild; with
+     * {@code growFile}, refcount blocks past the end of the file are brought inside it (check -r all).
+     */
+    static References countAll(Qcow2Image image, boolean growFile) throws IOException {
         References r = new References(image);
         r.countMetadata();
-        r.countRefcountStructures();
+        r.countRefcountStructures(growFile);
         return r;
     }
 
     /** Rebuilds from freshly counted references, with the refcount width the image has; the old structure leaks. */
     void rebuild() throws IOException {
-        rebuild(countAll(image));
+        rebuild(countAll(image, false));
     }
 
     /** Rebuilds from the references {@code counted} ({@link #countAll}); the old structure leaks. */
@@ -46,24 +47,10 @@ final class RefcountRebuild {
         write(counted, file.geometry());
     }
 
-    /** Rebuilds with refcounts of {@code 2^refcountOrder} bits, then frees the old structure. */
-    void rebuildFreeingOld(int refcountOrder) throws IOException {
+    /** Rebuilds with refcounts of {@code 2^refcountOrder} bits; the old structure leaks. */
+    void rebuild(int refcountOrder) throws IOException {
         Header h = file.header();
-        Geometry old = file.geometry();
-        Set<Long> oldClusters = new LinkedHashSet<>();
-        for (long c = 0; c < h.refcountTableClusters(); c++) {
-            oldClusters.add((h.refcountTableOffset() >>> old.clusterBits) + c);
-        }
-        for (long e : image.refcounts().table()) {
-            long off = e & L2Entry.OFFSET_MASK;
-            if (off != 0) {
-                oldClusters.add(off >>> old.clusterBits);
-            }
-        }
-        write(countAll(image), new Geometry(h.clusterBits(), h.extendedL2(), refcountOrder));
-        for (long c : oldClusters) {
-            image.refcounts().add(c, -1);
-        }
+        write(countAll(image, false), new Geometry(h.clusterBits(), h.extendedL2(), refcountOrder));
     }
 
     private void write(References counted, Geometry geometry) throws IOException {
