@@ -155,7 +155,7 @@ final class Checker {
         new RefcountRebuild(image).rebuild(counted);
         fileSize = file.storage().size();
         References r = RefcountRebuild.countAll(image, false);
-        messages.addAll(r.messages);
+        r.messages.forEach(m -> References.note(messages, m));
         Tally after = new Tally();
         List<Mismatch> left = compare(r, after);
         repair(left, RepairMode.LEAKS, after, messages);
