@@ -40,6 +40,7 @@ public final class Engine implements FormatAccess {
     private final FormatImage image;
     private final Closeable resources;
     private final Executor executor;
+    private final WriteGate gate;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile int readParallelization = 1;
     private volatile int writeParallelization = 1;
@@ -50,9 +51,15 @@ public final class Engine implements FormatAccess {
      * @param executor  runs parallel sub-requests
      */
     public Engine(FormatImage image, Closeable resources, Executor executor) {
+        this(image, resources, executor, WriteGate.OPEN);
+    }
+
+    /** @param gate lets each write of data through, or refuses it */
+    public Engine(FormatImage image, Closeable resources, Executor executor, WriteGate gate) {
         this.image = image;
         this.resources = resources;
         this.executor = executor;
+        this.gate = gate;
     }
 
     @Override
@@ -255,6 +262,7 @@ public final class Engine implements FormatAccess {
     @Override
     public void write(ByteBuffer src, long offset) throws IOException {
         checkWrite(offset, src.remaining());
+        gate.check(this, src.asReadOnlyBuffer(), offset);
         Lock l = lock.readLock();
         l.lock();
         try {

@@ -68,4 +68,33 @@ class ProbedRawWarningInteropTest {
         assertSameWarning("qemu-io", "image:io", "-r", "-c", "read 0 1", "w.img");
         assertSameWarning("qemu-io", "image:io", "-f", "raw", "-c", "write 0 1", "w.img");
     }
+
+    /** qemu-io's commands writing a qcow2 magic and version into block 0 byte by byte, and more around them. */
+    private static final String[] BLOCK_0_WRITES = {"-c", "write -P 0x51 0 1", "-c", "write -P 0x46 1 1", "-c",
+            "write -P 0x49 2 1", "-c", "write -P 0xfb 3 1", "-c", "write -P 3 7 1", "-c", "read -P 0 7 1", "-c",
+            "write -P 3 6 2", "-c", "write -P 3 512 1", "-c", "write -P 0x51 4 4"};
+
+    /**
+     * The restriction the warning announces: a write that would make block 0 of a probed raw image probe as another
+     * format (here the last byte of a qcow2 header) fails as qemu-io's does, "write failed: Operation not
+     * permitted", exit 1, and changes nothing; every other write goes through, also into block 0. Naming the format
+     * lifts the restriction.
+     */
+    @Test
+    void writesThatWouldMakeBlock0ProbeAsAnotherFormatAreRefused() {
+        for (List<String> format : List.of(List.<String>of(), List.of("-f", "raw"))) {
+            Qemu q = new Qemu(dir);
+            String[] args = Qemu.concat(List.of(Qemu.concat(format, BLOCK_0_WRITES)), "w.img");
+            q.img("create", "-q", "-f", "raw", "w.img", "1M");
+            QemuTools.Result theirs = q.run(Qemu.prepend("qemu-io", args));
+            q.ok("mv", "w.img", "theirs.img");
+            q.img("create", "-q", "-f", "raw", "w.img", "1M");
+            Shell.Result ours = new Shell(dir).run("image:io", args);
+            String what = format + "\n" + ours.out() + ours.err();
+            assertEquals(theirs.stdout().replaceAll("; .*", ""), ours.out().replaceAll("; .*", ""), what);
+            assertEquals(theirs.stderr().replace("qemu-io", "image:io"), ours.err(), what);
+            assertEquals(theirs.exitCode(), ours.status(), what);
+            q.ok("cmp", "w.img", "theirs.img");
+        }
+    }
 }

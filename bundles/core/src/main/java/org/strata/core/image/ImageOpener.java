@@ -21,6 +21,7 @@ import org.strata.api.StorageOptions;
 import org.strata.api.StoragePath;
 import org.strata.engine.AlignedStorage;
 import org.strata.engine.Engine;
+import org.strata.engine.WriteGate;
 
 /**
  * Opens and creates the images users name, with their backing chains. The image the user names is probed
@@ -218,7 +219,10 @@ public final class ImageOpener {
             LayerContext context = new LayerContext(this, name, storageLocation, writable, request, roots,
                     Set.copyOf(below), opened, new NewFiles());
             FormatImage image = driver.open(storage, context);
-            return new Engine(image, opened, ioThreads);
+            // as qemu: a probed raw image's first sector must not be written into another format's header
+            WriteGate gate = format == null && writable && driver.name().equals("raw")
+                    ? new ProbedRawGuard(name, this::bestMatch) : WriteGate.OPEN;
+            return new Engine(image, opened, ioThreads, gate);
         } catch (IOException | RuntimeException e) {
             opened.closeQuietly(e);
             throw openFailure(name, e);
@@ -238,6 +242,17 @@ public final class ImageOpener {
         ByteBuffer head = ByteBuffer.allocate((int) Math.min(FormatDriver.PROBE_BYTES, size));
         storage.read(head, 0);
         head.flip();
+        FormatDriver best = bestMatch(head, size);
+        if (!mayProbe && best.probe(head.duplicate(), size) > FormatDriver.PROBE_ANYTHING) {
+            throw new IOException("its format is not recorded and it looks like " + best.name()
+                    + "; files named inside an image are never probed to a format that can name other files"
+                    + " (record the format, e.g. with image:rebase -u -b NAME -F " + best.name() + ")");
+        }
+        return best;
+    }
+
+    /** The format whose driver is surest about {@code head}, the first bytes of an image of {@code size} bytes. */
+    private FormatDriver bestMatch(ByteBuffer head, long size) throws IOException {
         FormatDriver best = null;
         int bestScore = 0;
         for (FormatDriver d : drivers.formats()) {
@@ -249,11 +264,6 @@ public final class ImageOpener {
         }
         if (best == null) {
             throw new IOException("Could not determine the image format (no format driver is available)");
-        }
-        if (!mayProbe && bestScore > FormatDriver.PROBE_ANYTHING) {
-            throw new IOException("its format is not recorded and it looks like " + best.name()
-                    + "; files named inside an image are never probed to a format that can name other files"
-                    + " (record the format, e.g. with image:rebase -u -b NAME -F " + best.name() + ")");
         }
         return best;
     }

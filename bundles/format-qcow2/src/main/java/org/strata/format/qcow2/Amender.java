@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.strata.api.Preallocation;
+import org.strata.api.RepairMode;
 import org.strata.api.UnsupportedFeatureException;
 
 /**
@@ -89,6 +90,7 @@ final class Amender {
         }
         if (refcountOrder != file.header().refcountOrder()) {
             new RefcountRebuild(image).rebuild(refcountOrder);
+            new Checker(image).check(RepairMode.LEAKS); // frees the old structure
         }
         if (!lazy && file.dirtyOnDisk()) {
             file.clearDirty();

@@ -40,88 +40,134 @@ final class Checker {
     /** The file's size, taken once (a system call per lookup would dominate big checks). */
     private long fileSize;
 
-    CheckResult check(RepairMode mode) throws IOException {
-        fileSize = file.storage().size();
-        References r = new References(image);
-        r.countMetadata();
-        r.countRefcountStructures();
-        List<String> messages = new ArrayList<>(r.messages);
-        long corruptions = r.corruptions;
-        long leaks = 0;
-        long corruptionsFixed = 0;
-        long leaksFixed = 0;
-        long[] table = refcounts.table();
-        // Only the file's clusters, as qemu-img: refcounts past its end are not compared (nor listed), so a table
-        // whose entries reach far past the file costs nothing.
-        List<Mismatch> mismatches = new ArrayList<>();
+    /** What the check finds and repairs, counted as qemu-img counts it. */
+    private static final class Tally {
+        long checkErrors;
+        long corruptions;
+        long leaks;
+        long corruptionsFixed;
+        long leaksFixed;
         long highest = -1;
+    }
+
+    CheckResult check(RepairMode mode) throws IOException {
+        References r = RefcountRebuild.countAll(image, mode == RepairMode.ALL);
+        fileSize = file.storage().size();
+        List<String> messages = new ArrayList<>(r.messages);
+        Tally t = new Tally();
+        t.checkErrors = r.checkErrors;
+        t.corruptions = r.corruptions;
+        t.corruptionsFixed = r.corruptionsFixed;
+        // as qemu-img: what is wrong first (repairs are listed after it)
+        List<Mismatch> mismatches = compare(r, t);
+        for (Mismatch m : mismatches) {
+            References.note(messages, m.describe(false));
+            if (m.onDisk < m.referenced) {
+                t.corruptions++;
+            } else {
+                t.leaks++;
+            }
+        }
+        boolean rebuildNeeded = rebuildNeeded(r, mismatches);
+        if (rebuildNeeded && mode == RepairMode.ALL) {
+            rebuild(r, t, messages);
+        } else if (rebuildNeeded && mode == RepairMode.LEAKS) {
+            // as qemu-img: repairing leaks cannot repair this; it says so and fails, changing nothing
+            References.note(messages, "ERROR need to rebuild refcount structures");
+            return result(t, r.checkErrors + 1, r, messages);
+        } else if (mode != RepairMode.NONE && !mismatches.isEmpty()) {
+            // refcounts merely too low or too high are set in place
+            t.corruptions = r.corruptions;
+            t.leaks = 0;
+            repair(mismatches, mode, t, messages);
+        }
+        fileSize = file.storage().size(); // a rebuild may have put the new refcount structure past the old end
+        // as qemu-img: -r leaks repairs the COPIED flags too when nothing else is wrong
+        boolean fixFlags = mode == RepairMode.ALL
+                || (mode == RepairMode.LEAKS && t.checkErrors == 0 && t.corruptions == 0 && t.leaks == 0);
+        long[] flagFixes = checkCopiedFlags(fixFlags, messages);
+        t.corruptions += flagFixes[0];
+        t.corruptionsFixed += flagFixes[1];
+        image.flushLocked();
+        if (mode == RepairMode.ALL && t.corruptions == 0 && t.checkErrors == 0 && file.header().corrupt()) {
+            file.markRepaired();
+        }
+        return result(t, t.checkErrors, r, messages);
+    }
+
+    private CheckResult result(Tally t, long checkErrors, References r, List<String> messages) {
+        return new CheckResult(checkErrors, t.corruptions, t.leaks, t.corruptionsFixed, t.leaksFixed,
+                (t.highest + 1) << geometry.clusterBits, totalClusters(), r.allocatedClusters, r.fragmentedClusters,
+                r.compressedClusters, messages);
+    }
+
+    /**
+     * The clusters of the file whose refcount on disk differs from the references to it; notes the highest cluster
+     * either counts. Only the file's clusters, as qemu-img: refcounts past its end are not compared (nor listed), so
+     * a table whose entries reach far past the file costs nothing.
+     */
+    private List<Mismatch> compare(References r, Tally t) throws IOException {
+        long[] table = refcounts.table();
+        List<Mismatch> mismatches = new ArrayList<>();
+        t.highest = -1;
         for (long c = 0; c < r.fileClusters; c++) {
             long disk = onDisk(table, c);
             long ref = r.refs[(int) c];
             if (disk > 0 || ref > 0) {
-                highest = c;
+                t.highest = c;
             }
             if (disk != ref) {
                 mismatches.add(new Mismatch(c, disk, ref));
             }
         }
-        if (mode != RepairMode.NONE) {
-            // as qemu-img: what is wrong first, then what is repaired
-            for (Mismatch m : mismatches) {
-                References.note(messages, m.describe(false));
-            }
-        }
-        if (mode == RepairMode.LEAKS && rebuildNeeded(r, mismatches)) {
-            // as qemu-img: repairing leaks cannot repair this; it says so and fails, changing nothing
-            References.note(messages, "ERROR need to rebuild refcount structures");
-            long errors = mismatches.stream().filter(m -> m.onDisk < m.referenced).count();
-            return new CheckResult(r.checkErrors + 1, corruptions + errors, mismatches.size() - errors, 0, 0,
-                    (highest + 1) << geometry.clusterBits, totalClusters(), r.allocatedClusters,
-                    r.fragmentedClusters, r.compressedClusters, messages);
-        }
-        // as qemu-img: a rebuild where nothing else helps; refcounts merely too low or too high are set in place
-        boolean rebuild = mode == RepairMode.ALL && rebuildNeeded(r, mismatches);
-        if (rebuild) {
-            // Counted afresh without the old refcount structure, whose clusters simply become free.
-            References.note(messages, "Rebuilding refcount structure");
-            new RefcountRebuild(image).rebuild();
-        }
+        return mismatches;
+    }
+
+    /** Sets the refcounts {@code mode} repairs to the references; counts what it leaves as it is. */
+    private void repair(List<Mismatch> mismatches, RepairMode mode, Tally t, List<String> messages)
+            throws IOException {
         for (Mismatch m : mismatches) {
             boolean leak = m.onDisk > m.referenced;
             boolean fix = mode == RepairMode.ALL || (leak && mode == RepairMode.LEAKS);
-            if (fix && !rebuild) {
-                refcounts.add(m.cluster, m.referenced - m.onDisk);
-            }
-            if (!rebuild) {
-                References.note(messages, m.describe(fix));
-            }
+            References.note(messages, m.describe(fix));
             if (fix) {
+                refcounts.add(m.cluster, m.referenced - m.onDisk);
                 if (leak) {
-                    leaksFixed++;
+                    t.leaksFixed++;
                 } else {
-                    corruptionsFixed++;
+                    t.corruptionsFixed++;
                 }
             } else if (leak) {
-                leaks++;
+                t.leaks++;
             } else {
-                corruptions++;
+                t.corruptions++;
             }
         }
-        if (rebuild) {
-            corruptions -= structureProblems(r);
-            corruptionsFixed += structureProblems(r);
+    }
+
+    /**
+     * As qemu-img: a new refcount structure from the references counted (the old structure's included), then a
+     * recount, whose findings are listed again, and the old structure's clusters, now leaked, freed ("Repairing").
+     * What the rebuild mended counts as repaired.
+     */
+    private void rebuild(References counted, Tally t, List<String> messages) throws IOException {
+        References.note(messages, "Rebuilding refcount structure");
+        new RefcountRebuild(image).rebuild(counted);
+        fileSize = file.storage().size();
+        References r = RefcountRebuild.countAll(image, false);
+        r.messages.forEach(m -> References.note(messages, m));
+        Tally after = new Tally();
+        List<Mismatch> left = compare(r, after);
+        repair(left, RepairMode.LEAKS, after, messages);
+        if (left.stream().anyMatch(m -> m.onDisk == 0)) {
+            References.note(messages, "ERROR rebuilt refcount structure is still broken");
         }
-        fileSize = file.storage().size(); // a rebuild put the new refcount structure past the old end
-        long[] flagFixes = checkCopiedFlags(mode == RepairMode.ALL, messages);
-        corruptions += flagFixes[0];
-        corruptionsFixed += flagFixes[1];
-        image.flushLocked();
-        if (mode == RepairMode.ALL && corruptions == 0 && r.checkErrors == 0 && file.header().corrupt()) {
-            file.markRepaired();
-        }
-        return new CheckResult(r.checkErrors, corruptions, leaks, corruptionsFixed, leaksFixed,
-                (highest + 1) << geometry.clusterBits, totalClusters(), r.allocatedClusters, r.fragmentedClusters,
-                r.compressedClusters, messages);
+        t.checkErrors += r.checkErrors;
+        t.corruptionsFixed += Math.max(0, t.corruptions - r.corruptions);
+        t.leaksFixed += t.leaks;
+        t.corruptions = r.corruptions;
+        t.leaks = after.leaks;
+        t.highest = after.highest;
     }
 
     /** The guest's clusters. */
@@ -134,13 +180,7 @@ final class Checker {
      * is misplaced or used by something else, or a cluster in use whose refcount is 0.
      */
     private static boolean rebuildNeeded(References r, List<Mismatch> mismatches) {
-        return r.messages.stream().anyMatch(m -> m.startsWith("ERROR refcount block") && !m.endsWith("outside image"))
-                || mismatches.stream().anyMatch(m -> m.onDisk == 0 && m.referenced > 0);
-    }
-
-    /** Problems of the refcount structure itself (which a rebuild repairs). */
-    private static long structureProblems(References r) {
-        return r.messages.stream().filter(m -> m.startsWith("ERROR refcount block")).count();
+        return r.rebuildNeeded || mismatches.stream().anyMatch(m -> m.onDisk == 0 && m.referenced > 0);
     }
 
     /** A refcount block offset that is safe to read, or 0. */

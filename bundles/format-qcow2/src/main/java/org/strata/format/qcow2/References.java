@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.strata.api.Preallocation;
+
 /**
  * Counts, for every host cluster of the image file, how many references the metadata makes to it (header, L1 and
  * L2 tables of the active state and of every snapshot, data and compressed clusters, snapshot table, bitmaps),
@@ -16,10 +18,13 @@ final class References {
     private final Refcounts refcounts;
     private final SnapshotTable snapshots;
     private final Geometry geometry;
-    final long fileClusters;
-    final int[] refs;
+    long fileClusters;
+    int[] refs;
     final List<String> messages = new ArrayList<>();
     long corruptions;
+    long corruptionsFixed;
+    /** Whether only a new refcount structure mends what was found wrong with the old one. */
+    boolean rebuildNeeded;
     long checkErrors;
     long allocatedClusters;
     long fragmentedClusters;
@@ -32,13 +37,22 @@ final class References {
         this.refcounts = image.refcounts();
         this.snapshots = image.snapshotTable();
         this.geometry = file.geometry();
+        this.refs = new int[1];
+        coverFile();
+    }
+
+    /** Counts for every cluster of the file as it is now (after it grew, for one more). */
+    private void coverFile() throws IOException {
         long clusters = geometry.clustersFor(file.storage().size());
         if (clusters > Integer.MAX_VALUE - 16) {
             throw new IOException(file.name() + ": image file too large to check");
         }
-        this.fileClusters = clusters;
-        this.refs = new int[(int) Math.max(1, clusters)];
+        fileClusters = clusters;
+        refs = java.util.Arrays.copyOf(refs, (int) Math.max(refs.length, clusters));
     }
+
+    /** The bits of a refcount table entry below any cluster offset, reserved. */
+    private static final long RESERVED_REFTABLE_BITS = 0x1ff;
 
     /** At most this many problem lines are kept (the counters count them all): hostile images find millions. */
     static final int MAX_MESSAGES = 10_000;
@@ -93,31 +107,65 @@ final class References {
         Bitmaps.addReferences(file, this);
     }
 
-    /** The refcount table and blocks as the header and table give them. */
-    void countRefcountStructures() throws IOException {
+    /**
+     * The refcount table and blocks as the header and table give them. With {@code growFile} (check -r all), a block
+     * past the end of the file is repaired as qemu-img repairs it: the file grows to hold it (the block then reads as
+     * refcounts of 0, which a rebuild replaces).
+     */
+    void countRefcountStructures(boolean growFile) throws IOException {
         Header h = file.header();
         long cs = geometry.clusterSize;
         addRange(h.refcountTableOffset(), (long) h.refcountTableClusters() * cs, "refcount table");
         long[] table = refcounts.table();
         for (int i = 0; i < table.length; i++) {
-            long off = table[i] & L2Entry.OFFSET_MASK;
-            if (off == 0) {
+            long off = table[i];
+            if ((off & RESERVED_REFTABLE_BITS) != 0) {
+                corruption("ERROR refcount table entry " + i + " has reserved bits set");
+                rebuildNeeded = true;
                 continue;
             }
-            if ((off & (cs - 1)) != 0 || (table[i] & ~L2Entry.OFFSET_MASK) != 0) {
+            if ((off & (cs - 1)) != 0) {
                 corruption("ERROR refcount block " + i + " is not cluster aligned; refcount table entry corrupted");
+                rebuildNeeded = true;
                 continue;
             }
-            if ((off >>> geometry.clusterBits) >= fileClusters) {
-                corruption("ERROR refcount block " + i + " is outside image");
+            if (Long.compareUnsigned(off >>> geometry.clusterBits, fileClusters) >= 0) {
+                outsideFile(i, off, growFile);
                 continue;
             }
-            addRange(off, cs, "refcount block");
-            // as qemu-img: a block used by anything else too (another table entry, say) is broken
-            int refs = this.refs[(int) (off >>> geometry.clusterBits)];
-            if (refs != 1) {
-                corruption("ERROR refcount block " + i + " refcount=" + refs);
+            if (off != 0) {
+                addRange(off, cs, "refcount block");
+                // as qemu-img: a block used by anything else too (another table entry, say) is broken
+                int refs = this.refs[(int) (off >>> geometry.clusterBits)];
+                if (refs != 1) {
+                    corruption("ERROR refcount block " + i + " refcount=" + refs);
+                    rebuildNeeded = true;
+                }
             }
+        }
+    }
+
+    /**
+     * Refcount block {@code i}, at {@code offset} past the end of the file: an error, or with {@code growFile}
+     * (check -r all) repaired as qemu-img repairs it, by growing the file to hold it (it then reads as refcounts of
+     * 0, which a rebuild replaces). The file grows by at most its size or 1 GiB: an entry farther out is taken for
+     * garbage, as qemu-img takes one whose file it cannot grow.
+     */
+    private void outsideFile(int i, long offset, boolean growFile) throws IOException {
+        long size = file.storage().size();
+        long cs = geometry.clusterSize;
+        if (!growFile) {
+            corruption("ERROR refcount block " + i + " is outside image");
+        } else if (offset < 0 || offset + cs - size > Math.max(size, 1L << 30)) {
+            corruption("Repairing refcount block " + i + " is outside image");
+            note(messages, "ERROR could not resize image: File too large");
+            rebuildNeeded = true;
+        } else {
+            note(messages, "Repairing refcount block " + i + " is outside image");
+            file.storage().resize(offset + cs, Preallocation.OFF);
+            coverFile();
+            corruptionsFixed++;
+            addRange(offset, cs, "refcount block");
         }
     }
 
