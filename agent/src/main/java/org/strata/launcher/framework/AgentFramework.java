@@ -122,10 +122,16 @@ final class AgentFramework {
         return bundles;
     }
 
-    /** Puts the agent's own bundles above the drivers, so that they stop before them. */
+    /**
+     * Puts the agent's own bundles above the drivers, so that they stop before them. A start level is written to
+     * the framework cache, so only one not set yet is set (a prepared cache of {@code run} has them).
+     */
     void stopBeforeDrivers(List<Bundle> agentBundles) {
         for (Bundle b : agentBundles) {
-            b.adapt(BundleStartLevel.class).setStartLevel(AGENT_START_LEVEL);
+            BundleStartLevel level = b.adapt(BundleStartLevel.class);
+            if (level.getStartLevel() != AGENT_START_LEVEL) {
+                level.setStartLevel(AGENT_START_LEVEL);
+            }
         }
     }
 

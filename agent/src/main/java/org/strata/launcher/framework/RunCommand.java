@@ -47,10 +47,8 @@ public final class RunCommand {
             List<Bundle> core = framework.install(bundleDir, true, true);
             List<Bundle> drivers = framework.install(new File(home, "deploy"), true, false);
             Bundle scr = AgentFramework.require(core, AgentFramework.SCR, bundleDir);
-            if (!storage.prepared()) {
-                framework.stopBeforeDrivers(core); // start levels are kept in the cache
-                storage.markPrepared();
-            }
+            framework.stopBeforeDrivers(core);
+            storage.markPrepared();
             StartupTiming.mark("bundles installed");
             framework.resolveAll();
             StartupTiming.mark("bundles resolved");
@@ -64,8 +62,6 @@ public final class RunCommand {
             int status = ctl.execute(line.request(Request.EXEC, tty));
             StartupTiming.mark("command done");
             return status;
-        } catch (IOException e) {
-            throw new LauncherException("cannot write the framework cache: " + e.getMessage(), e);
         } finally {
             hook.disarm();
             framework.stop(STOP_TIMEOUT_MILLIS);

@@ -96,14 +96,21 @@ final class RunStorage implements Closeable {
         return prepared;
     }
 
-    /** Records that the bundles are installed: the next run with the same fingerprint reuses them. */
-    void markPrepared() throws IOException {
+    /**
+     * Records that the bundles are installed: the next run with the same fingerprint reuses them. Where that cannot
+     * be written (a full disk), this run goes on all the same and the next one prepares the cache again.
+     */
+    void markPrepared() {
         if (lock == null || prepared) {
             return;
         }
         File partial = new File(dir, FINGERPRINT_FILE + ".new");
-        Files.writeString(partial.toPath(), fingerprint, StandardCharsets.UTF_8);
-        Files.move(partial.toPath(), new File(dir, FINGERPRINT_FILE).toPath(), StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.writeString(partial.toPath(), fingerprint, StandardCharsets.UTF_8);
+            Files.move(partial.toPath(), new File(dir, FINGERPRINT_FILE).toPath(), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            partial.delete();
+        }
     }
 
     /** Forgets a cache the framework failed to start from: the next run prepares it afresh. */

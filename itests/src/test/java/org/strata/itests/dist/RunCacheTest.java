@@ -42,6 +42,19 @@ class RunCacheTest {
     }
 
     @Test
+    void aDamagedCacheCostsOneLineAndIsRepaired() throws Exception {
+        Path home = StrataInstall.newHome();
+        driverList(home);
+        Files.writeString(home.resolve("var/run-cache/0/bundle1/bundle.info"), "damaged\n");
+        Result damaged = strata(home, home, "run", "driver:list");
+        assertEquals(0, damaged.status(), damaged.toString());
+        assertTrue(damaged.out().contains("qcow2"), damaged.toString());
+        assertEquals(1, damaged.errLines().size(), "one line, no stack trace: " + damaged);
+        assertTrue(damaged.err().startsWith("strata: error: Error reloading cached bundle"), damaged.toString());
+        assertTrue(driverList(home).contains("qcow2"), "and the next run is quiet again");
+    }
+
+    @Test
     void configurationsDoNotOutliveTheirFileInEtc() throws Exception {
         Path home = StrataInstall.newHome();
         assertEquals("greeting=hello from etc\n", strata(home, home, "run", "test:config", "org.strata.itests",
