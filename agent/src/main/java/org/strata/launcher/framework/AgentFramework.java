@@ -45,12 +45,15 @@ final class AgentFramework {
         this.felix = felix;
     }
 
-    static AgentFramework start(File home, String mode, File storage, boolean debug) throws LauncherException {
-        Map<String, String> launcher = new HashMap<>();
+    /**
+     * @param storage the framework properties of its cache: {@link #freshStorage} or a run's
+     *                ({@link RunStorage#frameworkProperties})
+     */
+    static AgentFramework start(File home, String mode, Map<String, String> storage, boolean debug)
+            throws LauncherException {
+        Map<String, String> launcher = new HashMap<>(storage);
         launcher.put(Endpoint.HOME_PROPERTY, home.getPath());
         launcher.put(Endpoint.MODE_PROPERTY, mode);
-        launcher.put(Constants.FRAMEWORK_STORAGE, storage.getPath());
-        launcher.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         launcher.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(AGENT_START_LEVEL));
         Map<String, String> properties = FrameworkProperties.load(home, launcher);
         ProcessLog.configure(mode, debug, home, properties);
@@ -68,6 +71,14 @@ final class AgentFramework {
         return new AgentFramework(felix);
     }
 
+    /** The properties of a framework cache in {@code dir} that is emptied when the framework starts. */
+    static Map<String, String> freshStorage(File dir) {
+        Map<String, String> properties = new HashMap<>();
+        properties.put(Constants.FRAMEWORK_STORAGE, dir.getPath());
+        properties.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        return properties;
+    }
+
     /**
      * The packages the system bundle exports from the launcher's class path: the launcher's own
      * ({@link Endpoint#SYSTEM_PACKAGE}, which the ctl bundle imports), then any that etc/config.properties names.
@@ -83,7 +94,8 @@ final class AgentFramework {
     }
 
     /**
-     * Installs every jar of a directory, in name order.
+     * Installs every jar of a directory, in name order (a jar installed already, from a reused cache, is
+     * returned as it is).
      *
      * @param byReference read the jars in place (fast, for a short-lived framework) instead of copying them
      *                    into the framework cache (safe against a jar replaced under a running daemon)
@@ -110,10 +122,16 @@ final class AgentFramework {
         return bundles;
     }
 
-    /** Puts the agent's own bundles above the drivers, so that they stop before them. */
+    /**
+     * Puts the agent's own bundles above the drivers, so that they stop before them. A start level is written to
+     * the framework cache, so only one not set yet is set (a prepared cache of {@code run} has them).
+     */
     void stopBeforeDrivers(List<Bundle> agentBundles) {
         for (Bundle b : agentBundles) {
-            b.adapt(BundleStartLevel.class).setStartLevel(AGENT_START_LEVEL);
+            BundleStartLevel level = b.adapt(BundleStartLevel.class);
+            if (level.getStartLevel() != AGENT_START_LEVEL) {
+                level.setStartLevel(AGENT_START_LEVEL);
+            }
         }
     }
 

@@ -43,7 +43,8 @@ public final class DaemonCommand {
         } catch (IOException | RuntimeException e) {
             throw new LauncherException("cannot create " + socket.getParent() + ": " + e.getMessage(), e);
         }
-        AgentFramework framework = AgentFramework.start(home, Endpoint.DAEMON, new File(var, "cache"), line.debug);
+        AgentFramework framework = AgentFramework.start(home, Endpoint.DAEMON,
+                AgentFramework.freshStorage(new File(var, "cache")), line.debug);
         ShutdownHook hook = ShutdownHook.install(framework, () -> { });
         StopSignals.exitZero();
         try {

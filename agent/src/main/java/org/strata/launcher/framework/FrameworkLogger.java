@@ -16,6 +16,12 @@ final class FrameworkLogger extends Logger {
         LOG.log(level(level), bundle == null ? msg : "[" + bundle.getSymbolicName() + "] " + msg, throwable);
     }
 
+    /** What Felix logs without a bundle (its cache, its resolver): Felix's own version prints stack traces. */
+    @Override
+    protected void doLog(int level, String msg, Throwable throwable) {
+        LOG.log(level(level), msg, throwable);
+    }
+
     private static Level level(int felixLevel) {
         switch (felixLevel) {
             case LOG_ERROR:

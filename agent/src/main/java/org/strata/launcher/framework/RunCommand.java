@@ -11,9 +11,10 @@ import org.strata.launcher.CommandLine;
 import org.strata.launcher.LauncherException;
 
 /**
- * {@code strata run CMD ARGS...}: one command in a framework of this process's own (its cache is private, so
- * runs never disturb each other or a daemon). bundle/ and deploy/ are installed in place, etc/ is pushed to
- * Config Admin, no FileInstall and no socket; the framework is stopped before exiting with the command's status
+ * {@code strata run CMD ARGS...}: one command in a framework of this process's own (its cache is held by this
+ * run alone, so runs never disturb each other or a daemon; see {@link RunStorage}, which keeps the installed
+ * bundles from one run to the next). bundle/ and deploy/ are installed in place, etc/ is pushed to Config Admin,
+ * no FileInstall and no socket; the framework is stopped before exiting with the command's status
  * (after SIGINT or SIGTERM: stopped all the same, then 128 + the signal number).
  */
 public final class RunCommand {
@@ -26,27 +27,28 @@ public final class RunCommand {
     public static int run(CommandLine line, boolean tty) throws LauncherException {
         StartupTiming.mark("launcher");
         File home = line.home;
-        File storage;
+        RunStorage storage;
         try {
-            storage = RunStorage.create(home);
+            storage = RunStorage.open(home);
         } catch (IOException e) {
             throw new LauncherException("cannot create a framework cache directory: " + e.getMessage(), e);
         }
         AgentFramework framework;
         try {
-            framework = AgentFramework.start(home, Endpoint.RUN, storage, line.debug);
+            framework = start(home, storage, line.debug);
         } catch (LauncherException e) {
-            RunStorage.delete(storage);
+            storage.close();
             throw e;
         }
         StartupTiming.mark("framework started");
-        ShutdownHook hook = ShutdownHook.install(framework, () -> RunStorage.delete(storage));
+        ShutdownHook hook = ShutdownHook.install(framework, storage::close);
         try {
             File bundleDir = new File(home, "bundle");
             List<Bundle> core = framework.install(bundleDir, true, true);
-            framework.stopBeforeDrivers(core);
             List<Bundle> drivers = framework.install(new File(home, "deploy"), true, false);
             Bundle scr = AgentFramework.require(core, AgentFramework.SCR, bundleDir);
+            framework.stopBeforeDrivers(core);
+            storage.markPrepared();
             StartupTiming.mark("bundles installed");
             framework.resolveAll();
             StartupTiming.mark("bundles resolved");
@@ -63,8 +65,20 @@ public final class RunCommand {
         } finally {
             hook.disarm();
             framework.stop(STOP_TIMEOUT_MILLIS);
-            RunStorage.delete(storage);
+            storage.close();
             StartupTiming.mark("framework stopped");
         }
+    }
+
+    /** Starts the framework on the storage's cache; a prepared cache it cannot start from is made afresh. */
+    private static AgentFramework start(File home, RunStorage storage, boolean debug) throws LauncherException {
+        if (storage.prepared()) {
+            try {
+                return AgentFramework.start(home, Endpoint.RUN, storage.frameworkProperties(), debug);
+            } catch (LauncherException e) {
+                storage.discard();
+            }
+        }
+        return AgentFramework.start(home, Endpoint.RUN, storage.frameworkProperties(), debug);
     }
 }

@@ -3,8 +3,9 @@ package org.strata.launcher.framework;
 import java.lang.management.ManagementFactory;
 
 /**
- * With {@code -Dstrata.timing=true} (e.g. in JAVA_OPTS), prints to stderr how long each start-up phase took,
- * counted from the JVM's start: the figures behind docs/startup.md.
+ * With {@code -Dstrata.timing=true} (e.g. in JAVA_OPTS), prints to stderr when each start-up phase ended, counted
+ * from the JVM's start, and the CPU time the process had used by then (every thread, the JIT's included: on a
+ * loaded machine the steadier figure): the figures behind docs/startup.md.
  */
 final class StartupTiming {
 
@@ -16,7 +17,10 @@ final class StartupTiming {
     static void mark(String phase) {
         if (ENABLED) {
             long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
-            System.err.println("strata: timing: " + phase + " at " + sinceJvmStart + " ms");
+            long cpuNanos = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime();
+            System.err.println("strata: timing: " + phase + " at " + sinceJvmStart + " ms, CPU " + cpuNanos / 1_000_000
+                    + " ms");
         }
     }
 }

@@ -44,7 +44,7 @@ class EmbeddedAgentTest {
         Files.createDirectories(home.resolve("etc"));
         Files.writeString(home.resolve("etc/config.properties"), "felix.log.level=1\n");
         AgentFramework framework = AgentFramework.start(home.toFile(), Endpoint.RUN,
-                Files.createDirectories(home.resolve("var/cache")).toFile(), false);
+                AgentFramework.freshStorage(Files.createDirectories(home.resolve("var/cache")).toFile()), false);
         try {
             List<Bundle> installed = framework.install(bundles.toFile(), true, true);
             framework.resolveAll();
