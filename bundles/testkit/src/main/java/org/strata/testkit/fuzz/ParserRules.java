@@ -16,8 +16,10 @@ import java.util.concurrent.TimeoutException;
  * {@link IOException} that says something (Strata's {@code ImageFormatException}, a clear I/O error), never with
  * another exception or error; it allocates no more than {@link #MAX_ALLOCATION} bytes for one input (it never
  * sizes memory by a header's claim); it never loops (one input takes at most {@link #TIME_LIMIT}). Loading
- * classes, and Jazzer's instrumenting them, allocate on the loading thread and take seconds on a busy machine: an
- * input during which classes were loaded is not judged on allocation, and is given up to {@link #LOADING_TIME_LIMIT}.
+ * classes, and Jazzer's instrumenting them in fuzzing mode, allocate on the loading thread and take seconds on a
+ * busy machine: a run during which classes were loaded is given up to {@link #LOADING_TIME_LIMIT}, and the input
+ * is run again (its classes now loaded) to measure what the parser itself allocates. So an input is judged the same
+ * way whether it comes first or late, in fuzzing mode or as a seed: a report reproduces.
  *
  * <p>A fuzz target runs each input's work through {@link #check}: a broken rule is an {@link AssertionError},
  * which Jazzer reports as a finding (and saves the input).
@@ -39,6 +41,10 @@ public final class ParserRules {
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     private static final ClassLoadingMXBean CLASSES = ManagementFactory.getClassLoadingMXBean();
+    /** How often one input runs at most, until a run loads no class (the first run loads most of them). */
+    private static final int MAX_RUNS = 4;
+    /** What {@link #runOnWorker} answers for a run during which classes were loaded (allocation not measured). */
+    private static final long LOADED_CLASSES = -1;
 
     private static volatile Thread workerThread;
     private static ExecutorService worker = newWorker();
@@ -49,19 +55,38 @@ public final class ParserRules {
     /**
      * Runs {@code work} on a worker thread under the rules: returns when it completed or failed with a clear
      * IOException; throws AssertionError when it threw anything else, ran out of memory, allocated too much or took
-     * too long (then the stuck worker is abandoned and the stack it was stuck in is reported).
+     * too long (then the stuck worker is abandoned and the stack it was stuck in is reported). {@code work} may run
+     * more than once (see above), so each run must start from the input afresh.
      */
     public static synchronized void check(Work work) {
+        for (int run = 1; run <= MAX_RUNS; run++) {
+            long allocated = runOnWorker(work);
+            if (allocated == LOADED_CLASSES) {
+                continue;
+            }
+            if (allocated > MAX_ALLOCATION) {
+                throw new AssertionError("allocated " + allocated + " bytes for one input (at most " + MAX_ALLOCATION
+                        + ")");
+            }
+            return;
+        }
+        // every run loaded classes (a path that makes new ones each time): not judged on allocation
+    }
+
+    /**
+     * Runs {@code work} once on the worker thread: what it allocated there, or {@link #LOADED_CLASSES} when classes
+     * were loaded meanwhile; throws AssertionError when it broke a rule other than allocation.
+     */
+    private static long runOnWorker(Work work) {
         long classes = CLASSES.getTotalLoadedClassCount();
         Future<Long> done = worker.submit(() -> {
             long before = THREADS.getCurrentThreadAllocatedBytes();
             tolerate(work);
             long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
-            return CLASSES.getTotalLoadedClassCount() == classes ? allocated : 0;
+            return CLASSES.getTotalLoadedClassCount() == classes ? allocated : LOADED_CLASSES;
         });
-        long allocated;
         try {
-            allocated = await(done, classes);
+            return await(done, classes);
         } catch (TimeoutException e) {
             Thread stuck = workerThread;
             worker.shutdownNow();
@@ -80,10 +105,6 @@ public final class ParserRules {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
-        }
-        if (allocated > MAX_ALLOCATION) {
-            throw new AssertionError("allocated " + allocated + " bytes for one input (at most " + MAX_ALLOCATION
-                    + ")");
         }
     }
 
