@@ -15,7 +15,10 @@ import java.util.concurrent.TimeoutException;
  * The rules every parser of on-disk or wire bytes keeps, whatever the bytes: it fails only with an
  * {@link IOException} that says something (Strata's {@code ImageFormatException}, a clear I/O error), never with
  * another exception or error; it allocates no more than {@link #MAX_ALLOCATION} bytes for one input (it never
- * sizes memory by a header's claim); it never loops (one input takes at most {@link #TIME_LIMIT}). Loading
+ * sizes memory by a header's claim); it never loops (one input takes at most {@link #TIME_LIMIT} as a seed,
+ * {@link #FUZZING_TIME_LIMIT} while Jazzer fuzzes: its instrumentation traces every comparison, which makes a
+ * driver's scan of a table of millions of entries 10 to 50 times slower, so that a shorter limit would report
+ * inputs that take a fraction of a second as seeds; a loop is caught all the same). Loading
  * classes, and Jazzer's instrumenting them in fuzzing mode, allocate on the loading thread and take seconds on a
  * busy machine: a run during which classes were loaded is given up to {@link #LOADING_TIME_LIMIT}, and the input
  * is run again (its classes now loaded) to measure what the parser itself allocates. So an input is judged the same
@@ -28,6 +31,8 @@ public final class ParserRules {
 
     /** The longest one input may take; real work on the few KiB of a fuzzed input takes milliseconds. */
     public static final Duration TIME_LIMIT = Duration.ofSeconds(5);
+    /** The longest one input may take in fuzzing mode (instrumented code): long enough for no false alarm. */
+    public static final Duration FUZZING_TIME_LIMIT = Duration.ofSeconds(60);
     /** The longest an input may take while classes are loaded (the first inputs, new paths). */
     public static final Duration LOADING_TIME_LIMIT = Duration.ofSeconds(60);
     /** The most one input may allocate (on the thread that parses it). */
@@ -45,6 +50,10 @@ public final class ParserRules {
     private static final int MAX_RUNS = 4;
     /** What {@link #runOnWorker} answers for a run during which classes were loaded (allocation not measured). */
     private static final long LOADED_CLASSES = -1;
+
+    /** Whether Jazzer fuzzes (as it decides: JAZZER_FUZZ set and not empty), not just runs seeds. */
+    private static final boolean FUZZING = System.getenv("JAZZER_FUZZ") != null
+            && !System.getenv("JAZZER_FUZZ").isEmpty();
 
     private static volatile Thread workerThread;
     private static ExecutorService worker = newWorker();
@@ -91,7 +100,7 @@ public final class ParserRules {
             Thread stuck = workerThread;
             worker.shutdownNow();
             worker = newWorker();
-            AssertionError hang = new AssertionError("no answer within " + TIME_LIMIT.toSeconds() + " s (a loop?)");
+            AssertionError hang = new AssertionError("no answer within " + timeLimit().toSeconds() + " s (a loop?)");
             if (stuck != null) {
                 hang.setStackTrace(stuck.getStackTrace());
             }
@@ -108,14 +117,14 @@ public final class ParserRules {
         }
     }
 
-    /** The result, within {@link #TIME_LIMIT}, or {@link #LOADING_TIME_LIMIT} while classes are being loaded. */
+    /** The result, within {@link #timeLimit}, or {@link #LOADING_TIME_LIMIT} while classes are being loaded. */
     private static long await(Future<Long> done, long classesBefore)
             throws TimeoutException, ExecutionException, InterruptedException {
         long deadline = System.nanoTime() + LOADING_TIME_LIMIT.toNanos();
         long classes = classesBefore;
         while (true) {
             try {
-                return done.get(TIME_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+                return done.get(timeLimit().toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 long now = CLASSES.getTotalLoadedClassCount();
                 if (now == classes || System.nanoTime() > deadline) {
@@ -124,6 +133,10 @@ public final class ParserRules {
                 classes = now;
             }
         }
+    }
+
+    private static Duration timeLimit() {
+        return FUZZING ? FUZZING_TIME_LIMIT : TIME_LIMIT;
     }
 
     /**
