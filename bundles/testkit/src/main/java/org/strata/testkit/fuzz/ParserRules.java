@@ -15,14 +15,15 @@ import java.util.concurrent.TimeoutException;
  * The rules every parser of on-disk or wire bytes keeps, whatever the bytes: it fails only with an
  * {@link IOException} that says something (Strata's {@code ImageFormatException}, a clear I/O error), never with
  * another exception or error; it allocates no more than {@link #MAX_ALLOCATION} bytes for one input (it never
- * sizes memory by a header's claim); it never loops (one input takes at most {@link #TIME_LIMIT} as a seed,
- * {@link #FUZZING_TIME_LIMIT} while Jazzer fuzzes: its instrumentation traces every comparison, which makes a
- * driver's scan of a table of millions of entries 10 to 50 times slower, so that a shorter limit would report
- * inputs that take a fraction of a second as seeds; a loop is caught all the same). Loading
- * classes, and Jazzer's instrumenting them in fuzzing mode, allocate on the loading thread and take seconds on a
- * busy machine: a run during which classes were loaded is given up to {@link #LOADING_TIME_LIMIT}, and the input
- * is run again (its classes now loaded) to measure what the parser itself allocates. So an input is judged the same
- * way whether it comes first or late, in fuzzing mode or as a seed: a report reproduces.
+ * sizes memory by a header's claim); it never loops (one input takes at most {@link #TIME_LIMIT} as a seed).
+ *
+ * <p>An input is judged alike as a seed and while Jazzer fuzzes, so that a report reproduces as a seed. Loading
+ * classes (and, while fuzzing, Jazzer's instrumenting them) allocates on the loading thread and takes seconds on a
+ * busy machine, and the first input of a JVM loads the parser's classes: a run during which classes were loaded
+ * is given up to {@link #LOADING_TIME_LIMIT} and not judged on allocation; the input runs again, its classes now
+ * loaded. While fuzzing, Jazzer's instrumentation traces every comparison, which makes a parser's scan of a table
+ * of millions of entries 10 to 50 times slower: there one input may take {@link #FUZZING_TIME_LIMIT}, which a loop
+ * exceeds all the same.
  *
  * <p>A fuzz target runs each input's work through {@link #check}: a broken rule is an {@link AssertionError},
  * which Jazzer reports as a finding (and saves the input).
