@@ -45,7 +45,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Two build threads at most (the machines have two cores); the summary of every test phase stays visible.
-# The fuzz targets' seeds and saved findings run with every module's tests; the 10 s fuzzing runs are left out
-# here: in fuzzing mode the allocation rule reported inputs that pass as seeds (docs/reliability.md), so the runs
-# would make this command's result depend on chance. scripts/fuzz.sh runs them.
-exec mvn -B -T 2 install -DskipFuzz "$@"
+exec mvn -B -T 2 install "$@"

@@ -31,6 +31,12 @@ final class SparseExtent implements Extent {
     /** QEMU allocates grains only below this sector (2 TiB): grain table entries have 32 bits. */
     private static final long MAX_SECTORS = 1L << 32;
     private static final int COPY_CHUNK = 1 << 20;
+    /**
+     * The most runs (grains, or unallocated grain tables) one lookup joins into a mapping: a mapping over terabytes
+     * of a huge or hostile capacity then costs many short lookups, not one that walks every grain (a mapping of
+     * qcow2 ends with its L2 table likewise).
+     */
+    private static final int MAX_RUNS_PER_LOOKUP = 1024;
     /** At most this much of a stream is held in staged grains, whatever order the writers go in. */
     private static final long MAX_STAGED_BYTES = 16 << 20;
 
@@ -151,9 +157,11 @@ final class SparseExtent implements Extent {
             long limit = Math.min(max, length - offset);
             Run first = run(offset, limit);
             long total = first.length();
-            // runs of like grains (contiguous data, zeroes, unallocated) in one mapping; other grains one each
+            // runs of like grains (contiguous data, zeroes, unallocated) in one mapping, a bounded number of them;
+            // other grains one each
+            int runs = 1;
             while ((first.kind() == Kind.DATA || first.kind() == Kind.ZERO || first.kind() == Kind.UNALLOCATED)
-                    && total < limit) {
+                    && total < limit && runs++ < MAX_RUNS_PER_LOOKUP) {
                 Run next = run(offset + total, limit - total);
                 boolean continues = next.kind() == first.kind() && next.storage() == first.storage()
                         && (first.kind() != Kind.DATA || next.hostOffset() == first.hostOffset() + total);

@@ -28,6 +28,13 @@ final class TableCache {
             return size() > MAX_PAGES;
         }
     };
+    /**
+     * The page looked at last: scans go entry by entry (a check steps through millions of grain directory entries
+     * of a huge image), and find it without a lookup or a key of their own. Kept up to date by {@link #set} even
+     * when the cache has let it go.
+     */
+    private Key lastKey;
+    private ByteBuffer lastPage;
 
     /** The entry at byte {@code offset} of {@code file}, as an unsigned number. */
     synchronized long get(Storage file, long offset) throws IOException {
@@ -38,7 +45,7 @@ final class TableCache {
     synchronized void set(Storage file, long offset, long value) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, (int) value);
         file.write(b, offset);
-        ByteBuffer cached = pages.get(new Key(file, offset / PAGE));
+        ByteBuffer cached = cached(file, offset / PAGE);
         if (cached != null) {
             cached.putInt((int) (offset % PAGE), (int) value);
         }
@@ -47,16 +54,36 @@ final class TableCache {
     /** Forgets the cached pages of {@code file} (it was changed behind our back). */
     synchronized void clear(Storage file) {
         pages.keySet().removeIf(k -> k.file() == file);
+        if (lastKey != null && lastKey.file() == file) {
+            lastKey = null;
+            lastPage = null;
+        }
     }
 
     private ByteBuffer page(Storage file, long index) throws IOException {
-        Key key = new Key(file, index);
-        ByteBuffer p = pages.get(key);
+        ByteBuffer p = cached(file, index);
         if (p == null) {
             p = ByteBuffer.allocate(PAGE).order(ByteOrder.LITTLE_ENDIAN);
             file.read(p, index * PAGE);
             p.clear();
+            Key key = new Key(file, index);
             pages.put(key, p);
+            lastKey = key;
+            lastPage = p;
+        }
+        return p;
+    }
+
+    /** The page if it is cached (or the last one looked at), else null. */
+    private ByteBuffer cached(Storage file, long index) {
+        if (lastKey != null && lastKey.file() == file && lastKey.page() == index) {
+            return lastPage;
+        }
+        Key key = new Key(file, index);
+        ByteBuffer p = pages.get(key);
+        if (p != null) {
+            lastKey = key;
+            lastPage = p;
         }
         return p;
     }

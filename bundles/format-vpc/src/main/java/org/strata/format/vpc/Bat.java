@@ -78,16 +78,17 @@ final class Bat {
     /**
      * Where the last allocated block of the table at {@code offset} ends, or where the table itself ends (rounded
      * up to a sector) when that is later: qemu's {@code free_data_block_offset}, where the next block goes. Reads
-     * the table once, a bounded chunk at a time.
+     * the table once, a bounded chunk at a time into one buffer (a hostile header's table of hundreds of MiB costs
+     * one chunk of memory, not its size in garbage).
      *
      * @param blockSpan a block's bitmap and data, in bytes
      */
     static long endOfBlocks(Storage file, long offset, long entries, long blockSpan) throws IOException {
-        Bat bat = new Bat(file, offset, entries);
         long end = Align.up(offset + 4 * entries, 512);
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(SCAN_BYTES, 4 * entries));
         for (long first = 0; first < entries; first += SCAN_BYTES / 4) {
             int n = (int) Math.min(SCAN_BYTES / 4, entries - first);
-            ByteBuffer chunk = bat.read(first, n);
+            file.read(chunk.clear().limit(4 * n), offset + 4 * first);
             for (int i = 0; i < n; i++) {
                 int e = chunk.getInt(4 * i);
                 if (e != UNALLOCATED) {

@@ -27,6 +27,8 @@ public final class SparseStorage implements Storage {
     public static final long MAX_WRITTEN = 64L << 20;
 
     private static final int PAGE = 4096;
+    /** What a hole reads as, a page at a time (a driver may read hundreds of MiB of holes: a table a header claims). */
+    private static final byte[] ZEROES = new byte[PAGE];
 
     private final String location;
     private final boolean writable;
@@ -79,17 +81,11 @@ public final class SparseStorage implements Storage {
             int inPage = (int) (pos % PAGE);
             int n = Math.min(dst.remaining(), PAGE - inPage);
             byte[] page = pos < size ? pages.get(pos / PAGE) : null;
-            if (page == null) {
-                for (int i = 0; i < n; i++) {
-                    dst.put((byte) 0);
-                }
-            } else {
-                int inside = (int) Math.min(n, size - pos);
+            int inside = page == null ? 0 : (int) Math.min(n, size - pos);
+            if (inside > 0) {
                 dst.put(page, inPage, inside);
-                for (int i = inside; i < n; i++) {
-                    dst.put((byte) 0);
-                }
             }
+            dst.put(ZEROES, 0, n - inside);
             pos += n;
         }
     }
