@@ -12,7 +12,8 @@ import org.strata.engine.WriteGate;
  * Guards the first sector of an image whose format was probed and found raw, as qemu's raw driver does: a write
  * that would leave it looking like another format's header is refused (EPERM, "Operation not permitted"), since the
  * next open without a format would take the guest's data for that format's metadata. Only writes of data that
- * reach into the sector are checked, on the sector as it would be after them.
+ * reach into the sector are checked, on the sector as it would be after them, against Strata's formats and the
+ * {@link ForeignHeaders} QEMU would also take it for.
  */
 final class ProbedRawGuard implements WriteGate {
 
@@ -43,7 +44,7 @@ final class ProbedRawGuard implements WriteGate {
         image.read(sector.duplicate(), 0);
         int n = (int) Math.min(data.remaining(), sector.capacity() - offset);
         sector.put((int) offset, data, data.position(), n);
-        if (!prober.probe(sector, image.size()).name().equals("raw")) {
+        if (!prober.probe(sector.duplicate(), image.size()).name().equals("raw") || ForeignHeaders.present(sector)) {
             throw new AccessDeniedException(name, null, "Operation not permitted");
         }
     }
