@@ -110,6 +110,9 @@ final class DataWriter {
                 copyOnWrite(cStart, offset, host, fresh);
                 copyOnWrite(writeEnd, runEnd, host + (writeEnd - cStart), fresh);
             } else {
+                if (fresh) {
+                    reachFreshClusters(host, runEnd - cStart);
+                }
                 copyOnWrite(cStart, runEnd, host, fresh);
             }
         } catch (IOException | RuntimeException e) {
@@ -124,6 +127,15 @@ final class DataWriter {
             release(old);
         }
         return new ShallowMapping.Raw(data, host + (offset - cStart), writeEnd - offset, true);
+    }
+
+    /**
+     * Makes the file reach fresh clusters past its old end that no write of the caller's follows: copying what
+     * reads as zeroes writes nothing there, and a cluster wholly past the end of the file is a corruption to
+     * qemu-img check.
+     */
+    private void reachFreshClusters(long host, long length) throws IOException {
+        data.writeZeroes(host, length, false);
     }
 
     /** Gives back clusters allocated for a write that failed before anything referenced them. */
@@ -235,6 +247,9 @@ final class DataWriter {
             }
             boolean fresh = !df && host >= fileSizeBefore;
             try {
+                if (fresh && !overwrite) {
+                    reachFreshClusters(host, g.clusterSize);
+                }
                 if (compressed) {
                     // A compressed cluster becomes a normal one: all its subclusters hold data.
                     copyOnWrite(cStart, cStart + g.clusterSize, host, fresh);

@@ -260,6 +260,26 @@ class StrataImagesQemuCheckTest {
         Qemu.assertSameContent(top, expectedRaw(model));
     }
 
+    /**
+     * A shrink into a compressed cluster of zeroes makes it a normal cluster (the part past the new end is
+     * deallocated) in a fresh host cluster past the end of the file, to which nothing is written (it reads as
+     * zeroes): the file must still reach it, or qemu-img check finds a cluster wholly past the end
+     * (RandomStressTest found it, seed 27866956342421).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"", "extended_l2=on", "extended_l2=on,cluster_size=16k,lazy_refcounts=on"})
+    void aShrinkIntoACompressedClusterOfZeroesLeavesItInsideTheFile(String spec) throws IOException {
+        Path img = dir.resolve("z.qcow2");
+        TestImages.create(img, 1 << 20, options(spec));
+        try (FormatAccess a = TestContext.open(img, true)) {
+            int cluster = (int) a.info().clusterSize();
+            a.writeCompressed(ByteBuffer.wrap(new byte[cluster]), (1 << 20) - cluster);
+            a.resize((1 << 20) - 1024, Preallocation.OFF);
+        }
+        Qemu.assertClean(img);
+        Qemu.io("-c", "read -P 0 0 " + ((1 << 20) - 1024), img);
+    }
+
     /** The brief's own case: zstd, extended L2 entries and a backing file, made by Strata, read by qemu-io. */
     @Test
     void zstdExtendedL2WithBackingIsAcceptedByQemu() throws IOException {
