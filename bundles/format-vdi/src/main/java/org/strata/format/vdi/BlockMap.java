@@ -79,9 +79,15 @@ final class BlockMap {
     }
 
     private void read(long first, int[] into) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(into.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        read(first, into, into.length, ByteBuffer.allocate(into.length * 4));
+    }
+
+    /** Reads {@code count} entries from {@code first} on into {@code into}, through {@code bytes} (large enough). */
+    private void read(long first, int[] into, int count, ByteBuffer bytes) throws IOException {
+        ByteBuffer b = bytes.clear().limit(count * 4).order(ByteOrder.LITTLE_ENDIAN);
         storage.read(b, offset + first * 4);
-        b.clear().asIntBuffer().get(into);
+        b.clear().limit(count * 4);
+        b.asIntBuffer().get(into, 0, count);
     }
 
     /** What {@link #forEachRun} calls. */
@@ -96,19 +102,20 @@ final class BlockMap {
      */
     void forEachRun(Visitor visitor) throws IOException {
         long fileEnd = storage.size();
+        // one chunk and one byte buffer for the whole scan: a map of millions of entries makes no garbage per chunk
         int[] chunk = new int[(int) Math.min(SCAN_ENTRIES, entries)];
+        ByteBuffer bytes = ByteBuffer.allocate(chunk.length * 4);
         for (long first = 0; first < entries; first += chunk.length) {
             if (offset + first * 4 >= fileEnd) {
                 visitor.visit(first, entries - first, 0);
                 return;
             }
             int n = (int) Math.min(chunk.length, entries - first);
-            int[] part = n == chunk.length ? chunk : new int[n];
-            read(first, part);
+            read(first, chunk, n, bytes);
             int runStart = 0;
             for (int i = 1; i <= n; i++) {
-                if (i == n || part[i] != part[runStart]) {
-                    visitor.visit(first + runStart, i - runStart, part[runStart]);
+                if (i == n || chunk[i] != chunk[runStart]) {
+                    visitor.visit(first + runStart, i - runStart, chunk[runStart]);
                     runStart = i;
                 }
             }
