@@ -262,7 +262,7 @@ public final class Engine implements FormatAccess {
     @Override
     public void write(ByteBuffer src, long offset) throws IOException {
         checkWrite(offset, src.remaining());
-        gate.check(this, src.asReadOnlyBuffer(), offset);
+        gate.check(this, src, offset);
         Lock l = lock.readLock();
         l.lock();
         try {
