@@ -2,6 +2,7 @@ package org.strata.nbd.server;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.util.List;
 
@@ -97,10 +98,17 @@ final class Commands {
         return false;
     }
 
+    /** The NBD error for a failed request, as QEMU's server maps errno values (EPERM and EROFS are NBD_EPERM). */
     private static int errorCode(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return Nbd.EPERM; // e.g. a write a probed raw image's guard refuses
+        }
         String m = e instanceof FileSystemException f ? f.getReason() : e.getMessage();
         if (m != null && (m.contains("No space left") || m.contains("Disk quota") || m.contains("File too large"))) {
             return Nbd.ENOSPC;
+        }
+        if (m != null && m.contains("Read-only file system")) {
+            return Nbd.EPERM;
         }
         return Nbd.EIO;
     }

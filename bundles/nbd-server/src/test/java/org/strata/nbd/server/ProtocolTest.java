@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -19,8 +20,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.strata.api.FormatAccess;
+import org.strata.api.Storage;
+import org.strata.engine.Engine;
+import org.strata.engine.WriteGate;
+import org.strata.format.raw.RawFormatDriver;
 import org.strata.nbd.protocol.Nbd;
+import org.strata.testkit.MemoryStorage;
 import org.strata.testkit.Patterns;
+import org.strata.testkit.StandaloneContext;
+import org.strata.testkit.TestEngines;
 
 /** The protocol as the specification words it, driven byte by byte. */
 class ProtocolTest {
@@ -199,6 +207,26 @@ class ProtocolTest {
             assertEquals(1, one.size());
             assertEquals(Nbd.REPLY_TYPE_OFFSET_DATA, one.get(0).type());
             assertArrayEquals(expected, RawClient.assemble(one, 0, len));
+        }
+    }
+
+    @Test
+    void aWriteTheImageRefusesIsEpermAsQemusServerAnswersIt() throws IOException {
+        // what the opener's write gate throws for a probed raw image's block 0 (core's ProbedRawGuard)
+        WriteGate refusesBlock0 = (image, data, offset) -> {
+            if (offset == 0) {
+                throw new AccessDeniedException("guarded.raw", null, "Operation not permitted");
+            }
+        };
+        Storage storage = new MemoryStorage("guarded.raw", SIZE);
+        FormatAccess guarded = new Engine(new RawFormatDriver().open(storage, new StandaloneContext("guarded.raw",
+                true)), storage, TestEngines.ioThreads(), refusesBlock0);
+        nbd.export("guarded", guarded, true);
+        try (RawClient c = connected("guarded", true)) {
+            c.request(0, Nbd.CMD_WRITE, 1, 0, 512, new byte[512]);
+            assertEquals(Nbd.EPERM, c.read(0).errorCode());
+            c.request(0, Nbd.CMD_WRITE, 2, 512, 512, new byte[512]);
+            assertEquals(0, c.read(0).errorCode());
         }
     }
 
