@@ -317,7 +317,7 @@ final class DataWriter {
     CompressedCluster compress(ByteBuffer buffer) throws IOException {
         byte[] cluster = new byte[(int) file.geometry().clusterSize];
         buffer.get(cluster, 0, Math.min(buffer.remaining(), cluster.length));
-        return new CompressedCluster(cluster, Compression.compress(file.header().compressionType(), cluster));
+        return new CompressedCluster(cluster, image.compression().compress(file.header().compressionType(), cluster));
     }
 
     /** Writes one compressed cluster at {@code offset}; data that did not shrink is written normally. */

@@ -66,6 +66,7 @@ final class Qcow2Image implements FormatImage {
     private final DataWriter writer;
     private final ZeroWriter zeroes;
     private final BitmapTracker tracker;
+    private final Compression compression = new Compression();
     private FormatAccess backing;
     private volatile boolean closed;
     /**
@@ -144,6 +145,10 @@ final class Qcow2Image implements FormatImage {
 
     Refcounts refcounts() {
         return refcounts;
+    }
+
+    Compression compression() {
+        return compression;
     }
 
     SnapshotTable snapshotTable() {
@@ -390,7 +395,7 @@ final class Qcow2Image implements FormatImage {
         }
         byte[] src = new byte[(int) len];
         file.storage().read(ByteBuffer.wrap(src), host);
-        Compression.decompress(file.header().compressionType(), src, cluster, file.name() + " at guest offset "
+        compression.decompress(file.header().compressionType(), src, cluster, file.name() + " at guest offset "
                 + guest);
     }
 
@@ -566,6 +571,7 @@ final class Qcow2Image implements FormatImage {
                 }
             } finally {
                 closed = true;
+                compression.close();
             }
         });
     }
