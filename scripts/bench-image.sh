@@ -2,10 +2,10 @@
 # Strata's image:bench and image:convert next to qemu-img bench and qemu-img convert: same options, same images,
 # same run, one tool after the other (never both at once), each case repeated; medians are reported.
 #
-#   scripts/bench-image.sh [-r REPS] [-c COUNT] [-C DIRECT_COUNT] [-d DEPTH] [-w WORKDIR] [-o RESULTS.md]
-#                          [lines|bench|convert|all] [FILTER]
+#   scripts/bench-image.sh [-r REPS] [-c COUNT] [-C DIRECT_COUNT] [-R RBD_COUNT] [-d DEPTH] [-w WORKDIR]
+#                          [-o RESULTS.md] [lines|bench|convert|all] [FILTER]
 #
-#   lines            only the lines of the performance issue (start-up, convert, allocating writes), about 5 minutes
+#   lines            only the lines of the performance issue (start-up, convert, allocating writes, NBD, RBD)
 #   bench, convert   every image:bench case, every image:convert case (about 30 minutes for both)
 #
 # Every row gives qemu/strata, QEMU's time over Strata's: above 1, Strata is faster.
@@ -46,13 +46,13 @@ while getopts "r:c:C:R:d:w:o:h" opt; do
         d) DEPTH=$OPTARG ;;
         w) WORK=$OPTARG ;;
         o) OUT=$OPTARG ;;
-        *) sed -n '2,31p' "$0"; exit 2 ;;
+        *) sed -n '2,30p' "$0"; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
 WHAT=${1:-all}
 FILTER=${2:-}
-case $WHAT in lines|bench|convert|all) ;; *) sed -n '2,31p' "$0"; exit 2 ;; esac
+case $WHAT in lines|bench|convert|all) ;; *) sed -n '2,30p' "$0"; exit 2 ;; esac
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 DIST=${STRATA_DIST:-$REPO/dist/target/strata}
@@ -399,7 +399,10 @@ start_ceph() {
     local jar cp=
     for jar in testkit api; do
         jar=$(ls "$REPO/bundles/$jar/target/strata-$jar-"[0-9]*.jar 2>/dev/null | head -1)
-        [ -n "$jar" ] || { echo "no test kit jars in $REPO/bundles: run 'mvn -B install -DskipTests' first" >&2; exit 1; }
+        if [ -z "$jar" ]; then
+            echo "no test kit jars in $REPO/bundles: run 'mvn -B install -DskipTests' first" >&2
+            exit 1
+        fi
         cp=$cp${cp:+:}$jar
     done
     coproc CEPH_CLUSTER { exec java -cp "$cp" org.strata.testkit.CephCluster 2>"$WORK/ceph.log"; }
