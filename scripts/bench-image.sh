@@ -2,10 +2,10 @@
 # Strata's image:bench and image:convert next to qemu-img bench and qemu-img convert: same options, same images,
 # same run, one tool after the other (never both at once), each case repeated; medians are reported.
 #
-#   scripts/bench-image.sh [-r REPS] [-c COUNT] [-C DIRECT_COUNT] [-d DEPTH] [-w WORKDIR] [-o RESULTS.md]
-#                          [lines|bench|convert|all] [FILTER]
+#   scripts/bench-image.sh [-r REPS] [-c COUNT] [-C DIRECT_COUNT] [-R RBD_COUNT] [-d DEPTH] [-w WORKDIR]
+#                          [-o RESULTS.md] [lines|bench|convert|all] [FILTER]
 #
-#   lines            only the lines of the performance issue (start-up, convert, allocating writes), about 5 minutes
+#   lines            only the lines of the performance issue (start-up, convert, allocating writes, NBD, RBD)
 #   bench, convert   every image:bench case, every image:convert case (about 30 minutes for both)
 #
 # Every row gives qemu/strata, QEMU's time over Strata's: above 1, Strata is faster.
@@ -14,6 +14,7 @@
 #   -c COUNT         requests per bench run with the page cache (-t writeback), default 100000
 #   -C DIRECT_COUNT  requests per bench run with O_DIRECT (-t none), default 20000 (a virtual disk is slow)
 #   -d DEPTH         the deep queue depth (default 16; every case also runs at -d 1)
+#   -R RBD_COUNT     requests per RBD bench run, default 5000 (a request is a round trip to the cluster)
 #   -w WORKDIR       where the images go (default a new directory under /var/tmp; it needs about 6 GiB free)
 #   -o RESULTS.md    also write the tables there
 #   FILTER           only the cases whose name contains it (e.g. "qcow2-fresh", "write", "convert qcow2->raw")
@@ -23,29 +24,35 @@
 # and an embedded OSGi framework for every call: the tables give the work itself ("Run completed in", printed by
 # both tools) and the whole call (wall clock, start-up included); convert has only the wall clock, and the
 # "start-up" row (image:info on a small image) says what the start-up adds to each Strata call.
+#
+# The RBD lines (filter "RBD") use the Ceph cluster whose configuration file $STRATA_CEPH_CONF names (pool
+# $STRATA_CEPH_POOL, default strata), or else start a throwaway single-node cluster, the tests' (the test kit's
+# CephCluster: the Ceph packages of scripts/test.sh, and the jars `mvn -B install -DskipTests` builds).
 set -euo pipefail
 
 REPS=3
 COUNT=100000
 DIRECT_COUNT=20000
+RBD_COUNT=5000
 DEPTH=16
 WORK=
 OUT=
-while getopts "r:c:C:d:w:o:h" opt; do
+while getopts "r:c:C:R:d:w:o:h" opt; do
     case $opt in
         r) REPS=$OPTARG ;;
         c) COUNT=$OPTARG ;;
         C) DIRECT_COUNT=$OPTARG ;;
+        R) RBD_COUNT=$OPTARG ;;
         d) DEPTH=$OPTARG ;;
         w) WORK=$OPTARG ;;
         o) OUT=$OPTARG ;;
-        *) sed -n '2,26p' "$0"; exit 2 ;;
+        *) sed -n '2,30p' "$0"; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
 WHAT=${1:-all}
 FILTER=${2:-}
-case $WHAT in lines|bench|convert|all) ;; *) sed -n '2,26p' "$0"; exit 2 ;; esac
+case $WHAT in lines|bench|convert|all) ;; *) sed -n '2,30p' "$0"; exit 2 ;; esac
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 DIST=${STRATA_DIST:-$REPO/dist/target/strata}
@@ -60,9 +67,13 @@ done
 # On exit: stop the daemon (if one was started) and remove the work directory (if it is ours).
 DAEMON=
 QSD=
+CEPH=
+RBD_IMAGE=
 OWN_WORK=
 cleanup() {
     if [ -n "$QSD" ]; then kill "$QSD" 2>/dev/null; wait "$QSD" 2>/dev/null || true; fi
+    if [ -n "$RBD_IMAGE" ]; then rbd -c "$CEPH_CONF" rm --no-progress "$RBD_IMAGE" >/dev/null 2>&1 || true; fi
+    if [ -n "$CEPH" ]; then stop_ceph; fi
     if [ -n "$DAEMON" ]; then kill "$DAEMON" 2>/dev/null; wait "$DAEMON" 2>/dev/null || true; fi
     if [ -n "$OWN_WORK" ]; then rm -rf "$WORK"; fi
 }
@@ -375,6 +386,75 @@ nbd_lines() {
     rm -f "$WORK/nbd-strata.raw" "$WORK/nbd-qemu.raw"
 }
 
+# ---------------------------------------------------------------------------------------------- RBD
+
+# start_ceph: sets CEPH_CONF and CEPH_POOL: the cluster of $STRATA_CEPH_CONF, or a throwaway one of the test kit's
+# CephCluster, which stops and removes itself when its standard input ends (stop_ceph, or this script's death)
+start_ceph() {
+    if [ -n "${STRATA_CEPH_CONF:-}" ]; then
+        CEPH_CONF=$(realpath "$STRATA_CEPH_CONF")
+        CEPH_POOL=${STRATA_CEPH_POOL:-strata}
+        return 0
+    fi
+    local jar cp=
+    for jar in testkit api; do
+        jar=$(ls "$REPO/bundles/$jar/target/strata-$jar-"[0-9]*.jar 2>/dev/null | head -1)
+        if [ -z "$jar" ]; then
+            echo "no test kit jars in $REPO/bundles: run 'mvn -B install -DskipTests' first" >&2
+            exit 1
+        fi
+        cp=$cp${cp:+:}$jar
+    done
+    coproc CEPH_CLUSTER { exec java -cp "$cp" org.strata.testkit.CephCluster 2>"$WORK/ceph.log"; }
+    CEPH=$CEPH_CLUSTER_PID
+    CEPH_IN=${CEPH_CLUSTER[1]}
+    if ! read -r CEPH_CONF <&"${CEPH_CLUSTER[0]}"; then
+        echo "the Ceph cluster did not start: $(cat "$WORK/ceph.log")" >&2
+        exit 1
+    fi
+    CEPH_POOL=strata
+}
+
+stop_ceph() {
+    exec {CEPH_IN}>&-
+    wait "$CEPH" 2>/dev/null || true
+    CEPH=
+}
+
+# rbd_lines: image:bench next to qemu-img bench on one RBD image (raw, 256 MiB, every object written before), 4 KiB
+# reads and writes at depth 1 and 32, RBD_COUNT requests each (strided over the image)
+rbd_lines() {
+    local cases=() rw depth
+    for rw in read write; do
+        for depth in 1 32; do
+            wanted "RBD $rw 4k -d $depth" && cases+=("$rw $depth")
+        done
+    done
+    [ ${#cases[@]} -gt 0 ] || return 0
+    start_ceph
+    RBD_IMAGE=$CEPH_POOL/strata-bench-$$
+    local image="rbd:$RBD_IMAGE:conf=$CEPH_CONF" c w opts
+    qemu-img create -q -f raw "$image" 256M
+    qemu-img bench -f raw -w -c 64 -s 4M -d 4 "$image" >/dev/null
+    local where="the cluster of $CEPH_CONF"
+    [ -z "$CEPH" ] || where="a single-node cluster started here (memstore: its OSD shares this machine's CPU)"
+    for c in "${cases[@]}"; do
+        rw=${c% *}
+        depth=${c#* }
+        w=
+        [ "$rw" = write ] && w=-w
+        opts="-f raw -c $RBD_COUNT -d $depth -s 4k -S $((4096 * 101)) $w"
+        compare_case "RBD $rw 4k -d $depth (work)" true "qemu-img bench $opts '$image'" \
+            "$STRATA run image:bench $opts '$image'"
+    done
+    rbd -c "$CEPH_CONF" rm --no-progress "$RBD_IMAGE" >/dev/null
+    RBD_IMAGE=
+    [ -z "$CEPH" ] || stop_ceph
+    say ""
+    say "RBD rows: $RBD_COUNT requests each, fewer than the file rows (each is a round trip to the cluster), on one"
+    say "256 MiB raw image (every object written before) of $where."
+}
+
 # The lines of the performance issue, each a ratio qemu/strata (the goals are in docs/benchmarks.md)
 lines_part() {
     say ""
@@ -412,6 +492,7 @@ lines_part() {
     done
     rm -f "$WORK/fresh.qcow2"
     nbd_lines
+    rbd_lines
 }
 
 describe_machine

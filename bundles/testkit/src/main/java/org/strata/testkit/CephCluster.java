@@ -1,6 +1,7 @@
 package org.strata.testkit;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -57,6 +58,22 @@ public final class CephCluster {
             Runtime.getRuntime().addShutdownHook(new Thread(c::destroy, "ceph-cluster-stop"));
         }
         return shared;
+    }
+
+    /**
+     * A cluster for scripts ({@code scripts/bench-image.sh}): starts one, prints its configuration file's path as
+     * one line, and keeps it until its standard input ends (the script closes it, or dies); then stops it and
+     * removes its directory. Run with {@code java -cp TESTKIT_JAR:API_JAR org.strata.testkit.CephCluster}.
+     */
+    public static void main(String[] args) throws IOException {
+        try {
+            System.out.println(shared().conf());
+        } catch (RuntimeException | AssertionError e) {
+            System.err.println("cannot start a Ceph cluster: " + e.getMessage());
+            System.exit(1);
+        }
+        System.out.flush();
+        System.in.transferTo(OutputStream.nullOutputStream());
     }
 
     /** Starts a cluster in {@code dir} (empty; its path must hold no ':' or space, as rbd: names split there). */

@@ -65,13 +65,11 @@ final class CephApi {
 
         int rbd_aio_create_completion(Pointer arg, Callback callback, PointerByReference completion);
 
+        int rbd_aio_wait_for_complete(Pointer completion);
+
         long rbd_aio_get_return_value(Pointer completion);
 
         void rbd_aio_release(Pointer completion);
-
-        int rbd_aio_read2(Pointer image, long offset, long length, Pointer buffer, Pointer completion, int opFlags);
-
-        int rbd_aio_write2(Pointer image, long offset, long length, Pointer buffer, Pointer completion, int opFlags);
 
         int rbd_aio_discard(Pointer image, long offset, long length, Pointer completion);
 
@@ -79,6 +77,25 @@ final class CephApi {
                                  int opFlags);
 
         int rbd_aio_flush(Pointer image, Pointer completion);
+    }
+
+    /**
+     * The calls of every read and write ({@code ssize_t rbd_read2/rbd_write2(image, offset, length, buffer,
+     * op_flags)}), mapped directly: a plain JNI call, without the interface proxy's reflection and argument
+     * conversion, which cost more CPU than the rest of the request on the client side (docs/benchmarks.md, "RBD").
+     * The buffer is a native address. Used only on an open image, so the library has loaded through {@link #rbd()}.
+     */
+    static final class RbdData {
+        static {
+            Native.register(RbdData.class, "librbd.so.1");
+        }
+
+        private RbdData() {
+        }
+
+        static native long rbd_read2(Pointer image, long offset, long length, long buffer, int opFlags);
+
+        static native long rbd_write2(Pointer image, long offset, long length, long buffer, int opFlags);
     }
 
     interface LibC extends Library {

@@ -17,7 +17,8 @@ import org.strata.api.Storage;
 import org.strata.api.StorageOptions;
 
 /**
- * An RBD image as a storage object. Thread-safe: each request is one {@code rbd_aio_*} call, so the requests of all
+ * An RBD image as a storage object. Thread-safe: a read or write is one synchronous librbd call in the calling
+ * thread ({@code rbd_read2}, {@code rbd_write2}; librbd waits for the completion inside it), so the requests of all
  * threads are in flight at once. A writer holds the image's exclusive lock ({@code rbd_lock_acquire}) from open to
  * close, so a second writer anywhere is refused; {@code -U} (force share) and read-only opens take no lock. Writes past
  * the end grow the image first, as QEMU's driver does.
@@ -35,6 +36,11 @@ final class RbdStorage implements Storage {
     private final boolean writable;
     private final CacheMode cache;
     private final Object growLock = new Object();
+    /**
+     * The size as this object last saw it, so that a request needs no call to ask librbd: this object changes it
+     * (under {@link #growLock}), and a read reaching past it asks librbd again (another client may have grown it).
+     */
+    private volatile long knownSize;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private RbdStorage(String location, RbdName name, Clusters clusters, Cluster cluster, Pointer ioctx,
@@ -67,7 +73,9 @@ final class RbdStorage implements Storage {
             if (options.writable() && !options.forceShare()) {
                 lock(image, name);
             }
-            return new RbdStorage(location, name, clusters, cluster, ioctx, image, options);
+            RbdStorage storage = new RbdStorage(location, name, clusters, cluster, ioctx, image, options);
+            storage.size();
+            return storage;
         } catch (IOException | RuntimeException e) {
             if (image != null) {
                 CephApi.rbd().rbd_close(image);
@@ -125,7 +133,8 @@ final class RbdStorage implements Storage {
     public long size() throws IOException {
         LongByReference size = new LongByReference();
         Cluster.check(name.displayName() + ": cannot get the size", CephApi.rbd().rbd_get_size(image, size));
-        return size.getValue();
+        knownSize = size.getValue();
+        return knownSize;
     }
 
     @Override
@@ -138,7 +147,8 @@ final class RbdStorage implements Storage {
     @Override
     public void read(ByteBuffer dst, long offset) throws IOException {
         checkOffset(offset);
-        int inside = (int) Math.max(0, Math.min(dst.remaining(), size() - offset));
+        long end = offset + dst.remaining() <= knownSize ? knownSize : size();
+        int inside = (int) Math.max(0, Math.min(dst.remaining(), end - offset));
         if (inside > 0) {
             ByteBuffer part = dst.slice(dst.position(), inside);
             long got = transfer(part, offset, false);
@@ -168,26 +178,30 @@ final class RbdStorage implements Storage {
         if (n == 0) {
             return 0;
         }
-        String what = name.displayName() + ": " + (write ? "write" : "read") + " of " + n + " bytes at " + offset;
+        long r;
         if (buf.isDirect()) {
-            Pointer p = Native.getDirectBufferPointer(buf).share(buf.position());
-            return submit(what, p, offset, n, write);
-        }
-        try (Memory bounce = new Memory(n)) {
-            if (write) {
-                bounce.write(0, buf.array(), buf.arrayOffset() + buf.position(), n);
+            r = call(Pointer.nativeValue(Native.getDirectBufferPointer(buf)) + buf.position(), offset, n, write);
+        } else {
+            try (Memory bounce = new Memory(n)) {
+                if (write) {
+                    bounce.write(0, buf.array(), buf.arrayOffset() + buf.position(), n);
+                }
+                r = call(Pointer.nativeValue(bounce), offset, n, write);
+                if (!write && r > 0) {
+                    bounce.read(0, buf.array(), buf.arrayOffset() + buf.position(), (int) r);
+                }
             }
-            long got = submit(what, bounce, offset, n, write);
-            if (!write) {
-                bounce.read(0, buf.array(), buf.arrayOffset() + buf.position(), (int) got);
-            }
-            return got;
         }
+        if (r < 0) {
+            throw CephErrors.failure(name.displayName() + ": " + (write ? "write" : "read") + " of " + n
+                    + " bytes at " + offset, r);
+        }
+        return r;
     }
 
-    private long submit(String what, Pointer p, long offset, int n, boolean write) throws IOException {
-        return Aio.run(what, (rbd, c) -> write ? rbd.rbd_aio_write2(image, offset, n, p, c, 0)
-                : rbd.rbd_aio_read2(image, offset, n, p, c, 0));
+    private long call(long address, long offset, int n, boolean write) {
+        return write ? CephApi.RbdData.rbd_write2(image, offset, n, address, 0)
+                : CephApi.RbdData.rbd_read2(image, offset, n, address, 0);
     }
 
     @Override
@@ -250,7 +264,7 @@ final class RbdStorage implements Storage {
 
     /** Grows the image to {@code end} when it is shorter (RBD refuses writes past the end). */
     private void growTo(long end) throws IOException {
-        if (end <= size()) {
+        if (end <= knownSize) {
             return;
         }
         synchronized (growLock) {
@@ -262,6 +276,7 @@ final class RbdStorage implements Storage {
 
     private void setSize(long newSize) throws IOException {
         Cluster.check(name.displayName() + ": cannot resize to " + newSize, CephApi.rbd().rbd_resize(image, newSize));
+        knownSize = newSize;
     }
 
     // ------------------------------------------------------------------ checks and closing

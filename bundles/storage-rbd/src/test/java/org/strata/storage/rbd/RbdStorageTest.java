@@ -96,6 +96,33 @@ class RbdStorageTest {
         assertEquals(0, driver.connections(), "the last image to close shuts the connection down");
     }
 
+    /**
+     * Reads and writes take the size this object knows (no librbd call per request): an image another client grows
+     * still reads to its new end, and a direct buffer's data lands at its position, not at its start.
+     */
+    @Test
+    void readsSeeWhatAnotherClientAppendedAndFillADirectBufferFromItsPosition() throws IOException {
+        String name = newImage("grown", "1M");
+        try (Storage s = driver.open(name, FORCE_SHARE)) {
+            assertEquals(1 << 20, s.size());
+            QemuTools.run("qemu-img", "resize", "-f", "raw", name, "2M").ok();
+            QemuTools.qemuIo("-f", "raw", "-c", "write -P 0x6b 1536k 4k", name);
+            ByteBuffer buf = ByteBuffer.allocateDirect(8192).position(4096);
+            s.read(buf, 1536 << 10);
+            assertFalse(buf.hasRemaining());
+            byte[] got = new byte[4096];
+            buf.position(4096).get(got);
+            assertArrayEquals(Patterns.filled(4096, 0x6b).array(), got);
+            assertEquals(0, buf.get(0), "nothing before the buffer's position");
+
+            buf.clear().position(512).limit(512 + 4096);
+            buf.slice().put(Patterns.filled(4096, 0x3c));
+            s.write(buf, 8192);
+            s.flush();
+        }
+        QemuTools.qemuIo("-f", "raw", "-c", "read -P 0x3c 8k 4k", "-c", "read -P 0x6b 1536k 4k", name);
+    }
+
     @Test
     void aSecondWriterIsRefusedUntilTheFirstLetsGo() throws IOException {
         String name = newImage("lock", "4M");
