@@ -22,6 +22,10 @@ final class LazyService<T> implements Supplier<T> {
     public synchronized T get() {
         if (service == null) {
             service = objects.getService();
+            if (service == null) { // its component failed to activate, and logged why
+                throw new IllegalStateException("the agent's " + objects.getServiceReference()
+                        .getProperty("component.name") + " is not available");
+            }
         }
         return service;
     }
