@@ -26,6 +26,7 @@ packages=(
   systemd             # systemd-analyze verify (the unit of the Debian package) and systemctl --root (its scripts)
   qemu-system-x86 linux-image-cloud-amd64 busybox-static cpio  # a real Linux guest on an export (RealGuestTest)
   e2fsprogs           # e2fsck and debugfs: the guest's file system checked on the host
+  strace              # the processes a run starts (RunCacheTest: no ldconfig once JNA's library path is kept)
 )
 missing=()
 for pkg in "${packages[@]}"; do

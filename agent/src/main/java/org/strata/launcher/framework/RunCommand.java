@@ -13,7 +13,7 @@ import org.strata.launcher.LauncherException;
 /**
  * {@code strata run CMD ARGS...}: one command in a framework of this process's own (its cache is held by this
  * run alone, so runs never disturb each other or a daemon; see {@link RunStorage}, which keeps the installed
- * bundles from one run to the next). bundle/ and deploy/ are installed in place, etc/ is pushed to Config Admin,
+ * bundles from one run to the next, and JNA's library path: {@link NativeLibraryPath}). bundle/ and deploy/ are installed in place, etc/ is pushed to Config Admin,
  * no FileInstall and no socket; the framework is stopped before exiting with the command's status
  * (after SIGINT or SIGTERM: stopped all the same, then 128 + the signal number).
  */
@@ -33,6 +33,7 @@ public final class RunCommand {
         } catch (IOException e) {
             throw new LauncherException("cannot create a framework cache directory: " + e.getMessage(), e);
         }
+        NativeLibraryPath libraryPath = NativeLibraryPath.restore(storage.directory());
         AgentFramework framework;
         try {
             framework = start(home, storage, line.debug);
@@ -65,6 +66,7 @@ public final class RunCommand {
         } finally {
             hook.disarm();
             framework.stop(STOP_TIMEOUT_MILLIS);
+            libraryPath.keep();
             storage.close();
             StartupTiming.mark("framework stopped");
         }

@@ -91,6 +91,11 @@ final class RunStorage implements Closeable {
         return properties;
     }
 
+    /** The cache's directory. */
+    File directory() {
+        return dir;
+    }
+
     /** True if bundle/ and deploy/ are installed in it already, as they are now. */
     boolean prepared() {
         return prepared;

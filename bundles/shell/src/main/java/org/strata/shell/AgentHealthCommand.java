@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import org.strata.cli.Options;
 import org.strata.core.health.Health;
@@ -17,9 +18,9 @@ final class AgentHealthCommand implements Command {
                     + " free space under the image roots; nbd-listener: the NBD server listens")
             .note("EXIT STATUS 0 all OK, 1 a warning, 2 something critical");
 
-    private final Health health;
+    private final Supplier<Health> health;
 
-    AgentHealthCommand(Health health) {
+    AgentHealthCommand(Supplier<Health> health) {
         this.health = health;
     }
 
@@ -37,7 +38,7 @@ final class AgentHealthCommand implements Command {
     public int run(Invocation inv) {
         Options o = OPTIONS.parse(inv.args);
         o.operands(0, 0, "no arguments");
-        Health.Report report = health.run();
+        Health.Report report = health.get().run();
         if (o.json()) {
             List<Map<String, Object>> checks = new ArrayList<>();
             for (Health.Finding f : report.findings()) {

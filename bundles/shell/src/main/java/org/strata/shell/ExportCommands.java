@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import org.strata.cli.Options;
 import org.strata.nbd.ExportInfo;
@@ -15,7 +16,7 @@ final class ExportCommands {
     private ExportCommands() {
     }
 
-    static List<Command> all(Exports exports, boolean daemon) {
+    static List<Command> all(Supplier<Exports> exports, boolean daemon) {
         return List.of(new Add(exports, daemon), new ListExports(exports), new Remove(exports));
     }
 
@@ -24,10 +25,10 @@ final class ExportCommands {
                 .value('n', "name", "NAME", "the export name clients ask for (default: the node's name)")
                 .flag('w', "writable", "let clients write (the node must be writable)");
 
-        private final Exports exports;
+        private final Supplier<Exports> exports;
         private final boolean daemon;
 
-        Add(Exports exports, boolean daemon) {
+        Add(Supplier<Exports> exports, boolean daemon) {
             this.exports = exports;
             this.daemon = daemon;
         }
@@ -50,8 +51,8 @@ final class ExportCommands {
                 throw new CommandFailure("export:add serves a node of the daemon: run it with 'strata exec'", 1);
             }
             String name = o.get("name", node);
-            exports.add(new Exports.Spec(name, node, o.has("writable")));
-            List<String> at = exports.listenAddresses();
+            exports.get().add(new Exports.Spec(name, node, o.has("writable")));
+            List<String> at = exports.get().listenAddresses();
             inv.out.println("Export '" + name + "' of node '" + node + "' added ("
                     + (o.has("writable") ? "writable" : "read-only") + ")"
                     + (at.isEmpty() ? "" : ": " + url(at.get(0), name)));
@@ -68,9 +69,9 @@ final class ExportCommands {
         private static final Options.Spec OPTIONS = new Options.Spec("export:list", "")
                 .value((char) 0, "output", "human|json", "human (default) or json");
 
-        private final Exports exports;
+        private final Supplier<Exports> exports;
 
-        ListExports(Exports exports) {
+        ListExports(Supplier<Exports> exports) {
             this.exports = exports;
         }
 
@@ -89,12 +90,12 @@ final class ExportCommands {
             Options o = OPTIONS.parse(inv.args);
             o.operands(0, 0, "no arguments");
             Map<String, ExportInfo> served = new LinkedHashMap<>();
-            for (ExportInfo e : exports.served()) {
+            for (ExportInfo e : exports.get().served()) {
                 served.put(e.name(), e);
             }
             if (o.json()) {
                 List<Map<String, Object>> out = new ArrayList<>();
-                for (Exports.Spec s : exports.specs()) {
+                for (Exports.Spec s : exports.get().specs()) {
                     ExportInfo e = served.get(s.name());
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("name", s.name());
@@ -106,13 +107,13 @@ final class ExportCommands {
                     out.add(m);
                 }
                 Map<String, Object> all = new LinkedHashMap<>();
-                all.put("listening", exports.listenAddresses());
+                all.put("listening", exports.get().listenAddresses());
                 all.put("exports", out);
                 inv.out.println(Json.GSON.toJson(all));
             } else {
-                inv.out.println("listening: " + String.join(", ", exports.listenAddresses()));
+                inv.out.println("listening: " + String.join(", ", exports.get().listenAddresses()));
                 Table table = new Table("NAME", "NODE", "RW", "CLIENTS", "STATE");
-                for (Exports.Spec s : exports.specs()) {
+                for (Exports.Spec s : exports.get().specs()) {
                     ExportInfo e = served.get(s.name());
                     table.row(s.name(), s.node(), s.writable() ? "rw" : "ro", e == null ? 0 : e.connections(),
                             e == null ? "waiting for its node" : "serving");
@@ -126,9 +127,9 @@ final class ExportCommands {
     static final class Remove implements Command {
         private static final Options.Spec OPTIONS = new Options.Spec("export:remove", "NAME");
 
-        private final Exports exports;
+        private final Supplier<Exports> exports;
 
-        Remove(Exports exports) {
+        Remove(Supplier<Exports> exports) {
             this.exports = exports;
         }
 
@@ -145,7 +146,7 @@ final class ExportCommands {
         @Override
         public int run(Invocation inv) throws Exception {
             String name = OPTIONS.parse(inv.args).operands(1, 1, "an export name").get(0);
-            if (!exports.remove(name)) {
+            if (!exports.get().remove(name)) {
                 throw new CommandFailure("Export '" + name + "' not found", 1);
             }
             inv.out.println("Export '" + name + "' removed");

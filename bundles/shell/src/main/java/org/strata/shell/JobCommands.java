@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.strata.cli.Options;
 import org.strata.cli.UsageException;
@@ -17,7 +18,7 @@ final class JobCommands {
     private JobCommands() {
     }
 
-    static List<Command> all(JobManager jobs) {
+    static List<Command> all(Supplier<JobManager> jobs) {
         return List.of(new ListJobs(jobs), new Wait(jobs), new Cancel(jobs));
     }
 
@@ -43,9 +44,9 @@ final class JobCommands {
         private static final Options.Spec OPTIONS = new Options.Spec("job:list", "")
                 .value((char) 0, "output", "human|json", "human (default) or json");
 
-        private final JobManager jobs;
+        private final Supplier<JobManager> jobs;
 
-        ListJobs(JobManager jobs) {
+        ListJobs(Supplier<JobManager> jobs) {
             this.jobs = jobs;
         }
 
@@ -65,7 +66,7 @@ final class JobCommands {
             o.operands(0, 0, "no arguments");
             if (o.json()) {
                 List<Map<String, Object>> out = new ArrayList<>();
-                for (Job j : jobs.list()) {
+                for (Job j : jobs.get().list()) {
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("id", j.id());
                     m.put("type", j.kind());
@@ -78,7 +79,7 @@ final class JobCommands {
                 inv.out.println(Json.GSON.toJson(out));
             } else {
                 Table table = new Table("ID", "TYPE", "STATE", "DONE", "DESCRIPTION");
-                for (Job j : jobs.list()) {
+                for (Job j : jobs.get().list()) {
                     table.row(j.id(), j.kind(), state(j), String.format("%.2f%%", j.percent()), j.description()
                             + (j.error() == null ? "" : "  (" + j.error() + ")"));
                 }
@@ -92,9 +93,9 @@ final class JobCommands {
         private static final Options.Spec OPTIONS = new Options.Spec("job:wait", "ID")
                 .value((char) 0, "timeout", "SECONDS", "give up waiting after this long (the job runs on)");
 
-        private final JobManager jobs;
+        private final Supplier<JobManager> jobs;
 
-        Wait(JobManager jobs) {
+        Wait(Supplier<JobManager> jobs) {
             this.jobs = jobs;
         }
 
@@ -111,7 +112,7 @@ final class JobCommands {
         @Override
         public int run(Invocation inv) throws Exception {
             Options o = OPTIONS.parse(inv.args);
-            Job j = jobs.get(id(o));
+            Job j = jobs.get().get(id(o));
             long timeout = Long.parseLong(o.get("timeout", "0"));
             boolean ended = j.await(timeout > 0 ? timeout : Long.MAX_VALUE / 2, TimeUnit.SECONDS);
             inv.out.println(line(j));
@@ -125,9 +126,9 @@ final class JobCommands {
     static final class Cancel implements Command {
         private static final Options.Spec OPTIONS = new Options.Spec("job:cancel", "ID");
 
-        private final JobManager jobs;
+        private final Supplier<JobManager> jobs;
 
-        Cancel(JobManager jobs) {
+        Cancel(Supplier<JobManager> jobs) {
             this.jobs = jobs;
         }
 
@@ -143,7 +144,7 @@ final class JobCommands {
 
         @Override
         public int run(Invocation inv) {
-            Job j = jobs.get(id(OPTIONS.parse(inv.args)));
+            Job j = jobs.get().get(id(OPTIONS.parse(inv.args)));
             j.cancel();
             inv.out.println("Job " + j.id() + " cancellation requested");
             return 0;

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.function.Supplier;
 
 import org.strata.api.CacheMode;
 import org.strata.cli.Options;
@@ -18,12 +19,12 @@ final class NodeCommands {
     private NodeCommands() {
     }
 
-    static List<Command> all(NodeManager nodes, Exports exports) {
+    static List<Command> all(Supplier<NodeManager> nodes, Supplier<Exports> exports) {
         return List.of(new Add(nodes), new ListNodes(nodes), new Remove(nodes, exports));
     }
 
-    private static void requireDaemon(NodeManager nodes, String command) throws CommandFailure {
-        if (!nodes.isPersistent()) {
+    private static void requireDaemon(Supplier<NodeManager> nodes, String command) throws CommandFailure {
+        if (!nodes.get().isPersistent()) {
             throw new CommandFailure(command + " keeps images open in the daemon: run it with 'strata exec'", 1);
         }
     }
@@ -38,9 +39,9 @@ final class NodeCommands {
                 .value((char) 0, "allow-root", ImageCommand.ALLOW_ROOT_ARGUMENT, ImageCommand.ALLOW_ROOT_HELP)
                 .repeatable();
 
-        private final NodeManager nodes;
+        private final Supplier<NodeManager> nodes;
 
-        Add(NodeManager nodes) {
+        Add(Supplier<NodeManager> nodes) {
             this.nodes = nodes;
         }
 
@@ -60,7 +61,7 @@ final class NodeCommands {
             String file = o.operands(1, 1, "filename").get(0);
             CacheMode cache = ImageCommand.cacheMode(o, CacheMode.WRITEBACK);
             requireDaemon(nodes, name());
-            Node n = nodes.add(o.get("name"), file, o.get("format"), o.has("read-only"), cache, inv.cwd,
+            Node n = nodes.get().add(o.get("name"), file, o.get("format"), o.has("read-only"), cache, inv.cwd,
                     inv.allowRoots(o));
             inv.out.println("Node '" + n.name() + "' added: " + n.spec().file() + " (" + n.spec().format()
                     + (n.spec().readOnly() ? ", read-only" : "") + ")");
@@ -74,9 +75,9 @@ final class NodeCommands {
                 .note("STATE attached: serving; draining: finishing its requests before it is flushed and closed"
                         + " (its driver is being replaced); detached: closed until a driver lets it open again");
 
-        private final NodeManager nodes;
+        private final Supplier<NodeManager> nodes;
 
-        ListNodes(NodeManager nodes) {
+        ListNodes(Supplier<NodeManager> nodes) {
             this.nodes = nodes;
         }
 
@@ -94,7 +95,7 @@ final class NodeCommands {
         public int run(Invocation inv) {
             Options o = OPTIONS.parse(inv.args);
             o.operands(0, 0, "no arguments");
-            List<Node> list = nodes.list();
+            List<Node> list = nodes.get().list();
             if (o.json()) {
                 List<Map<String, Object>> out = new ArrayList<>();
                 for (Node n : list) {
@@ -149,10 +150,10 @@ final class NodeCommands {
     static final class Remove implements Command {
         private static final Options.Spec OPTIONS = new Options.Spec("node:remove", "NAME");
 
-        private final NodeManager nodes;
-        private final Exports exports;
+        private final Supplier<NodeManager> nodes;
+        private final Supplier<Exports> exports;
 
-        Remove(NodeManager nodes, Exports exports) {
+        Remove(Supplier<NodeManager> nodes, Supplier<Exports> exports) {
             this.nodes = nodes;
             this.exports = exports;
         }
@@ -171,13 +172,13 @@ final class NodeCommands {
         public int run(Invocation inv) throws Exception {
             Options o = OPTIONS.parse(inv.args);
             String name = o.operands(1, 1, "a node name").get(0);
-            for (Exports.Spec e : exports.specs()) {
+            for (Exports.Spec e : exports.get().specs()) {
                 if (e.node().equals(name)) {
                     throw new CommandFailure("Node '" + name + "' is exported as '" + e.name()
                             + "': remove the export first (export:remove " + e.name() + ")", 1);
                 }
             }
-            nodes.remove(name);
+            nodes.get().remove(name);
             inv.out.println("Node '" + name + "' removed");
             return 0;
         }

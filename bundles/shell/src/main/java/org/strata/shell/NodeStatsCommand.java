@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import org.strata.cli.Options;
 import org.strata.core.agent.NodeManager;
@@ -21,10 +22,10 @@ final class NodeStatsCommand implements Command {
 
     private static final double[] PERCENTILES = {0.5, 0.9, 0.99};
 
-    private final NodeManager nodes;
-    private final Metrics metrics;
+    private final Supplier<NodeManager> nodes;
+    private final Supplier<Metrics> metrics;
 
-    NodeStatsCommand(NodeManager nodes, Metrics metrics) {
+    NodeStatsCommand(Supplier<NodeManager> nodes, Supplier<Metrics> metrics) {
         this.nodes = nodes;
         this.metrics = metrics;
     }
@@ -43,9 +44,9 @@ final class NodeStatsCommand implements Command {
     public int run(Invocation inv) {
         Options o = OPTIONS.parse(inv.args);
         List<String> operands = o.operands(0, 1, "at most one node name");
-        String node = operands.isEmpty() ? null : nodes.get(operands.get(0)).name();
+        String node = operands.isEmpty() ? null : nodes.get().get(operands.get(0)).name();
         List<IoStats.Snapshot> shown = new ArrayList<>();
-        for (IoStats.Snapshot s : metrics.snapshots()) {
+        for (IoStats.Snapshot s : metrics.get().snapshots()) {
             if (node == null || node.equals(s.target().node())) {
                 shown.add(s);
             }

@@ -3,6 +3,7 @@ package org.strata.shell;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.List;
+import java.util.function.Supplier;
 
 import org.strata.cli.Options;
 import org.strata.core.agent.ImageService;
@@ -17,9 +18,9 @@ import org.strata.core.ops.OperationCancelled;
 final class OperationRunner {
 
     private final ImageService images;
-    private final JobManager jobs;
+    private final Supplier<JobManager> jobs;
 
-    OperationRunner(ImageService images, JobManager jobs) {
+    OperationRunner(ImageService images, Supplier<JobManager> jobs) {
         this.images = images;
         this.jobs = jobs;
     }
@@ -36,7 +37,7 @@ final class OperationRunner {
                 closeAll(resources);
                 throw new CommandFailure("--job runs the operation in the daemon: use 'strata exec'", 1);
             }
-            Job job = jobs.start(kind, description, op, resources);
+            Job job = jobs.get().start(kind, description, op, resources);
             inv.out.println("Job " + job.id() + " started: " + kind + " " + description);
             return false;
         }

@@ -4,11 +4,13 @@ import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.function.Supplier;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.Function;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.ComponentServiceObjects;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -24,18 +26,30 @@ import org.strata.nbd.Exports;
 /**
  * Registers every Strata command with Gogo (as {@link Function} services with {@code osgi.command.scope} and
  * {@code osgi.command.function}), whether or not a console is attached: the management socket and
- * {@code strata run} execute them through the CommandProcessor.
+ * {@code strata run} execute them through the CommandProcessor. Only the image service is bound at once (every
+ * image command uses it); the other services are obtained when a command first uses one ({@link LazyService}),
+ * so a run activates only what its command needs.
  */
 @Component(immediate = true)
 public final class ShellCommands {
 
     private final List<ServiceRegistration<Function>> registrations = new ArrayList<>();
+    private final List<LazyService<?>> services;
 
     @Activate
-    public ShellCommands(BundleContext context, @Reference ImageService images, @Reference NodeManager nodes,
-                         @Reference JobManager jobs, @Reference Exports exports, @Reference Health health,
-                         @Reference Metrics metrics) {
-        List<Command> commands = all(images, nodes, jobs, exports, health, metrics,
+    public ShellCommands(BundleContext context, @Reference ImageService images,
+                         @Reference ComponentServiceObjects<NodeManager> nodes,
+                         @Reference ComponentServiceObjects<JobManager> jobs,
+                         @Reference ComponentServiceObjects<Exports> exports,
+                         @Reference ComponentServiceObjects<Health> health,
+                         @Reference ComponentServiceObjects<Metrics> metrics) {
+        LazyService<NodeManager> lazyNodes = new LazyService<>(nodes);
+        LazyService<JobManager> lazyJobs = new LazyService<>(jobs);
+        LazyService<Exports> lazyExports = new LazyService<>(exports);
+        LazyService<Health> lazyHealth = new LazyService<>(health);
+        LazyService<Metrics> lazyMetrics = new LazyService<>(metrics);
+        services = List.of(lazyNodes, lazyJobs, lazyExports, lazyHealth, lazyMetrics);
+        List<Command> commands = all(images, lazyNodes, lazyJobs, lazyExports, lazyHealth, lazyMetrics,
                 context.getBundle().getVersion().toString());
         for (Command c : commands) {
             String[] parts = c.name().split(":");
@@ -47,11 +61,12 @@ public final class ShellCommands {
     }
 
     /** Every Strata command, in the order the command list and the command reference show them. */
-    static List<Command> all(ImageService images, NodeManager nodes, JobManager jobs, Exports exports,
-                             Health health, Metrics metrics, String version) {
+    static List<Command> all(ImageService images, Supplier<NodeManager> nodes, Supplier<JobManager> jobs,
+                             Supplier<Exports> exports, Supplier<Health> health, Supplier<Metrics> metrics,
+                             String version) {
         OperationRunner runner = new OperationRunner(images, jobs);
         List<Command> commands = new ArrayList<>(List.of(
-                new AgentStatusCommand(images, version, exports::listenAddresses),
+                new AgentStatusCommand(images, version, () -> exports.get().listenAddresses()),
                 new AgentHealthCommand(health),
                 new NodeStatsCommand(nodes, metrics),
                 new DriverListCommand(images.drivers()),
@@ -85,5 +100,8 @@ public final class ShellCommands {
             r.unregister();
         }
         registrations.clear();
+        for (LazyService<?> s : services) {
+            s.release();
+        }
     }
 }

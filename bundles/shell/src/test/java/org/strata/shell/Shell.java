@@ -68,8 +68,12 @@ final class Shell {
         ImageService images = new ImageService(registry, TestEngines.ioThreads(), cwd, mode,
                 new org.strata.core.agent.AgentSettings(configuredRoots, 5, false));
         jobs = new JobManager();
-        for (Command c : ShellCommands.all(images, new NodeManager(images, registry), jobs, new NoExports(),
-                new org.strata.core.health.Health(), new org.strata.core.metrics.Metrics(), "0.1.0")) {
+        NodeManager nodes = new NodeManager(images, registry);
+        NoExports exports = new NoExports();
+        org.strata.core.health.Health health = new org.strata.core.health.Health();
+        org.strata.core.metrics.Metrics metrics = new org.strata.core.metrics.Metrics();
+        for (Command c : ShellCommands.all(images, () -> nodes, () -> jobs, () -> exports, () -> health,
+                () -> metrics, "0.1.0")) {
             commands.put(c.name(), c);
         }
     }

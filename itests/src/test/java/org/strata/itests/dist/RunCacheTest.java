@@ -9,15 +9,18 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.strata.itests.dist.StrataInstall.Result;
+import org.strata.testkit.QemuTools;
 
 /**
  * {@code strata run} keeps its framework cache prepared in var/run-cache between runs: reused while bundle/ and
  * deploy/ stay as they were, made afresh when they change, one per concurrent run, and nothing but the installed
- * bundles carries over from one run to the next.
+ * bundles (and JNA's library path) carries over from one run to the next.
  */
 class RunCacheTest {
 
@@ -79,6 +82,31 @@ class RunCacheTest {
         assertEquals(128 + 15, sleeper.exitValue());
         assertTrue(driverList(home).contains("qcow2"), "the slots are free again");
         assertFalse(Files.exists(home.resolve("var/run-cache/2")));
+    }
+
+    @Test
+    void aPreparedCacheKeepsJnasLibraryPathSoNoRunAfterTheFirstStartsLdconfig() throws Exception {
+        Path home = StrataInstall.newHome();
+        QemuTools.run("qemu-img", "create", "-f", "qcow2", home.resolve("x.qcow2").toString(), "1M").ok();
+        String first = processesStarted(home, "image:info", "x.qcow2");
+        assertTrue(first.contains("/sbin/ldconfig"), "JNA computes its library path once: " + first);
+        String kept = Files.readString(home.resolve("var/run-cache/0/jna.platform.library.path"));
+        assertTrue(kept.contains("/lib"), kept);
+
+        String second = processesStarted(home, "image:info", "x.qcow2");
+        assertFalse(second.contains("ldconfig"), "the next run uses the path kept in its cache: " + second);
+    }
+
+    /** {@code strata run ARGS} under strace: the programs its processes executed, one line each. */
+    private static String processesStarted(Path home, String... args) throws Exception {
+        Path log = Files.createTempFile(home, "execve", ".log");
+        List<String> run = new ArrayList<>(List.of("run"));
+        run.addAll(List.of(args));
+        ProcessBuilder traced = StrataInstall.command(home, home, run.toArray(new String[0]));
+        traced.command().addAll(0, List.of("strace", "-f", "-qq", "-e", "trace=execve", "-o", log.toString()));
+        Result r = StrataInstall.collect(traced.start(), null);
+        assertEquals(0, r.status(), r.toString());
+        return Files.readString(log);
     }
 
     private static String driverList(Path home) throws Exception {

@@ -28,7 +28,8 @@ final class TestCommandBundle {
         main.putValue("Bundle-SymbolicName", SYMBOLIC_NAME);
         main.putValue("Bundle-Version", "0.0.1");
         main.putValue("Bundle-Activator", TestCommandsActivator.class.getName());
-        main.putValue("Import-Package", "org.osgi.framework,org.osgi.service.cm,org.apache.felix.service.command");
+        main.putValue("Import-Package", "org.osgi.framework,org.osgi.service.cm,org.apache.felix.service.command,"
+                + "org.osgi.service.component.runtime,org.osgi.service.component.runtime.dto");
         String packagePath = TestCommandsActivator.class.getPackageName().replace('.', '/');
         Path classes = Path.of(System.getProperty("itest.testClasses")).resolve(packagePath);
         Files.createDirectories(jar.getParent());

@@ -5,6 +5,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Hashtable;
 import java.util.List;
 
@@ -15,6 +17,9 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 /**
  * A test-only bundle of Gogo commands (scope {@code test}) that shows what the socket and {@code strata run}
@@ -50,6 +55,7 @@ public final class TestCommandsActivator implements BundleActivator {
             return null;
         });
         register(context, "config", (session, args) -> config(context, args.get(0).toString(), args.get(1).toString()));
+        register(context, "active", (session, args) -> active(context, session, args));
     }
 
     @Override
@@ -71,6 +77,32 @@ public final class TestCommandsActivator implements BundleActivator {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         for (Object a : args) {
             out.println("[" + a + "]" + (a instanceof String ? "" : " " + (a == null ? "null" : a.getClass().getName())));
+        }
+        return null;
+    }
+
+    /**
+     * Runs the command SCOPE:FUNCTION named by the first argument with the other arguments, then prints the name
+     * of each Declarative Services component active after it, one a line as {@code active: NAME}, sorted.
+     */
+    private static Object active(BundleContext context, CommandSession session, List<Object> args) throws Exception {
+        String[] name = args.get(0).toString().split(":");
+        ServiceReference<?>[] commands = context.getServiceReferences(Function.class.getName(),
+                "(&(osgi.command.scope=" + name[0] + ")(osgi.command.function=" + name[1] + "))");
+        ((Function) context.getService(commands[0])).execute(session, args.subList(1, args.size()));
+        ServiceComponentRuntime scr = context.getService(context.getServiceReference(ServiceComponentRuntime.class));
+        List<String> active = new ArrayList<>();
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                if (c.state == ComponentConfigurationDTO.ACTIVE) {
+                    active.add(d.name);
+                }
+            }
+        }
+        Collections.sort(active);
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        for (String a : active) {
+            out.println("active: " + a);
         }
         return null;
     }

@@ -36,10 +36,13 @@ import org.strata.core.metrics.Metrics;
  * closed, then reopened with the driver that serves now (a newer version, or the one left), so a client sees a
  * pause, not an error; with no driver left it stays detached until one arrives.
  * <p>
+ * A delayed component: the daemon holds it from start to stop ({@link DaemonNodes}), a run activates it only for a
+ * command that uses it.
+ * <p>
  * Once the framework begins to stop, nothing waits for a driver any more: requests to a detached node fail at
  * once. (The drivers stop after the agent's own bundles, so attached nodes are flushed and closed first.)
  */
-@Component(service = NodeManager.class, immediate = true)
+@Component(service = NodeManager.class)
 public final class NodeManager implements DriverListener {
 
     private static final System.Logger LOG = System.getLogger(NodeManager.class.getName());

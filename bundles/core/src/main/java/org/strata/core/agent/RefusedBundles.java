@@ -31,9 +31,9 @@ import org.osgi.service.component.annotations.Reference;
  * does not have (a driver built against another API version imports a range the agent's API is not in), and
  * which version of it keeps serving. FileInstall leaves such a bundle installed but unresolved beside the
  * serving one; nodes are not touched. Checked after each refresh (FileInstall refreshes after every change in
- * deploy/) and at start, in the daemon only.
+ * deploy/) and at start, in the daemon only ({@link DaemonCondition}).
  */
-@Component(immediate = true)
+@Component(immediate = true, property = DaemonCondition.ONLY_IN_DAEMON)
 public final class RefusedBundles implements FrameworkListener {
 
     private static final System.Logger LOG = System.getLogger(RefusedBundles.class.getName());
@@ -50,10 +50,8 @@ public final class RefusedBundles implements FrameworkListener {
     public RefusedBundles(BundleContext context, @Reference DriverRegistry registry) {
         this.context = context;
         this.registry = registry;
-        if ("daemon".equals(context.getProperty("strata.mode"))) {
-            context.addFrameworkListener(this);
-            reportUnresolved();
-        }
+        context.addFrameworkListener(this);
+        reportUnresolved();
     }
 
     @Deactivate

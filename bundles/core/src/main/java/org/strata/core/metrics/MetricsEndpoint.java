@@ -17,8 +17,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.strata.api.DaemonThreads;
-import org.strata.core.agent.ImageService;
-import org.strata.core.agent.Mode;
+import org.strata.core.agent.DaemonCondition;
 import org.strata.core.ops.JobManager;
 
 /**
@@ -26,7 +25,7 @@ import org.strata.core.ops.JobManager;
  * (etc/org.strata.agent.cfg) is set; off by default. Only on loopback: the metrics name nodes and files, and the
  * endpoint has no authentication, so a scraper on another host goes through a proxy the administrator chooses.
  */
-@Component(immediate = true, configurationPid = "org.strata.agent")
+@Component(immediate = true, configurationPid = "org.strata.agent", property = DaemonCondition.ONLY_IN_DAEMON)
 public final class MetricsEndpoint {
 
     private static final System.Logger LOG = System.getLogger(MetricsEndpoint.class.getName());
@@ -40,22 +39,19 @@ public final class MetricsEndpoint {
 
     private final Metrics metrics;
     private final JobManager jobs;
-    private final boolean daemon;
     private HttpServer server;
     private ExecutorService thread;
 
     @Activate
-    public MetricsEndpoint(@Reference Metrics metrics, @Reference JobManager jobs, @Reference ImageService images,
-                           Config config) {
+    public MetricsEndpoint(@Reference Metrics metrics, @Reference JobManager jobs, Config config) {
         this.metrics = metrics;
         this.jobs = jobs;
-        this.daemon = images.mode() == Mode.DAEMON;
         configure(config);
     }
 
     @Modified
     synchronized void configure(Config config) {
-        int port = daemon ? config.metrics_port() : 0;
+        int port = config.metrics_port();
         if (server != null && server.getAddress().getPort() == port) {
             return;
         }

@@ -30,9 +30,10 @@ import org.strata.nbd.NbdServer;
  * Serves nodes over NBD and persists the exports. At daemon start the persisted exports are served again in the
  * background, each as soon as its node is attached (drivers arrive from deploy/ after the core starts). When the
  * daemon stops, every export is removed from the server first (requests finish, images are flushed), before the
- * nodes close; the persisted list stays.
+ * nodes close; the persisted list stays. A delayed component: the daemon holds it from start to stop
+ * ({@link DaemonExports}), a run activates it only for a command that uses it.
  */
-@Component(service = Exports.class, immediate = true)
+@Component(service = Exports.class)
 public final class ExportManager implements Exports {
 
     private static final System.Logger LOG = System.getLogger("org.strata.nbd");

@@ -26,7 +26,7 @@ import org.strata.nbd.NbdServer;
  * Changing the configuration rebinds the listeners and keeps the exports; a configuration that does not check
  * changes nothing.
  */
-@Component(service = NbdServer.class, immediate = true, configurationPid = NbdServerComponent.PID)
+@Component(service = NbdServer.class, configurationPid = NbdServerComponent.PID)
 @Designate(ocd = NbdServerComponent.Config.class)
 public final class NbdServerComponent implements NbdServer {
 
