@@ -66,7 +66,7 @@ final class Qcow2Image implements FormatImage {
     private final Storage data;
     private final ImageContext context;
     private final ReentrantReadWriteLock metadataLock = new ReentrantReadWriteLock();
-    /** The exclusive side of the metadata lock: every change, and every lookup that must read a table. */
+    /** The exclusive side of the metadata lock: frees, moves and every other change but an allocation. */
     private final Lock lock = metadataLock.writeLock();
     /** The shared side: lookups that find everything cached and valid, which change nothing, and allocations. */
     private final Lock sharedLock = metadataLock.readLock();
