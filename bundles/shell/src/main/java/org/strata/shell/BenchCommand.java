@@ -94,6 +94,9 @@ final class BenchCommand extends ImageCommand {
                     flushInterval);
             double secs = (System.nanoTime() - start) / 1e9;
             inv.out.printf("Run completed in %.3f seconds.%n", secs);
+            if (write) {
+                image.flush(); // as qemu-img bench: at close, after the time is taken
+            }
         }
         return 0;
     }
@@ -163,9 +166,6 @@ final class BenchCommand extends ImageCommand {
                 }
             }
         }, failure -> requests.stop());
-        if (write) {
-            image.flush();
-        }
     }
 
     /** A plain non-negative number, or the failure {@code message}. */

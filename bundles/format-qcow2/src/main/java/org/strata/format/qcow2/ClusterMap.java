@@ -7,12 +7,16 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * The guest-to-host mapping (docs/interop/qcow2.rst, "Cluster mapping"): the active L1 table in memory and L2
  * tables in a write-back cache, the L2 entry ({@link Slot}) of each guest cluster, and the changes to them. L1
- * entries that point to new L2 tables are written at flush, after the L2 tables themselves. All methods run under
- * the image's exclusive metadata lock, except those that say they change nothing.
+ * entries that point to new L2 tables are written at flush, after the L2 tables themselves. One caller at a time
+ * changes it (under the image's exclusive metadata lock, or its allocation lock); the methods that say they change
+ * nothing may run meanwhile, in parallel: L1 entries are published with release stores, a table reaches the cache
+ * before an L1 entry names it, and an L2 entry with its subcluster bitmap is read as one (a {@link StampedLock}'s
+ * optimistic read, which {@link #set} invalidates).
  */
 final class ClusterMap {
 
@@ -22,12 +26,16 @@ final class ClusterMap {
 
     /** Big-endian longs in a byte array, without a wrapping buffer per access. */
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    /** L1 entries, read and changed atomically while readers look up in parallel. */
+    private static final VarHandle L1_ENTRIES = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final ImageFile file;
     private final Refcounts refcounts;
     private final TableCache l2;
     private long[] l1;
     private final BitSet l1Dirty = new BitSet();
+    /** Held exclusively while an L2 entry changes: lookups in parallel read entry and bitmap optimistically. */
+    private final StampedLock entryChange = new StampedLock();
 
     ClusterMap(ImageFile file, Refcounts refcounts, long cacheBudget) {
         this.file = file;
@@ -88,8 +96,8 @@ final class ClusterMap {
     }
 
     /**
-     * As {@link #slot(long)} from cached tables only, changing nothing (so under the shared lock): null where the
-     * exclusive path must decide, because a table is not cached or the entry is invalid.
+     * As {@link #slot(long)} from cached tables only, changing nothing (so in parallel with a change): null where
+     * the locked path must decide, because a table is not cached, the entry is invalid or it changed meanwhile.
      */
     Slot cachedSlot(long guest) {
         int index = file.geometry().l2Index(guest);
@@ -101,8 +109,12 @@ final class ClusterMap {
         if (t == null) {
             return null;
         }
+        long stamp = entryChange.tryOptimisticRead();
         long e = entry(t, index);
         long b = bitmap(t, index);
+        if (!entryChange.validate(stamp)) {
+            return null;
+        }
         return valid(e, b) ? new Slot(l2Off, index, e, b) : null;
     }
 
@@ -167,18 +179,15 @@ final class ClusterMap {
         return off;
     }
 
-    /** As {@link #l2Offset(long)} but changing nothing: -1 when the table is not cached or its offset is invalid. */
+    /** As {@link #l2Offset(long)} but changing nothing: -1 when the offset is invalid. */
     private long cachedL2Offset(long guest) {
         int idx = file.geometry().l1Index(guest);
         long[] table = l1;
         if (idx >= table.length) {
             return 0;
         }
-        long off = table[idx] & L2Entry.OFFSET_MASK;
-        if (off != 0 && ((off & (file.clusterSize() - 1)) != 0 || !l2.contains(off))) {
-            return -1;
-        }
-        return off;
+        long off = (long) L1_ENTRIES.getAcquire(table, idx) & L2Entry.OFFSET_MASK;
+        return (off & (file.clusterSize() - 1)) != 0 ? -1 : off;
     }
 
     /** The L2 table at {@code offset}, cached. */
@@ -199,10 +208,14 @@ final class ClusterMap {
     /** Sets one L2 entry (and its subcluster bitmap) of the cached table at {@code l2Offset}. */
     void set(long l2Offset, int index, long entry, long bitmap) throws IOException {
         byte[] t = l2.get(l2Offset);
-        ByteBuffer b = ByteBuffer.wrap(t);
-        b.putLong(index * file.geometry().l2EntryBytes, entry);
-        if (file.geometry().extendedL2) {
-            b.putLong(index * 16 + 8, bitmap);
+        long stamp = entryChange.writeLock();
+        try {
+            LONGS.setRelease(t, index * file.geometry().l2EntryBytes, entry);
+            if (file.geometry().extendedL2) {
+                LONGS.setRelease(t, index * 16 + 8, bitmap);
+            }
+        } finally {
+            entryChange.unlockWrite(stamp);
         }
         l2.markDirty(l2Offset);
     }
@@ -239,7 +252,7 @@ final class ClusterMap {
 
     void setL1(int idx, long value) {
         long old = l1[idx] & L2Entry.OFFSET_MASK;
-        l1[idx] = value;
+        L1_ENTRIES.setRelease(l1, idx, value);
         l1Dirty.set(idx);
         if (old != (value & L2Entry.OFFSET_MASK)) {
             file.overlaps().activeL2TablesAre(l1);

@@ -10,7 +10,8 @@ import org.strata.api.UnsupportedFeatureException;
 /**
  * Allocation of guest clusters and subclusters for writing, with copy-on-write of the parts a write does not
  * cover (from the backing file, from zeroes, from compressed or snapshot-shared data), and compressed writes.
- * Runs under the image's metadata lock, which it holds across the copy: two writers to one cluster never race.
+ * Runs under the image's allocation lock (or its exclusive metadata lock), held across the copy: two writers to one
+ * cluster never race.
  */
 final class DataWriter {
 

@@ -11,7 +11,8 @@ import org.strata.api.Storage;
  * The qcow2 image file as the parts of one open image share it: its storage, the header (replaced only by
  * {@link #writeHeader}), the geometry that follows from it, and the rules every metadata write keeps: the overlap
  * check before it ({@link Overlaps}), ordering barriers, the dirty bit of lazy refcounts, and marking the image
- * corrupt when its metadata is found inconsistent. Guarded by the image's metadata lock.
+ * corrupt when its metadata is found inconsistent. Changed by one caller at a time (under the image's exclusive
+ * metadata lock, or its allocation lock); the header, geometry and corrupt flag are read by lookups in parallel.
  */
 final class ImageFile {
 
@@ -19,8 +20,8 @@ final class ImageFile {
     private final String name;
     private final boolean writable;
     private final Overlaps overlaps;
-    private Header header;
-    private Geometry geometry;
+    private volatile Header header;
+    private volatile Geometry geometry;
     /** Set once the image was found corrupt: nothing is written any more. */
     private volatile boolean corrupt;
     /** This process set the dirty bit on disk (lazy refcounts in use). */

@@ -1,10 +1,9 @@
 package org.strata.format.qcow2;
 
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Where the metadata of one image file lies, and the one overlap check made before anything is written there
@@ -13,8 +12,8 @@ import java.util.Set;
  * and the refcount blocks. The parts that own these structures report where they lie whenever that changes;
  * {@link ImageFile} builds the throwing form of the check on {@link #check}.
  *
- * <p>Changed only under the image's exclusive metadata lock; {@link #check} changes nothing and may run under the
- * shared side, in parallel.
+ * <p>Changed by one caller at a time (under the image's exclusive metadata lock, or its allocation lock);
+ * {@link #check} changes nothing and may run meanwhile, in parallel: every change publishes a new array whole.
  */
 final class Overlaps {
 
@@ -24,10 +23,12 @@ final class Overlaps {
 
     private final long clusterSize;
     /** The header cluster and what the header locates: the active L1 table, refcount table, bitmap directory. */
-    private Region[] headerRegions = {};
-    private Region[] snapshotRegions = {};
-    private final Set<Long> activeL2Tables = new HashSet<>();
-    private final Set<Long> refcountBlocks = new HashSet<>();
+    private volatile Region[] headerRegions = {};
+    private volatile Region[] snapshotRegions = {};
+    /** Offsets of the active L2 tables, sorted. */
+    private volatile long[] activeL2Tables = {};
+    /** Offsets of the refcount blocks, sorted. */
+    private volatile long[] refcountBlocks = {};
 
     Overlaps(long clusterSize) {
         this.clusterSize = clusterSize;
@@ -60,27 +61,37 @@ final class Overlaps {
 
     /** The active L2 tables: those the active L1 table names. */
     void activeL2TablesAre(long[] l1) {
-        activeL2Tables.clear();
-        addOffsets(l1, activeL2Tables);
+        activeL2Tables = offsets(l1);
     }
 
     /** The refcount blocks: those the refcount table names. */
     void refcountBlocksAre(long[] refcountTable) {
-        refcountBlocks.clear();
-        addOffsets(refcountTable, refcountBlocks);
+        refcountBlocks = offsets(refcountTable);
     }
 
     void refcountBlockAdded(long offset) {
-        refcountBlocks.add(offset);
+        long[] blocks = refcountBlocks;
+        if (Arrays.binarySearch(blocks, offset) < 0) {
+            long[] more = Arrays.copyOf(blocks, blocks.length + 1);
+            more[blocks.length] = offset;
+            Arrays.sort(more);
+            refcountBlocks = more;
+        }
     }
 
-    private static void addOffsets(long[] table, Set<Long> into) {
+    /** The non-zero offsets a table's entries name, sorted. */
+    private static long[] offsets(long[] table) {
+        long[] offsets = new long[table.length];
+        int n = 0;
         for (long e : table) {
             long offset = e & L2Entry.OFFSET_MASK;
             if (offset != 0) {
-                into.add(offset);
+                offsets[n++] = offset;
             }
         }
+        offsets = Arrays.copyOf(offsets, n);
+        Arrays.sort(offsets);
+        return offsets;
     }
 
     // ------------------------------------------------------------------ the check
@@ -102,10 +113,12 @@ final class Overlaps {
         if (hit.isEmpty()) {
             hit = firstHit(snapshotRegions, offset, length, rewriting);
         }
+        long[] l2Tables = activeL2Tables;
+        long[] blocks = refcountBlocks;
         for (long c = offset & ~(clusterSize - 1); hit.isEmpty() && c < offset + length; c += clusterSize) {
-            if (rewriting != Metadata.ACTIVE_L2 && activeL2Tables.contains(c)) {
+            if (rewriting != Metadata.ACTIVE_L2 && Arrays.binarySearch(l2Tables, c) >= 0) {
                 hit = reason(Metadata.ACTIVE_L2);
-            } else if (rewriting != Metadata.REFCOUNT_BLOCK && refcountBlocks.contains(c)) {
+            } else if (rewriting != Metadata.REFCOUNT_BLOCK && Arrays.binarySearch(blocks, c) >= 0) {
                 hit = reason(Metadata.REFCOUNT_BLOCK);
             }
         }

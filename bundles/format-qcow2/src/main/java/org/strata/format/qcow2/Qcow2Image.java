@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.strata.api.BitmapChange;
@@ -29,10 +30,19 @@ import org.strata.api.UnsupportedFeatureException;
 
 /**
  * One open qcow2 image: translates guest offsets to mappings through the {@link ClusterMap} and delegates
- * allocation, zeroing, resizing, checking and snapshots to the classes of those concerns. One metadata lock guards
- * all metadata; it is never held during guest data I/O except copy-on-write and compressed reads. Lookups whose
- * tables are all cached run under its shared side, in parallel; everything else runs under its exclusive side
- * ({@link #exclusively}).
+ * allocation, zeroing, resizing, checking and snapshots to the classes of those concerns. Two locks guard the
+ * metadata; neither is held during guest data I/O except copy-on-write and compressed reads:
+ * <ul>
+ * <li>lookups whose tables are all cached take only the shared side of the metadata lock and run in parallel with
+ * each other and with an allocation;</li>
+ * <li>what allocates clusters for writing, reads tables into the cache or reads compressed data (changes that free
+ * nothing and move nothing a mapping handed out points to) takes the shared side and the allocation lock
+ * ({@link #allocating}): one at a time, while lookups go on;</li>
+ * <li>everything else (frees, zeroing, resizing, flushing, snapshots, checks) takes the exclusive side
+ * ({@link #exclusively}), alone.</li>
+ * </ul>
+ * So the parts an allocation changes ({@link ClusterMap}, {@link TableCache}, {@link Overlaps}, the header of
+ * {@link ImageFile}) keep what the lookups read consistent while they change it.
  */
 final class Qcow2Image implements FormatImage {
 
@@ -56,10 +66,12 @@ final class Qcow2Image implements FormatImage {
     private final Storage data;
     private final ImageContext context;
     private final ReentrantReadWriteLock metadataLock = new ReentrantReadWriteLock();
-    /** The exclusive side of the metadata lock: every change, and every lookup that must read a table. */
+    /** The exclusive side of the metadata lock: frees, moves and every other change but an allocation. */
     private final Lock lock = metadataLock.writeLock();
-    /** The shared side: lookups that find everything cached and valid, which change nothing. */
+    /** The shared side: lookups that find everything cached and valid, which change nothing, and allocations. */
     private final Lock sharedLock = metadataLock.readLock();
+    /** Taken with the shared side by whatever changes metadata while lookups go on ({@link #allocating}). */
+    private final Lock allocationLock = new ReentrantLock();
     private final Refcounts refcounts;
     private final ClusterMap clusterMap;
     private final SnapshotTable snapshots;
@@ -74,7 +86,7 @@ final class Qcow2Image implements FormatImage {
      * before the first change. Until then a check sees them as they are and reports (and repairs) what is wrong, as
      * qemu-img check does. So whatever allocates or frees clusters must call {@link #beforeChange} first.
      */
-    private boolean refcountsStale;
+    private volatile boolean refcountsStale;
     /** Whether the metadata looks preallocated: decided at the first block status query after opening, as QEMU does. */
     private volatile Boolean metadataPreallocated;
 
@@ -172,6 +184,26 @@ final class Qcow2Image implements FormatImage {
         });
     }
 
+    /**
+     * Runs {@code work} under the shared side of the metadata lock and the allocation lock: alone among
+     * allocations, in parallel with lookups. The work may allocate clusters, set L2 entries and read tables into the
+     * cache, but must free nothing and move nothing that a mapping handed out may point to, and must not take the
+     * exclusive side (it would wait for itself).
+     */
+    <T> T allocating(Work<T> work) throws IOException {
+        sharedLock.lock();
+        try {
+            allocationLock.lock();
+            try {
+                return work.run();
+            } finally {
+                allocationLock.unlock();
+            }
+        } finally {
+            sharedLock.unlock();
+        }
+    }
+
     // ------------------------------------------------------------------ simple properties
 
     @Override
@@ -251,7 +283,7 @@ final class Qcow2Image implements FormatImage {
         } finally {
             sharedLock.unlock();
         }
-        return exclusively(() -> forCaller(mappingLocked(offset, maxLength)));
+        return allocating(() -> forCaller(mappingLocked(offset, maxLength)));
     }
 
     private ShallowMapping forCaller(ShallowMapping m) {
@@ -333,7 +365,10 @@ final class Qcow2Image implements FormatImage {
 
     @Override
     public void readSpecial(ByteBuffer dst, long offset) throws IOException {
-        exclusively(() -> readLayer(dst, offset));
+        allocating(() -> {
+            readLayer(dst, offset);
+            return null;
+        });
     }
 
     /** Reads what this layer shows at {@code offset} (backing data where unallocated), under the lock. */
@@ -403,7 +438,10 @@ final class Qcow2Image implements FormatImage {
 
     @Override
     public ShallowMapping.Raw ensureDataMapping(long offset, long length, boolean overwrite) throws IOException {
-        return exclusively(() -> {
+        if (refcountsStale) {
+            exclusively(this::beforeChange); // the rebuild changes everything: not while lookups go on
+        }
+        return allocating(() -> {
             beforeChange();
             ShallowMapping.Raw raw = writer.ensureDataMapping(offset, length, overwrite);
             tracker.changed(offset, raw.length());

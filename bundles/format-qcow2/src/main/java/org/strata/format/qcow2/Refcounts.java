@@ -9,7 +9,7 @@ import java.util.Arrays;
  * table in memory, refcount blocks in a write-back {@link TableCache}, a first-fit allocator, and frees that are
  * applied only after the L2 entries that dropped the clusters have reached the disk.
  *
- * <p>All methods run under the image's metadata lock.
+ * <p>One caller at a time: under the image's exclusive metadata lock or its allocation lock.
  */
 final class Refcounts {
 

@@ -2,21 +2,22 @@ package org.strata.format.qcow2;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.strata.api.Storage;
 
 /**
  * A write-back cache of cluster-sized metadata tables (L2 tables or refcount blocks), evicted in "second chance"
  * order (an approximation of least recently used: the oldest table goes first unless it was used since it was
- * last passed over). Callers hold the image's metadata lock exclusively, except for {@link #peek} and
- * {@link #contains}, which change no structure and may run under its shared side, in parallel. A table returned
- * by {@link #get} stays valid until the next {@link #get}/{@link #create} on this cache; callers mark it dirty
- * before asking for another.
+ * last passed over). One caller at a time changes it (under the image's exclusive metadata lock, or its
+ * allocation lock); {@link #peek} may run meanwhile, in parallel with it and with other peeks: the tables are
+ * found through a concurrent map, and the eviction order is the changer's alone. A table returned by
+ * {@link #get} stays valid until the next {@link #get}/{@link #create} on this cache; callers mark it dirty before
+ * asking for another.
  *
  * <p>Before any dirty table is written (at flush or eviction), {@link #beforeWrite} runs: for the L2 cache it
  * writes back the refcount blocks first, so no L2 entry reaches the disk before the refcount of its cluster.
@@ -48,8 +49,10 @@ final class TableCache {
     private final int tableSize;
     private final int capacity;
     private final String what;
-    // insertion order: a lookup never reorders the map, so shared readers may run at once
-    private final LinkedHashMap<Long, Table> tables = new LinkedHashMap<>();
+    /** The cached tables by offset: read by {@link #peek} while the one changer changes it. */
+    private final ConcurrentHashMap<Long, Table> tables = new ConcurrentHashMap<>();
+    /** The cached tables' offsets in insertion order, for eviction: the changer's alone. */
+    private final ArrayDeque<Long> order = new ArrayDeque<>();
     private Hook beforeWrite = () -> { };
     private Guard guard = (o, w) -> { };
 
@@ -110,27 +113,26 @@ final class TableCache {
         }
         Table t = new Table(data);
         tables.put(offset, t);
+        order.addLast(offset);
         return t;
     }
 
     private void evict() throws IOException {
         // Tables used since they were last passed over go to the back once (bounded: after one pass none is).
-        for (int passed = 0; passed < tables.size(); passed++) {
-            Map.Entry<Long, Table> eldest = tables.entrySet().iterator().next();
-            if (!eldest.getValue().used) {
+        for (int passed = 0; passed < order.size(); passed++) {
+            Table eldest = tables.get(order.peekFirst());
+            if (!eldest.used) {
                 break;
             }
-            eldest.getValue().used = false;
-            tables.remove(eldest.getKey());
-            tables.put(eldest.getKey(), eldest.getValue());
+            eldest.used = false;
+            order.addLast(order.pollFirst());
         }
-        Iterator<Map.Entry<Long, Table>> it = tables.entrySet().iterator();
-        Map.Entry<Long, Table> eldest = it.next();
-        long key = eldest.getKey();
-        if (eldest.getValue().dirty) {
+        long key = order.peekFirst();
+        if (tables.get(key).dirty) {
             // Write back every dirty table at once: one ordering barrier instead of one per eviction.
             flush();
         }
+        order.pollFirst();
         tables.remove(key);
     }
 
@@ -181,12 +183,15 @@ final class TableCache {
 
     /** Forgets a table whose cluster was freed, without writing it. */
     void drop(long offset) {
-        tables.remove(offset);
+        if (tables.remove(offset) != null) {
+            order.remove(offset);
+        }
     }
 
     /** Forgets everything, dirty or not. */
     void clear() {
         tables.clear();
+        order.clear();
     }
 
     int tableSize() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,6 +71,14 @@ final class Qemu {
         if (r.exitCode() != 0) {
             fail("qemu-img compare " + qcow2 + " " + raw + ": " + r.stdout() + r.stderr());
         }
+    }
+
+    /** Fails unless qemu-img check finds the image clean and qemu-img compare finds it holds {@code content}. */
+    static void assertCleanHolding(Path image, byte[] content) throws IOException {
+        assertClean(image);
+        Path raw = image.resolveSibling(image.getFileName() + ".expected.raw");
+        Files.write(raw, content);
+        assertSameContent(image, raw);
     }
 
     static byte[] readAll(FormatAccess a) throws IOException {
