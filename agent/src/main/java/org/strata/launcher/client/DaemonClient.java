@@ -87,19 +87,18 @@ final class DaemonClient implements Closeable {
             } catch (IOException e) {
                 throw lost(e);
             }
-            try {
-                switch (frame.type) {
-                    case Frame.STDOUT:
-                        stdout.write(frame.payload);
-                        break;
-                    case Frame.STDERR:
-                        stderr.write(frame.payload);
-                        break;
-                    case Frame.EXIT:
-                        return frame.exitStatus();
-                    default:
-                        throw lost(new ProtocolException("unexpected frame type " + frame.type));
+            if (frame.type == Frame.EXIT) {
+                try {
+                    return frame.exitStatus();
+                } catch (ProtocolException e) {
+                    throw lost(e);
                 }
+            }
+            if (frame.type != Frame.STDOUT && frame.type != Frame.STDERR) {
+                throw lost(new ProtocolException("unexpected frame type " + frame.type));
+            }
+            try {
+                (frame.type == Frame.STDOUT ? stdout : stderr).write(frame.payload);
             } catch (IOException e) {
                 return BROKEN_PIPE_STATUS;
             }

@@ -44,6 +44,7 @@ class ClassDataSharingTest {
     private static Result run(Path script, Path home, String javaOpts, String... args) throws Exception {
         ProcessBuilder pb = StrataInstall.command(script, home, home, args);
         pb.environment().put("JAVA_OPTS", javaOpts);
+        pb.environment().put("STRATA_EXEC_CLIENT", "java"); // the client archive is the Java client's
         return StrataInstall.collect(pb.start(), null);
     }
 }
