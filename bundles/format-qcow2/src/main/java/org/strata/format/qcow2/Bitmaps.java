@@ -59,27 +59,31 @@ final class Bitmaps {
             throw new ImageFormatException(name + ": bitmap directory is too large");
         }
         Header.checkTable(name, "bitmap directory", offset, size, file.clusterSize(), file.storage().size());
-        ByteBuffer dir = ByteBuffer.allocate((int) size);
-        file.storage().read(dir, offset);
-        dir.flip();
+        // Entry by entry, never the size the extension claims at once: a sparse file may claim 64 MiB of directory
+        // for a few entries, and the directory is read at open, info and check alike.
         List<Bitmap> list = new ArrayList<>();
+        ByteBuffer fixed = ByteBuffer.allocate(24);
         int pos = 0;
         for (long i = 0; i < nb; i++) {
             if (pos + 24 > size) {
                 throw new ImageFormatException(name + ": bitmap directory is truncated");
             }
-            long tableOffset = dir.getLong(pos);
-            int tableSize = dir.getInt(pos + 8);
-            int flags = dir.getInt(pos + 12);
-            int type = dir.get(pos + 16) & 0xff;
-            int granularity = dir.get(pos + 17) & 0xff;
-            int nameSize = dir.getShort(pos + 18) & 0xffff;
-            int extra = dir.getInt(pos + 20);
+            fixed.clear();
+            file.storage().read(fixed, offset + pos);
+            long tableOffset = fixed.getLong(0);
+            int tableSize = fixed.getInt(8);
+            int flags = fixed.getInt(12);
+            int type = fixed.get(16) & 0xff;
+            int granularity = fixed.get(17) & 0xff;
+            int nameSize = fixed.getShort(18) & 0xffff;
+            int extra = fixed.getInt(20);
             if (extra < 0 || (long) pos + 24 + extra + nameSize > size) {
                 throw new ImageFormatException(name + ": bitmap directory entry " + i + " is invalid");
             }
-            String bitmapName = new String(dir.array(), pos + 24 + extra, nameSize, StandardCharsets.UTF_8);
-            list.add(new Bitmap(bitmapName, tableOffset, tableSize, flags, type, granularity, extra, pos));
+            byte[] bitmapName = new byte[nameSize];
+            file.storage().read(ByteBuffer.wrap(bitmapName), offset + pos + 24 + extra);
+            list.add(new Bitmap(new String(bitmapName, StandardCharsets.UTF_8), tableOffset, tableSize, flags, type,
+                    granularity, extra, pos));
             pos += (24 + extra + nameSize + 7) / 8 * 8;
         }
         return new Directory(offset, size, list);
